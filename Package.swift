@@ -1,0 +1,47 @@
+// swift-tools-version:6.2
+// quotecast: a real-time stock quote daemon. Toolchain only: no package dependencies.
+import PackageDescription
+
+/// Release-grade settings shared by every Swift target.
+let swiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "quotecast",
+    products: [
+        .executable(name: "quotecast", targets: ["quotecast"]),
+        .executable(name: "quotecast-bench", targets: ["quotecast-bench"]),
+    ],
+    targets: [
+        // The C shim: what Swift's Glibc module does not expose (epoll, eventfd, pause, thread names).
+        .target(name: "CShim"),
+        // A plain C single-producer ring, only as the yardstick for the Swift ring in the benchmarks.
+        .target(name: "CRingBaseline", cSettings: [.unsafeFlags(["-O2"])]),
+
+        // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
+        .target(name: "Market", swiftSettings: swiftSettings),
+        .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
+        .target(name: "OrderBook", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],
+                swiftSettings: swiftSettings),
+
+        .executableTarget(name: "quotecast",
+                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed"],
+                          swiftSettings: swiftSettings),
+        .executableTarget(name: "quotecast-bench",
+                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
+                                         "CRingBaseline"],
+                          swiftSettings: swiftSettings),
+
+        .testTarget(name: "MarketTests", dependencies: ["Market"]),
+        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
+        .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
+        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["Feed", "Market"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

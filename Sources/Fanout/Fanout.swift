@@ -1,0 +1,1 @@
+// The Fanout module.

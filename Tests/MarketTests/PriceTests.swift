@@ -1,0 +1,36 @@
+import Testing
+@testable import Market
+
+@Suite struct PriceTests {
+    @Test func formatsFourDecimals() {
+        #expect(Price.text(1_892_500) == "189.2500")
+        #expect(Price.text(0) == "0.0000")
+        #expect(Price.text(1) == "0.0001")
+        #expect(Price.text(2_000_000_000) == "200000.0000")
+        #expect(Price.text(UInt64.max) == "1844674407370955.1615")
+    }
+
+    @Test func parsesDecimals() {
+        #expect(Price.parse("189.25") == 1_892_500)
+        #expect(Price.parse("7") == 70_000)
+        #expect(Price.parse("1.00001") == nil)
+        #expect(Price.parse("x") == nil)
+        #expect(Price.parse(".5") == nil)
+    }
+
+    @Test func symbolsRoundTripAndPad() {
+        let s = Symbol("aapl")!
+        #expect(s.description == "AAPL")
+        #expect(s.length == 4)
+        #expect(Symbol("TOOLONGXX") == nil)
+        #expect(Symbol("") == nil)
+        #expect(Symbol("A B") == nil)
+        #expect(Symbol("AAPL")! < Symbol("MSFT")!)
+        #expect(Symbol("AB")! < Symbol("ABC")!)
+    }
+
+    @Test func tickIsCompactAndTrivial() {
+        #expect(MemoryLayout<Tick>.size <= 232)
+        #expect(_isPOD(Tick.self))
+    }
+}
