@@ -1,0 +1,350 @@
+import ITCH
+import Market
+
+/// Limits and options of a `BookEngine`, validated at start-up.
+public struct BookConfiguration: Sendable {
+    /// Most orders resting at once across all instruments; adds past it are refused and counted.
+    /// Default 32 M (a whole Nasdaq day peaks well below); the table grows to it on demand.
+    public var maxOrders: Int = 32 << 20
+    /// Initial order-table capacity (slots); grows by doubling.
+    public var initialOrderCapacity: Int = 1 << 16
+
+    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 16) {
+        self.maxOrders = maxOrders
+        self.initialOrderCapacity = initialOrderCapacity
+    }
+}
+
+/// The feed handler's core: applies ITCH 5.0 messages, keeps a full order-by-order book per
+/// instrument aggregated into price levels, and turns every visible change into ticks.
+///
+/// Per message it produces at most `maxTicksPerMessage` ticks into the caller's buffer: a quote when
+/// the top 10 levels of either side changed (with the shallowest changed level), a trade for
+/// printable executions and trade messages, a status tick when the trading state changed, a trade
+/// break for `B`. Orders it never saw (a mid-session join) are counted and ignored; malformed frames
+/// are counted and skipped. Single-threaded: one engine belongs to one thread.
+public final class BookEngine {
+    /// The most ticks one message can produce (an execution: a trade and a quote).
+    public static let maxTicksPerMessage = 2
+
+    /// Number of stock locates (ITCH locates are 2-byte integers).
+    public static let locateCount = 1 << 16
+
+    var orders: OrderTable
+    let books: UnsafeMutablePointer<InstrumentBook>
+    let typeCounts: UnsafeMutablePointer<UInt64>
+    private let lengths: UnsafeMutablePointer<UInt8>
+    var stats = BookStatistics()
+    var symbolIndex: [Symbol: UInt16] = [:]
+    var knownLocates: [UInt16] = []
+
+    /// A new engine with empty books.
+    public init(configuration: BookConfiguration = BookConfiguration()) {
+        orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, limit: configuration.maxOrders)
+        books = .allocate(capacity: Self.locateCount)
+        books.initialize(repeating: InstrumentBook(), count: Self.locateCount)
+        typeCounts = .allocate(capacity: 256)
+        typeCounts.initialize(repeating: 0, count: 256)
+        lengths = .allocate(capacity: 256)
+        for t in 0..<256 { lengths[t] = UInt8(ITCHDecoder.expectedLength(of: UInt8(t))) }
+    }
+
+    deinit {
+        for locate in knownLocates {
+            books[Int(locate)].bids.release()
+            books[Int(locate)].asks.release()
+        }
+        books.deinitialize(count: Self.locateCount)
+        books.deallocate()
+        typeCounts.deallocate()
+        lengths.deallocate()
+    }
+
+    // MARK: - Applying messages
+
+    /// Applies one framed ITCH message (`length` bytes at `base`, as framed by the day-file length or
+    /// the MoldUDP64 block length) received at `receiveTime` (ns since the Unix epoch). Writes the
+    /// ticks it produces to `out`, which must have room for `maxTicksPerMessage`; returns their count.
+    public func apply(_ base: UnsafeRawPointer, length: Int, receiveTime: UInt64,
+                      into out: UnsafeMutablePointer<Tick>) -> Int {
+        stats.messages &+= 1
+        guard length > 0 else { stats.empty &+= 1; return 0 }
+        let type = base.load(as: UInt8.self)
+        let expected = Int(lengths[Int(type)])
+        guard expected != 0 else { stats.unknownType &+= 1; return 0 }
+        guard expected == length else { stats.badLength &+= 1; return 0 }
+        typeCounts[Int(type)] &+= 1
+        let bytes = WireBytes(base)
+        switch type {
+        case AddOrder.type:
+            let m = AddOrder(bytes)
+            return add(locate: m.stockLocate, timestamp: m.timestamp, reference: m.orderReference,
+                       isBuy: m.side == UInt8(ascii: "B"), shares: m.shares, stock: m.stock, price: m.price,
+                       receiveTime: receiveTime, out: out)
+        case AddOrderMPID.type:
+            let m = AddOrderMPID(bytes)
+            return add(locate: m.stockLocate, timestamp: m.timestamp, reference: m.orderReference,
+                       isBuy: m.side == UInt8(ascii: "B"), shares: m.shares, stock: m.stock, price: m.price,
+                       receiveTime: receiveTime, out: out)
+        case OrderDelete.type:
+            let m = OrderDelete(bytes)
+            return reduce(reference: m.orderReference, shares: nil, timestamp: m.timestamp,
+                          receiveTime: receiveTime, out: out)
+        case OrderCancel.type:
+            let m = OrderCancel(bytes)
+            return reduce(reference: m.orderReference, shares: m.cancelledShares, timestamp: m.timestamp,
+                          receiveTime: receiveTime, out: out)
+        case OrderReplace.type:
+            let m = OrderReplace(bytes)
+            return replace(m, receiveTime: receiveTime, out: out)
+        case OrderExecuted.type:
+            let m = OrderExecuted(bytes)
+            return execute(reference: m.orderReference, shares: m.executedShares, matchNumber: m.matchNumber,
+                           price: nil, printable: true, timestamp: m.timestamp, receiveTime: receiveTime, out: out)
+        case OrderExecutedWithPrice.type:
+            let m = OrderExecutedWithPrice(bytes)
+            return execute(reference: m.orderReference, shares: m.executedShares, matchNumber: m.matchNumber,
+                           price: m.executionPrice, printable: m.printable != UInt8(ascii: "N"),
+                           timestamp: m.timestamp, receiveTime: receiveTime, out: out)
+        case NonCrossTrade.type:
+            let m = NonCrossTrade(bytes)
+            let book = bookFor(locate: m.stockLocate, stock: m.stock)
+            book.pointee.messages &+= 1
+            return trade(book: book, locate: m.stockLocate, price: m.price, shares: UInt64(m.shares), side: 0,
+                         flags: 0, matchNumber: m.matchNumber, timestamp: m.timestamp,
+                         receiveTime: receiveTime, out: out)
+        case CrossTrade.type:
+            let m = CrossTrade(bytes)
+            let book = bookFor(locate: m.stockLocate, stock: m.stock)
+            book.pointee.messages &+= 1
+            // A cross with zero shares means no cross took place: nothing printed.
+            guard m.shares > 0 else { return 0 }
+            return trade(book: book, locate: m.stockLocate, price: m.crossPrice, shares: m.shares, side: 0,
+                         flags: Tick.Flags.cross, matchNumber: m.matchNumber, timestamp: m.timestamp,
+                         receiveTime: receiveTime, out: out)
+        case BrokenTrade.type:
+            let m = BrokenTrade(bytes)
+            let book = books + Int(m.stockLocate)
+            book.pointee.messages &+= 1
+            stats.tradeBreaks &+= 1
+            begin(out, book: book, locate: m.stockLocate, kind: .tradeBreak, timestamp: m.timestamp,
+                  receiveTime: receiveTime)
+            out.pointee.matchNumber = m.matchNumber
+            return 1
+        case StockTradingAction.type:
+            let m = StockTradingAction(bytes)
+            let status: TradingStatus
+            switch m.tradingState {
+            case UInt8(ascii: "T"): status = .trading
+            case UInt8(ascii: "H"): status = .halted
+            case UInt8(ascii: "P"): status = .paused
+            case UInt8(ascii: "Q"): status = .quotation
+            default: status = .unknown
+            }
+            return setStatus(status, locate: m.stockLocate, stock: m.stock, timestamp: m.timestamp,
+                             receiveTime: receiveTime, out: out)
+        case OperationalHalt.type:
+            let m = OperationalHalt(bytes)
+            // Only a halt of the Nasdaq market itself changes the Nasdaq book's status.
+            guard m.marketCode == UInt8(ascii: "Q") else { return 0 }
+            let status: TradingStatus = m.operationalHaltAction == UInt8(ascii: "H") ? .halted : .trading
+            return setStatus(status, locate: m.stockLocate, stock: m.stock, timestamp: m.timestamp,
+                             receiveTime: receiveTime, out: out)
+        case StockDirectory.type:
+            let m = StockDirectory(bytes)
+            _ = bookFor(locate: m.stockLocate, stock: m.stock)
+            return 0
+        case SystemEvent.type:
+            stats.systemEvent = SystemEvent(bytes).eventCode
+            return 0
+        default:
+            // Y L V W K J I N O: decoded, counted, no effect on books.
+            return 0
+        }
+    }
+
+    // MARK: - Message handlers
+
+    /// The book of `locate`, registering it (and its symbol) on first sight.
+    @inline(__always)
+    private func bookFor(locate: UInt16, stock: Symbol) -> UnsafeMutablePointer<InstrumentBook> {
+        let book = books + Int(locate)
+        if !book.pointee.known || book.pointee.symbol != stock { register(book, locate: locate, stock: stock) }
+        return book
+    }
+
+    private func register(_ book: UnsafeMutablePointer<InstrumentBook>, locate: UInt16, stock: Symbol) {
+        if !book.pointee.known {
+            book.pointee.known = true
+            knownLocates.append(locate)
+        }
+        if book.pointee.symbol != .none, symbolIndex[book.pointee.symbol] == locate {
+            symbolIndex[book.pointee.symbol] = nil
+        }
+        book.pointee.symbol = stock
+        symbolIndex[stock] = locate
+    }
+
+    /// Fills the common fields of the next tick of `book` and advances its sequence.
+    @inline(__always)
+    private func begin(_ out: UnsafeMutablePointer<Tick>, book: UnsafeMutablePointer<InstrumentBook>,
+                       locate: UInt16, kind: TickKind, timestamp: UInt64, receiveTime: UInt64) {
+        book.pointee.seq &+= 1
+        book.pointee.lastTimestamp = timestamp
+        out.pointee.symbol = book.pointee.symbol
+        out.pointee.seq = book.pointee.seq
+        out.pointee.timestamp = timestamp
+        out.pointee.receiveTime = receiveTime
+        out.pointee.volume = book.pointee.volume
+        out.pointee.matchNumber = 0
+        out.pointee.tradePrice = book.pointee.lastPrice
+        out.pointee.tradeSize = book.pointee.lastSize
+        out.pointee.locate = locate
+        out.pointee.kind = kind
+        out.pointee.status = book.pointee.status
+        out.pointee.bidCount = UInt8(truncatingIfNeeded: min(book.pointee.bids.count, Tick.depth))
+        out.pointee.askCount = UInt8(truncatingIfNeeded: min(book.pointee.asks.count, Tick.depth))
+        out.pointee.changedLevel = 0
+        out.pointee.side = 0
+        out.pointee.flags = 0
+    }
+
+    /// Writes a quote tick for `book` with `changedLevel`, or nothing when no top-10 level changed.
+    @inline(__always)
+    private func quote(_ out: UnsafeMutablePointer<Tick>, book: UnsafeMutablePointer<InstrumentBook>,
+                       locate: UInt16, changedLevel: Int, timestamp: UInt64, receiveTime: UInt64) -> Int {
+        book.pointee.lastTimestamp = timestamp
+        guard changedLevel < Tick.depth else { stats.quietBookChanges &+= 1; return 0 }
+        stats.quotes &+= 1
+        begin(out, book: book, locate: locate, kind: .quote, timestamp: timestamp, receiveTime: receiveTime)
+        out.pointee.changedLevel = UInt8(truncatingIfNeeded: changedLevel)
+        _ = book.pointee.bids.writeTop(into: &out.pointee.bids)
+        _ = book.pointee.asks.writeTop(into: &out.pointee.asks)
+        return 1
+    }
+
+    @inline(__always)
+    private func add(locate: UInt16, timestamp: UInt64, reference: UInt64, isBuy: Bool, shares: UInt32,
+                     stock: Symbol, price: UInt32, receiveTime: UInt64, out: UnsafeMutablePointer<Tick>) -> Int {
+        let book = bookFor(locate: locate, stock: stock)
+        book.pointee.messages &+= 1
+        guard reference != 0 else { stats.zeroReference &+= 1; return 0 }
+        switch orders.insert(RestingOrder(reference: reference, price: price, shares: shares, locate: locate,
+                                          isBuy: isBuy)) {
+        case .inserted: break
+        case .duplicate: stats.duplicateReference &+= 1; return 0
+        case .full: stats.orderTableFull &+= 1; return 0
+        }
+        let depth = isBuy ? book.pointee.bids.add(price: price, shares: shares)
+                          : book.pointee.asks.add(price: price, shares: shares)
+        return quote(out, book: book, locate: locate, changedLevel: depth, timestamp: timestamp,
+                     receiveTime: receiveTime)
+    }
+
+    /// Takes `shares` (all of them when nil) off an order; removes it when none remain. Returns the
+    /// depth of the level it changed (Int.max when nothing visible changed).
+    @inline(__always)
+    private func takeShares(slot: Int, shares: UInt32?) -> (depth: Int, taken: UInt32) {
+        let order = orders[slot]
+        var taken = shares ?? order.shares
+        if taken > order.shares { stats.overExecution &+= 1; taken = order.shares }
+        let removesOrder = taken == order.shares
+        let book = books + Int(order.locate)
+        let depth = order.isBuy
+            ? book.pointee.bids.remove(price: order.price, shares: taken, removesOrder: removesOrder)
+            : book.pointee.asks.remove(price: order.price, shares: taken, removesOrder: removesOrder)
+        if removesOrder { orders.remove(at: slot) } else { orders[slot].shares = order.shares &- taken }
+        if depth < 0 { stats.levelMissing &+= 1; return (Int.max, taken) }
+        return (depth, taken)
+    }
+
+    @inline(__always)
+    private func reduce(reference: UInt64, shares: UInt32?, timestamp: UInt64, receiveTime: UInt64,
+                        out: UnsafeMutablePointer<Tick>) -> Int {
+        guard let slot = orders.find(reference) else { stats.unknownReference &+= 1; return 0 }
+        let locate = orders[slot].locate
+        let book = books + Int(locate)
+        book.pointee.messages &+= 1
+        let (depth, _) = takeShares(slot: slot, shares: shares)
+        return quote(out, book: book, locate: locate, changedLevel: depth, timestamp: timestamp,
+                     receiveTime: receiveTime)
+    }
+
+    @inline(__always)
+    private func replace(_ m: OrderReplace, receiveTime: UInt64, out: UnsafeMutablePointer<Tick>) -> Int {
+        guard let slot = orders.find(m.originalOrderReference) else { stats.unknownReference &+= 1; return 0 }
+        let original = orders[slot]
+        if original.locate != m.stockLocate { stats.locateMismatch &+= 1 }
+        let locate = original.locate
+        let book = books + Int(locate)
+        book.pointee.messages &+= 1
+        let (removedDepth, _) = takeShares(slot: slot, shares: nil)
+        let newReference = m.newOrderReference
+        let price = m.price
+        let shares = m.shares
+        var depth = removedDepth
+        if newReference == 0 {
+            stats.zeroReference &+= 1
+        } else {
+            switch orders.insert(RestingOrder(reference: newReference, price: price, shares: shares, locate: locate,
+                                              isBuy: original.isBuy)) {
+            case .inserted:
+                let added = original.isBuy ? book.pointee.bids.add(price: price, shares: shares)
+                                           : book.pointee.asks.add(price: price, shares: shares)
+                depth = min(depth, added)
+            case .duplicate: stats.duplicateReference &+= 1
+            case .full: stats.orderTableFull &+= 1
+            }
+        }
+        return quote(out, book: book, locate: locate, changedLevel: depth, timestamp: m.timestamp,
+                     receiveTime: receiveTime)
+    }
+
+    @inline(__always)
+    private func execute(reference: UInt64, shares: UInt32, matchNumber: UInt64, price: UInt32?, printable: Bool,
+                         timestamp: UInt64, receiveTime: UInt64, out: UnsafeMutablePointer<Tick>) -> Int {
+        guard let slot = orders.find(reference) else { stats.unknownReference &+= 1; return 0 }
+        let order = orders[slot]
+        let book = books + Int(order.locate)
+        book.pointee.messages &+= 1
+        let (depth, taken) = takeShares(slot: slot, shares: shares)
+        var produced = 0
+        if printable {
+            // The resting order was hit: the aggressor is on the other side.
+            produced = trade(book: book, locate: order.locate, price: price ?? order.price, shares: UInt64(taken),
+                             side: order.isBuy ? UInt8(ascii: "S") : UInt8(ascii: "B"), flags: 0,
+                             matchNumber: matchNumber, timestamp: timestamp, receiveTime: receiveTime, out: out)
+        } else {
+            stats.nonPrintable &+= 1
+        }
+        return produced + quote(out + produced, book: book, locate: order.locate, changedLevel: depth,
+                                timestamp: timestamp, receiveTime: receiveTime)
+    }
+
+    @inline(__always)
+    private func trade(book: UnsafeMutablePointer<InstrumentBook>, locate: UInt16, price: UInt32, shares: UInt64,
+                       side: UInt8, flags: UInt8, matchNumber: UInt64, timestamp: UInt64, receiveTime: UInt64,
+                       out: UnsafeMutablePointer<Tick>) -> Int {
+        stats.trades &+= 1
+        book.pointee.volume &+= shares
+        book.pointee.lastPrice = price
+        book.pointee.lastSize = shares > UInt64(UInt32.max) ? UInt32.max : UInt32(truncatingIfNeeded: shares)
+        book.pointee.hasTraded = true
+        begin(out, book: book, locate: locate, kind: .trade, timestamp: timestamp, receiveTime: receiveTime)
+        out.pointee.matchNumber = matchNumber
+        out.pointee.side = side
+        out.pointee.flags = flags
+        return 1
+    }
+
+    private func setStatus(_ status: TradingStatus, locate: UInt16, stock: Symbol, timestamp: UInt64,
+                           receiveTime: UInt64, out: UnsafeMutablePointer<Tick>) -> Int {
+        let book = bookFor(locate: locate, stock: stock)
+        book.pointee.messages &+= 1
+        guard book.pointee.status != status else { return 0 }
+        book.pointee.status = status
+        stats.statusChanges &+= 1
+        begin(out, book: book, locate: locate, kind: .status, timestamp: timestamp, receiveTime: receiveTime)
+        return 1
+    }
+}

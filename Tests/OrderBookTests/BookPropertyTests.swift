@@ -1,0 +1,126 @@
+import Testing
+import Market
+import ITCH
+@testable import OrderBook
+
+/// Random order flow checked against a brute-force reference model: after every message the engine's
+/// quotes must equal the model's top 10, a quote must appear exactly when the model's top 10 changed,
+/// and the engine's internal invariants must hold at the end.
+@Suite struct BookPropertyTests {
+    struct ModelOrder { var locate: UInt16; var buy: Bool; var price: UInt32; var shares: UInt32 }
+
+    /// The model's top 10 levels of one side, best first.
+    static func top(_ orders: [UInt64: ModelOrder], locate: UInt16, buy: Bool) -> [[UInt32]] {
+        var levels: [UInt32: UInt64] = [:]
+        for o in orders.values where o.locate == locate && o.buy == buy { levels[o.price, default: 0] += UInt64(o.shares) }
+        let prices = levels.keys.sorted(by: buy ? (>) : (<)).prefix(10)
+        return prices.map { [$0, UInt32(levels[$0]!)] }
+    }
+
+    @Test(arguments: [1, 2, 3, 4] as [UInt64])
+    func randomFlowMatchesTheReferenceModel(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let d = BookDriver()
+        var model: [UInt64: ModelOrder] = [:]
+        var nextRef: UInt64 = 1
+        var volume: [UInt16: UInt64] = [:]
+        var tops: [UInt16: [[[UInt32]]]] = [:]
+        let locates: [UInt16] = [1, 2, 3]
+        for step in 0..<6000 {
+            let locate = locates.randomElement(using: &rng)!
+            let live = Array(model.keys)
+            let roll = Int.random(in: 0..<100, using: &rng)
+            var touched = locate
+            var expectTrade = false
+            var produced: [Tick]
+            if roll < 40 || live.isEmpty {
+                let buy = Bool.random(using: &rng)
+                let price = UInt32(1000 + (buy ? 0 : 15) + Int.random(in: 0..<30, using: &rng)) * 100
+                let shares = UInt32.random(in: 1...500, using: &rng)
+                produced = d.add(locate, nextRef, buy: buy, shares, price, symbol: "S\(locate)")
+                model[nextRef] = ModelOrder(locate: locate, buy: buy, price: price, shares: shares)
+                nextRef += 1
+            } else if roll < 95 {
+                let ref = live.randomElement(using: &rng)!
+                var o = model[ref]!
+                touched = o.locate
+                switch roll {
+                case 40..<55:
+                    produced = d.delete(ref)
+                    model[ref] = nil
+                case 55..<65:
+                    let n = UInt32.random(in: 1...o.shares, using: &rng)
+                    produced = d.cancel(ref, n)
+                    o.shares -= n
+                    model[ref] = o.shares == 0 ? nil : o
+                case 65..<80:
+                    let n = UInt32.random(in: 1...o.shares, using: &rng)
+                    produced = d.execute(ref, n)
+                    o.shares -= n
+                    model[ref] = o.shares == 0 ? nil : o
+                    volume[touched, default: 0] += UInt64(n)
+                    expectTrade = true
+                default:
+                    let price = o.price + UInt32(Int.random(in: 0...4, using: &rng)) * 100
+                    let shares = UInt32.random(in: 1...500, using: &rng)
+                    produced = d.replace(ref, new: nextRef, shares, price, locate: o.locate)
+                    model[ref] = nil
+                    model[nextRef] = ModelOrder(locate: o.locate, buy: o.buy, price: price, shares: shares)
+                    nextRef += 1
+                }
+            } else {
+                // A reference the feed never announced (mid-session join): no effect at all.
+                produced = d.execute(1_000_000 + UInt64(step), 10)
+                #expect(produced.isEmpty)
+                continue
+            }
+            let bids = Self.top(model, locate: touched, buy: true)
+            let asks = Self.top(model, locate: touched, buy: false)
+            let changed = tops[touched] != [bids, asks]
+            tops[touched] = [bids, asks]
+            let quotes = produced.filter { $0.kind == .quote }
+            let trades = produced.filter { $0.kind == .trade }
+            #expect(quotes.count == (changed ? 1 : 0), "step \(step): quote iff the top 10 changed")
+            #expect(trades.count == (expectTrade ? 1 : 0), "step \(step)")
+            if let q = quotes.first {
+                #expect(q.bidPairs == bids, "step \(step) bids")
+                #expect(q.askPairs == asks, "step \(step) asks")
+                #expect(q.locate == touched && q.volume == volume[touched, default: 0])
+            }
+            if let t = trades.first { #expect(t.volume == volume[touched, default: 0]) }
+        }
+        #expect(d.engine.checkInvariants() == nil)
+        #expect(d.engine.restingOrders == model.count)
+        // Per-symbol sequence numbers run 1, 2, 3, … without gaps.
+        for locate in locates {
+            let seqs = d.ticks.filter { $0.locate == locate }.map(\.seq)
+            #expect(seqs == Array(1...UInt64(seqs.count)))
+        }
+    }
+
+    @Test func orderTableMatchesADictionaryThroughGrowthAndDeletes() {
+        var rng = SplitMix64(seed: 99)
+        var table = OrderTable(initialCapacity: 16, limit: 1 << 20)
+        var reference: [UInt64: UInt32] = [:]
+        for i in 0..<60_000 {
+            let ref = UInt64.random(in: 1...5000, using: &rng) &* (i % 3 == 0 ? 0x1_0000_0001 : 1)
+            if Bool.random(using: &rng) {
+                let result = table.insert(RestingOrder(reference: ref, price: UInt32(i), shares: 1, locate: 0, isBuy: true))
+                if reference[ref] == nil {
+                    #expect(result == .inserted)
+                    reference[ref] = UInt32(i)
+                } else {
+                    #expect(result == .duplicate)
+                }
+            } else if let slot = table.find(ref) {
+                #expect(reference[ref] == table[slot].price)
+                table.remove(at: slot)
+                reference[ref] = nil
+            } else {
+                #expect(reference[ref] == nil)
+            }
+        }
+        #expect(table.count == reference.count)
+        for (ref, price) in reference { #expect(table.find(ref).map { table[$0].price } == price) }
+    }
+}
