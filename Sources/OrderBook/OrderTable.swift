@@ -33,7 +33,7 @@ struct OrderTable: ~Copyable {
         while cap < initialCapacity { cap <<= 1 }
         capacity = cap
         mask = cap - 1
-        shift = UInt64(64 - cap.trailingZeroBitCount)
+        shift = Self.blockShift(capacity: cap)
         slots = .allocate(capacity: cap)
         slots.initialize(repeating: RestingOrder(reference: 0, price: 0, shares: 0, locate: 0, isBuy: false),
                          count: cap)
@@ -42,9 +42,20 @@ struct OrderTable: ~Copyable {
 
     deinit { slots.deallocate() }
 
-    /// Fibonacci hashing: references are mostly sequential, and the multiply spreads them evenly.
+    /// Right shift that leaves as many hash bits as there are 1024-slot blocks (≥ 64 while the table
+    /// is smaller than one block: Swift's `>>` then yields 0).
+    private static func blockShift(capacity: Int) -> UInt64 {
+        UInt64(64 - capacity.trailingZeroBitCount + 10)
+    }
+
+    /// Home slot of a reference. ITCH references rise through the day, and an order is most often
+    /// touched soon after it was added, so the low 10 bits pick the slot inside a block of 1024
+    /// neighbours (recent orders share cache lines and pages) while a Fibonacci hash of the higher
+    /// bits scatters the blocks over the table (so no pattern of references can pile more than 1024
+    /// keys into one block's home range).
     @inline(__always) private func home(_ reference: UInt64) -> Int {
-        Int(truncatingIfNeeded: (reference &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let block = (reference >> 10) &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: (block >> shift) << 10 | (reference & 1023)) & mask
     }
 
     /// The slot index holding `reference`, or nil.
@@ -110,7 +121,7 @@ struct OrderTable: ~Copyable {
         let oldCapacity = capacity
         capacity <<= 1
         mask = capacity - 1
-        shift -= 1
+        shift = Self.blockShift(capacity: capacity)
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: RestingOrder(reference: 0, price: 0, shares: 0, locate: 0, isBuy: false),
                          count: capacity)

@@ -1,1 +1,77 @@
-print("quotecast")
+import Foundation
+
+// quotecast: one binary, several roles (contract section 1). This file only dispatches; each role
+// lives in its own file.
+
+/// A subcommand: its name, one line of summary, its usage text and what runs it.
+struct Command: Sendable {
+    let name: String
+    let summary: String
+    let usage: String
+    let run: @Sendable ([String]) throws -> Int32
+}
+
+let commands: [Command] = [
+    serveCommand,
+    bookCommand,
+    simulateCommand,
+    notYet("feed", "feed-handler node: exchange feed in, normalized ticks out on multicast", issue: 7),
+    notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
+    notYet("replay", "replay a day-file or pcap onto multicast", issue: 4),
+    notYet("ticker", "terminal ticker viewer", issue: 8),
+    notYet("load", "load-test harness", issue: 9),
+]
+
+/// A command this build does not have yet: says so plainly instead of pretending.
+func notYet(_ name: String, _ summary: String, issue: Int) -> Command {
+    Command(name: name, summary: summary + " (not in this build yet)",
+            usage: "usage: quotecast \(name) ...\n\n\(summary).\nNot implemented in this build yet (issue \(issue)).\n",
+            run: { _ in
+                printError("quotecast \(name): not implemented in this build yet (issue \(issue))")
+                return 1
+            })
+}
+
+let topUsage = """
+    usage: quotecast <command> [options]
+
+    A real-time stock quote daemon: Nasdaq TotalView-ITCH 5.0 in, order books, ticks out.
+
+    commands:
+    \(commands.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+
+    `quotecast <command> --help` explains each one. Docs: docs/ in the source tree.
+
+    """
+
+func main() -> Int32 {
+    var args = Array(CommandLine.arguments.dropFirst())
+    guard let name = args.first else {
+        FileHandle.standardError.write(Data(topUsage.utf8))
+        return 2
+    }
+    if name == "--help" || name == "-h" || name == "help" {
+        print(topUsage, terminator: "")
+        return 0
+    }
+    guard let command = commands.first(where: { $0.name == name }) else {
+        printError("quotecast: unknown command '\(name)' (try --help)")
+        return 2
+    }
+    args.removeFirst()
+    if args.contains("--help") || args.contains("-h") {
+        print(command.usage, terminator: "")
+        return 0
+    }
+    do {
+        return try command.run(args)
+    } catch let error as UsageError {
+        printError("quotecast \(name): \(error.message)")
+        return 2
+    } catch {
+        printError("quotecast \(name): \(error)")
+        return 1
+    }
+}
+
+exit(main())

@@ -1,0 +1,207 @@
+import Feed
+import Foundation
+import ITCH
+import Market
+import OrderBook
+
+let bookCommand = Command(
+    name: "book",
+    summary: "offline: run the feed handler over a day-file or pcap, print ticks or final books",
+    usage: """
+        usage: quotecast book FILE [--format summary|jsonl] [--symbols A,B,...] [--depth N] [--progress|--quiet]
+
+        Runs the feed handler over FILE, an ITCH 5.0 day-file (2-byte big-endian length before each
+        message) or a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed). The
+        format is recognised from the file's first bytes. `-` reads standard input.
+
+          --format summary   (default) per-symbol final books (best bid/ask with sizes, last, volume,
+                             messages) and decode statistics
+          --format jsonl     every tick as one JSON line, in the WebSocket API's message shapes
+          --symbols LIST     only these symbols (comma-separated)
+          --depth N          levels per side in jsonl quotes, 1..10 (default 10); a quote is printed
+                             only when its top N changed
+          --progress         a progress line on stderr every second (default for files over 64 MB)
+          --quiet            no progress line
+
+        Packets of a pcap are applied in capture order; a packet whose (session, sequence) was already
+        applied is dropped (a capture may hold both lines), sequence 0 is applied as is, and gaps are
+        counted and reported. Exit status: 0 on success, 1 when the file cannot be read, 2 on bad flags.
+
+        """,
+    run: runBook)
+
+/// Applies a capture to a book engine and reports. Everything here is off the hot path but the loop.
+func runBook(_ argv: [String]) throws -> Int32 {
+    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth"], switchFlags: ["progress", "quiet"])
+    guard args.positionals.count == 1 else {
+        throw UsageError(args.positionals.isEmpty ? "missing FILE" : "expected one FILE, got \(args.positionals.count)")
+    }
+    let format = try args.choice("format", ["summary", "jsonl"], default: "summary")
+    let depth = try args.int("depth", default: 10, in: 1...10)
+    var filter: Set<Symbol>?
+    if let list = args.string("symbols") {
+        var set = Set<Symbol>()
+        for name in list.split(separator: ",") {
+            guard let s = Symbol(name) else { throw UsageError("--symbols: '\(name)' is not a symbol") }
+            set.insert(s)
+        }
+        guard !set.isEmpty else { throw UsageError("--symbols: empty list") }
+        filter = set
+    }
+    let path = args.positionals[0]
+    let capture: CaptureFile
+    do {
+        capture = try CaptureFile(path: path)
+    } catch {
+        printError("quotecast book: cannot read \(path): \(error)")
+        return 1
+    }
+    let showProgress = args.flag("progress") || (!args.flag("quiet") && capture.file.bytes.count > 64 << 20)
+
+    let engine = BookEngine()
+    let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
+    let line = UnsafeMutablePointer<UInt8>.allocate(capacity: TickJSON.maxLength + 1)
+    defer {
+        out.deallocate()
+        line.deallocate()
+    }
+    let stdout = BufferedFileOutput(fd: 1, path: "<stdout>")
+    let jsonl = format == "jsonl"
+    var sequencer = PacketSequencer()
+    var applied: UInt64 = 0
+    let progress = ProgressLine(enabled: showProgress, total: capture.file.bytes.count)
+
+    func emit(_ n: Int) throws {
+        for i in 0..<n {
+            let tick = out[i]
+            if let filter, !filter.contains(tick.symbol) { continue }
+            if tick.kind == .quote, Int(tick.changedLevel) >= depth { continue }
+            let len = TickJSON.encode(tick, depth: depth, into: line)
+            line[len] = 0x0A
+            try stdout.write(UnsafeRawBufferPointer(start: line, count: len + 1))
+        }
+    }
+
+    var captureStats: CaptureStatistics
+    switch capture.kind {
+    case .dayFile:
+        captureStats = try capture.forEachMessage { m in
+            let n = engine.apply(m.message.base, length: m.message.length, receiveTime: m.receiveTimestamp, into: out)
+            applied &+= 1
+            if jsonl && n > 0 { try emit(n) }
+            if applied & 0xFFFF == 0 { progress.update(messages: applied, position: m.message.base - UnsafeRawPointer(capture.file.bytes.baseAddress!)) }
+        }
+    case .pcap:
+        captureStats = try capture.forEachPacket { p in
+            let packet = p.packet
+            let count: Int
+            if case .messages(let c) = packet.kind { count = c } else { count = 0 }
+            guard let skip = sequencer.admit(session: packet.session, sequence: packet.sequenceNumber, count: count)
+            else { return }
+            var index = 0
+            for block in packet {
+                defer { index += 1 }
+                if index < skip { continue }
+                let n = engine.apply(block.message.base, length: block.message.length,
+                                     receiveTime: p.datagram.timestamp, into: out)
+                applied &+= 1
+                if jsonl && n > 0 { try emit(n) }
+            }
+            if applied & 0xFFF == 0 { progress.update(messages: applied, position: packet.base - UnsafeRawPointer(capture.file.bytes.baseAddress!)) }
+        }
+        captureStats.messages = Int(applied)
+    }
+    progress.finish(messages: applied)
+    if !jsonl {
+        try stdout.write(Array(bookSummary(engine, filter: filter, capture: captureStats, sequencer: sequencer,
+                                           kind: capture.kind).utf8))
+    }
+    try stdout.flush()
+    return 0
+}
+
+/// The `--format summary` report: one row per instrument, then what was decoded and refused.
+func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureStatistics, sequencer: PacketSequencer,
+                 kind: CaptureFile.Kind) -> String {
+    func level(_ l: PriceLevel?, bidFirst: Bool) -> String {
+        guard let l else { return "-" }
+        return bidFirst ? "\(l.size) x \(Price.text(UInt64(l.price)))" : "\(Price.text(UInt64(l.price))) x \(l.size)"
+    }
+    func pad(_ s: String, _ n: Int, right: Bool = false) -> String {
+        s.count >= n ? s : (right ? String(repeating: " ", count: n - s.count) + s : s + String(repeating: " ", count: n - s.count))
+    }
+    var lines: [String] = []
+    lines.append([pad("symbol", 8), pad("locate", 6, right: true), pad("bid", 22, right: true), pad("ask", 22),
+                  pad("last", 12, right: true), pad("volume", 12, right: true), pad("messages", 10, right: true),
+                  "status"].joined(separator: " "))
+    let summaries = engine.locates.compactMap { engine.summary(locate: $0) }
+        .filter { filter == nil || filter!.contains($0.symbol) }
+        .sorted { $0.symbol < $1.symbol }
+    for s in summaries {
+        lines.append([pad(s.symbol.description, 8), pad(String(s.locate), 6, right: true),
+                      pad(level(s.bestBid, bidFirst: true), 22, right: true), pad(level(s.bestAsk, bidFirst: false), 22),
+                      pad(s.last.map { Price.text(UInt64($0.price)) } ?? "-", 12, right: true),
+                      pad(String(s.volume), 12, right: true), pad(String(s.messages), 10, right: true),
+                      s.status.name].joined(separator: " "))
+    }
+    let st = engine.statistics
+    lines.append("")
+    lines.append("instruments \(summaries.count)  resting orders \(engine.restingOrders)")
+    var byType: [String] = []
+    for t in 0..<256 where st.byType[t] > 0 { byType.append("\(Character(UnicodeScalar(UInt8(t))))=\(st.byType[t])") }
+    lines.append("messages \(st.messages)  decoded \(st.decoded)  by type: \(byType.joined(separator: " "))")
+    lines.append("refused: unknown_type=\(st.unknownType) bad_length=\(st.badLength) empty=\(st.empty) "
+                 + "unknown_reference=\(st.unknownReference) duplicate_reference=\(st.duplicateReference) "
+                 + "zero_reference=\(st.zeroReference) over_execution=\(st.overExecution) "
+                 + "order_table_full=\(st.orderTableFull) level_missing=\(st.levelMissing)")
+    lines.append("ticks: quotes=\(st.quotes) trades=\(st.trades) status=\(st.statusChanges) trade_breaks=\(st.tradeBreaks) "
+                 + "quiet_book_changes=\(st.quietBookChanges) non_printable=\(st.nonPrintable)")
+    switch kind {
+    case .dayFile:
+        if case .truncated(let offset, _, let available)? = capture.dayFileEnd {
+            lines.append("input: day-file, final message truncated at byte \(offset) (\(available) bytes left over)")
+        } else {
+            lines.append("input: day-file, complete")
+        }
+    case .pcap(let f):
+        lines.append("input: \(f) packets=\(capture.packets) heartbeats=\(capture.heartbeats) "
+                     + "end_of_session=\(capture.endsOfSession) truncated_packets=\(capture.truncatedPackets) "
+                     + "count_mismatches=\(capture.countMismatches) short_datagrams=\(capture.shortDatagrams) "
+                     + "non_udp=\(capture.pcap.nonUDP) fragments=\(capture.pcap.fragments) bad_records=\(capture.pcap.badRecords)")
+        lines.append("sequencing: sessions=\(sequencer.sessions) duplicate_packets=\(sequencer.duplicatePackets) "
+                     + "duplicate_messages=\(sequencer.duplicateMessages) gaps=\(sequencer.gaps) "
+                     + "gap_messages=\(sequencer.gapMessages) unsequenced_packets=\(sequencer.unsequencedPackets)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// A progress line on stderr, at most once a second: messages, share of the file, rate.
+final class ProgressLine {
+    private let enabled: Bool
+    private let total: Int
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private var last: UInt64 = 0
+
+    init(enabled: Bool, total: Int) {
+        self.enabled = enabled
+        self.total = max(total, 1)
+    }
+
+    func update(messages: UInt64, position: Int) {
+        guard enabled else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        guard now - last >= 1_000_000_000 else { return }
+        last = now
+        let seconds = Double(now - start) / 1e9
+        let line = String(format: "book: %.1fM messages, %.0f%% of the file, %.1fM msgs/s",
+                          Double(messages) / 1e6, 100 * Double(position) / Double(total), Double(messages) / 1e6 / seconds)
+        printError(line)
+    }
+
+    func finish(messages: UInt64) {
+        guard enabled else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        printError(String(format: "book: done, %.1fM messages in %.1f s (%.1fM msgs/s)",
+                          Double(messages) / 1e6, seconds, Double(messages) / 1e6 / max(seconds, 1e-9)))
+    }
+}
