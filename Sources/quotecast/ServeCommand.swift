@@ -1,1 +1,122 @@
-let serveCommand = Command(name: "serve", summary: "all-in-one daemon", usage: "usage: quotecast serve\n", run: { _ in 0 })
+import Fanout
+import Feed
+import Foundation
+import Market
+import OrderBook
+import Simulator
+
+let serveCommand = Command(
+    name: "serve",
+    summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status",
+    usage: """
+        usage: quotecast serve [--feed sim|file://PATH] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
+                               [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
+                               [--messages N] [--log-level debug|info|warn|error]
+
+        Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
+        simulator (the default) or a day-file/pcap, full order books, ticks written once into the
+        lock-free broadcast ring. Its readers run on their own threads: in this build a status reader
+        (qc-status) that checks every tick's per-symbol sequence and prints a status line.
+
+        The WebSocket gateway (--listen), multicast publishing (--publish) and live multicast input
+        (--feed moldudp64://...) are not in this build yet (issues 4, 6, 7).
+
+          --feed SOURCE          sim (default) or file://PATH (a day-file or pcap, paced by --rate)
+          --symbols N|LIST       simulator instruments: how many (default 100) or their names
+          --rate N               messages per second (default 10000); 0 = as fast as possible
+          --seed N               simulator seed (default 1)
+          --bursty               simulator timestamps clustered like a market open
+          --ring-capacity N      ring slots, a power of two (default 65536)
+          --status-interval S    seconds between status lines (default 5)
+          --duration S           stop by itself after S seconds (default: run until SIGINT/SIGTERM)
+          --messages N           stop after N messages
+          --log-level LEVEL      lowest level logged (default info)
+
+        Logs are key=value lines on stderr. SIGINT or SIGTERM stops it cleanly: the feed stops, the
+        ring is closed, readers drain it, and a final status line is printed.
+
+        """,
+    run: runServe)
+
+func runServe(_ argv: [String]) throws -> Int32 {
+    let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "ring-capacity", "status-interval",
+                                                "duration", "messages", "log-level"],
+                             switchFlags: ["bursty"])
+    guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+    let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
+    let log = Log(minimum: LogLevel(name: levelName)!)
+    let rate = try args.int("rate", default: 10_000, in: 0...100_000_000)
+    let capacity = try args.int("ring-capacity", default: 65_536, in: 2...(1 << 24))
+    guard capacity & (capacity - 1) == 0 else { throw UsageError("--ring-capacity: expected a power of two, got \(capacity)") }
+    let interval = try args.int("status-interval", default: 5, in: 1...3600)
+    let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
+    let limit = args.string("messages") == nil ? nil : try args.int("messages", default: 0, in: 1...Int.max)
+    let feedText = args.string("feed") ?? "sim"
+    let source: FeedSource
+    if feedText == "sim" {
+        source = .simulator(try simulatorConfiguration(args))
+    } else if feedText.hasPrefix("file://") {
+        let path = String(feedText.dropFirst("file://".count))
+        guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("--feed: cannot read \(path)") }
+        source = .file(path: path)
+    } else if feedText.hasPrefix("moldudp64://") {
+        throw UsageError("--feed: moldudp64:// input is not in this build yet (issue 4); use sim or file://PATH")
+    } else {
+        throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(feedText)'")
+    }
+
+    // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
+    // every thread inherits the mask and none is interrupted.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating]))
+    let stop = StopFlag()
+    let counters = FeedCounters()
+    let status = StatusReader(intervalSeconds: interval)
+
+    // Readers start first, so nothing the feed writes is before them.
+    let statusThread = NamedThread(name: "qc-status") { [status] in
+        var r = ring.makeReader(0)
+        status.run(reader: &r, ring: ring, counters: counters)
+    }
+    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit)
+    let feedThread = NamedThread(name: "qc-feed") {
+        do {
+            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+            log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
+                                        "bad_length": stats.badLength, "unknown_type": stats.unknownType])
+        } catch {
+            log(.error, "feed_failed", ["error": "\(error)"])
+            ring.close()
+        }
+    }
+    log(.info, "serve_started", ["feed": feedText, "rate": rate, "ring_capacity": capacity,
+                                 "threads": "qc-feed,qc-status", "gateway": "not in this build (issue 6)"])
+
+    let started = monotonicNanoseconds()
+    var reason = "source_finished"
+    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+    while true {
+        let signal = sigtimedwait(&signals, nil, &timeout)
+        if signal == SIGINT || signal == SIGTERM {
+            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            break
+        }
+        if counters.finished { break }
+        if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 {
+            reason = "duration"
+            break
+        }
+    }
+    log(.info, "serve_stopping", ["reason": reason])
+    stop.raise()
+    feedThread.join()
+    statusThread.join()
+    status.printLine(final: true, ring: ring, counters: counters)
+    log(.info, "serve_stopped", ["reason": reason])
+    return status.sequenceErrors == 0 ? 0 : 1
+}

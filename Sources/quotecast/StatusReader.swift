@@ -1,0 +1,73 @@
+import Fanout
+import Feed
+import Foundation
+import Market
+import Synchronization
+
+/// The status stage: a non-gating ring reader that checks every tick's per-symbol sequence (each
+/// symbol's `seq` must rise by exactly one, unless the reader was lapped) and prints a status line.
+final class StatusReader: Sendable {
+    let intervalSeconds: Int
+    private let seen = Atomic<Int>(0)
+    private let holes = Atomic<Int>(0)
+    private let laps = Atomic<Int>(0)
+    private let lost = Atomic<Int>(0)
+    private let trades = Atomic<Int>(0)
+    private let symbols = Atomic<Int>(0)
+    private let started = monotonicNanoseconds()
+
+    init(intervalSeconds: Int) { self.intervalSeconds = intervalSeconds }
+
+    /// Sequence breaks seen while not lapped: must stay 0.
+    var sequenceErrors: Int { holes.load(ordering: .relaxed) }
+
+    func run(reader: inout RingReader, ring: BroadcastRing, counters: FeedCounters) {
+        var tick = Tick()
+        var lastSeq = [UInt64](repeating: 0, count: 1 << 16)
+        var nextLine = monotonicNanoseconds() + UInt64(intervalSeconds) * 1_000_000_000
+        var resync = false
+        var symbolCount = 0
+        while true {
+            let result = reader.next(into: &tick, timeoutMilliseconds: 200)
+            switch result {
+            case .tick:
+                let i = Int(tick.locate)
+                if lastSeq[i] == 0 { symbolCount += 1; symbols.store(symbolCount, ordering: .relaxed) }
+                // After a lap the first tick of each symbol may jump: start its line afresh.
+                if !resync, lastSeq[i] != 0, tick.seq != lastSeq[i] &+ 1 { holes.add(1, ordering: .relaxed) }
+                lastSeq[i] = tick.seq
+                seen.add(1, ordering: .relaxed)
+                if tick.kind == .trade { trades.add(1, ordering: .relaxed) }
+            case .lapped(let n):
+                laps.add(1, ordering: .relaxed)
+                lost.add(n, ordering: .relaxed)
+                resync = true
+                for i in lastSeq.indices { lastSeq[i] = 0 }
+                symbolCount = 0
+            case .empty:
+                break
+            case .closed:
+                return
+            }
+            let now = monotonicNanoseconds()
+            if now >= nextLine {
+                printLine(final: false, ring: ring, counters: counters)
+                nextLine = now + UInt64(intervalSeconds) * 1_000_000_000
+            }
+            if resync, result == .tick { resync = false }
+        }
+    }
+
+    func printLine(final: Bool, ring: BroadcastRing, counters: FeedCounters) {
+        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        let metrics = ring.metrics()
+        let lag = metrics.readers.map { "\($0.lag)" }.joined(separator: ",")
+        let line = "level=info event=\(final ? "status_final" : "status") uptime_s=\(String(format: "%.1f", seconds))"
+            + " messages=\(counters.messages) msgs_per_s=\(Int(Double(counters.messages) / max(seconds, 0.001)))"
+            + " ticks=\(counters.ticks) ticks_read=\(seen.load(ordering: .relaxed)) trades=\(trades.load(ordering: .relaxed))"
+            + " symbols=\(symbols.load(ordering: .relaxed)) ring_lag=\(lag) laps=\(laps.load(ordering: .relaxed))"
+            + " lost=\(lost.load(ordering: .relaxed)) seq_errors=\(holes.load(ordering: .relaxed))"
+            + " ring_refusals=\(counters.ringRefusals)"
+        printError(line)
+    }
+}
