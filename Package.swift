@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["Feed", "Market"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook"]),
     ],
     swiftLanguageModes: [.v6]
 )

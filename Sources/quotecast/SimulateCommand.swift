@@ -8,6 +8,8 @@ let simulateCommand = Command(
     summary: "the exchange: a deterministic ITCH 5.0 stream (this build: --output day-files only)",
     usage: """
         usage: quotecast simulate --output FILE --messages N [--symbols N|A,B,...] [--seed N] [--rate R] [--bursty]
+                                  [--output-format dayfile|pcap] [--line-a GROUP:PORT] [--line-b GROUP:PORT]
+                                  [--vlan ID] [--payload-size BYTES]
 
         Generates the built-in exchange simulator's order flow: system events, a stock directory, then
         adds, cancels, executions, replaces and deletes around a random walk, with occasional halts.
@@ -20,6 +22,11 @@ let simulateCommand = Command(
           --seed N          random seed (default 1)
           --rate R          messages per second, spaces the ITCH timestamps (default 10000)
           --bursty          cluster timestamps like a market open
+          --output-format   dayfile (default; pcap when FILE ends in .pcap): pcap writes the messages
+                            as MoldUDP64 packets (session SIM<seed>, up to --payload-size bytes, 1400
+                            by default) in Ethernet/IPv4/UDP frames to --line-a (239.192.0.1:26400),
+                            each packet twice when --line-b is given (A then B), 802.1Q-tagged with
+                            --vlan ID; capture times are the ITCH timestamps on 2026-01-02 (UTC)
 
         Publishing on multicast (--line-a, --line-b, --retransmit, fault injection) is not in this
         build yet (issue 4).
@@ -57,7 +64,8 @@ func simulatorConfiguration(_ args: Arguments) throws(UsageError) -> SimulatorCo
 }
 
 func runSimulate(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["output", "messages", "symbols", "seed", "rate"],
+    let args = try Arguments(argv, valueFlags: ["output", "messages", "symbols", "seed", "rate", "output-format",
+                                                "line-a", "line-b", "vlan", "payload-size"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let configuration = try simulatorConfiguration(args)
@@ -67,23 +75,113 @@ func runSimulate(_ argv: [String]) throws -> Int32 {
     guard args.string("messages") != nil else { throw UsageError("--messages N is required with --output") }
     let minimum = configuration.minimumDayMessageCount
     let messages = try args.int("messages", default: 0, in: minimum...Int.max)
-    let writer: DayFileWriter
+    let defaultFormat = path.hasSuffix(".pcap") ? "pcap" : "dayfile"
+    let format = try args.choice("output-format", ["dayfile", "pcap"], default: defaultFormat)
+    var simulator = OrderFlowSimulator(configuration)
+    let flow = messages - OrderFlowSimulator.endOfDayMessageCount
+    let sink: MessageSink
     do {
-        writer = try DayFileWriter(path: path)
+        if format == "pcap" {
+            let lineA = try endpoint(args, "line-a", default: "239.192.0.1:26400")
+            let lineB = args.string("line-b") == nil ? nil : try endpoint(args, "line-b", default: "")
+            let vlan = args.string("vlan") == nil ? nil : UInt16(try args.int("vlan", default: 0, in: 1...4094))
+            let payload = try args.int("payload-size", default: MoldUDP64.defaultMaxPayloadSize, in: 100...65_000)
+            sink = try PcapSink(path: path, session: MoldUDP64Session("SIM\(configuration.seed % 10_000_000)")!,
+                                lineA: lineA, lineB: lineB, vlan: vlan, payloadSize: payload)
+        } else {
+            sink = try DayFileSink(writer: DayFileWriter(path: path))
+        }
+    } catch let error as UsageError {
+        throw error
     } catch {
         printError("quotecast simulate: cannot write \(path): \(error)")
         return 1
     }
-    var simulator = OrderFlowSimulator(configuration)
-    let flow = messages - OrderFlowSimulator.endOfDayMessageCount
-    try simulator.generate(messages: flow) { try writer.append($0) }
+    try simulator.generate(messages: flow) { try sink.append($0) }
     try withUnsafeTemporaryAllocation(byteCount: OrderFlowSimulator.maxMessageLength, alignment: 8) { buffer in
         for _ in 0..<OrderFlowSimulator.endOfDayMessageCount {
             let n = simulator.nextEndOfDay(into: buffer.baseAddress!)
-            try writer.append(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: n))
+            try sink.append(UnsafeRawBufferPointer(start: buffer.baseAddress!, count: n))
         }
     }
-    try writer.close()
-    printError("simulate: wrote \(writer.messageCount) messages to \(path)")
+    try sink.close()
+    printError("simulate: wrote \(messages) messages to \(path) (\(format))")
     return 0
+}
+
+/// Parses a `GROUP:PORT` flag.
+func endpoint(_ args: Arguments, _ name: String, default defaultValue: String) throws(UsageError) -> IPv4Endpoint {
+    let text = args.string(name) ?? defaultValue
+    guard let e = IPv4Endpoint(text) else { throw UsageError("--\(name): expected IPv4ADDRESS:PORT, got '\(text)'") }
+    return e
+}
+
+/// Where `simulate --output` puts the messages.
+protocol MessageSink {
+    func append(_ message: UnsafeRawBufferPointer) throws
+    func close() throws
+}
+
+struct DayFileSink: MessageSink {
+    let writer: DayFileWriter
+    func append(_ message: UnsafeRawBufferPointer) throws { try writer.append(message) }
+    func close() throws { try writer.close() }
+}
+
+/// Packs messages into MoldUDP64 packets and writes each as a captured UDP datagram (twice with a
+/// B line), stamped with the ITCH timestamp of its last message on a fixed day, so the file is a pure
+/// function of the simulator's configuration.
+final class PcapSink: MessageSink {
+    /// 2026-01-02 00:00:00 UTC in nanoseconds since the epoch.
+    static let day: UInt64 = 1_767_312_000 * 1_000_000_000
+    let writer: PcapWriter
+    let lineA: IPv4Endpoint
+    let lineB: IPv4Endpoint?
+    let vlan: [UInt16]
+    let source = IPv4Endpoint(address: 0x7F00_0001, port: 26_399)
+    let buffer: UnsafeMutableRawBufferPointer
+    var builder: MoldUDP64PacketBuilder
+    var lastTimestamp: UInt64 = 0
+
+    init(path: String, session: MoldUDP64Session, lineA: IPv4Endpoint, lineB: IPv4Endpoint?, vlan: UInt16?,
+         payloadSize: Int) throws {
+        writer = try PcapWriter(path: path)
+        self.lineA = lineA
+        self.lineB = lineB
+        self.vlan = vlan.map { [$0] } ?? []
+        buffer = .allocate(byteCount: payloadSize, alignment: 8)
+        builder = MoldUDP64PacketBuilder(buffer: buffer, session: session)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func append(_ message: UnsafeRawBufferPointer) throws {
+        if message.count >= 11 { lastTimestamp = WireBytes(message.baseAddress!).u48(CommonLayout.timestamp) }
+        if builder.append(message) == .full {
+            try send()
+            _ = builder.append(message)
+        }
+    }
+
+    private func send() throws {
+        guard !builder.isEmpty else { return }
+        let time = Self.day + lastTimestamp
+        try writer.write(payload: builder.packet, timestamp: time, source: source, destination: lineA, vlanTags: vlan)
+        if let lineB {
+            try writer.write(payload: builder.packet, timestamp: time, source: source, destination: lineB, vlanTags: vlan)
+        }
+        builder.reset()
+    }
+
+    func close() throws {
+        try send()
+        // End of session, announcing the sequence number after the last message.
+        var end = [UInt8](repeating: 0, count: MoldUDP64.headerLength)
+        _ = end.withUnsafeMutableBytes {
+            MoldUDP64.encodeEndOfSession(session: builder.session, nextSequenceNumber: builder.sequenceNumber,
+                                                      into: $0.baseAddress!)
+        }
+        try writer.write(payload: end, timestamp: Self.day + lastTimestamp, source: source, destination: lineA, vlanTags: vlan)
+        try writer.close()
+    }
 }

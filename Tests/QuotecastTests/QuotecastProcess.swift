@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Runs the real `quotecast` binary (built next to the test bundle) and captures what it prints.
+struct QuotecastProcess {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// The built `quotecast` executable: next to the test bundle in SwiftPM's build folder.
+    static var binary: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("quotecast")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("quotecast")
+    }
+
+    /// The repository root (where Package.swift is).
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func fixture(_ name: String) -> URL { root.appendingPathComponent("Fixtures").appendingPathComponent(name) }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quotecast-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Runs `quotecast args`, killing it after `timeout` seconds (a test failure by itself).
+    @discardableResult
+    static func run(_ args: [String], timeout: Double = 60, whileRunning: ((Process) -> Void)? = nil) throws -> QuotecastProcess {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("stdout")
+        let err = dir.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        whileRunning?(process)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.interrupt()
+            usleep(500_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            Issue.record("quotecast \(args.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        return QuotecastProcess(status: process.terminationStatus,
+                                stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                                stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    /// Waits until `path` contains `text` (or `timeout` passes); returns whether it did.
+    static func waitFor(_ text: String, in read: () -> String, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if read().contains(text) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+}
