@@ -22,4 +22,33 @@ int qc_set_thread_name(const char *name);
 /// The calling thread's kernel id (gettid).
 int qc_gettid(void);
 
+// ---- Fanout: wakeups and CPU accounting (the broadcast ring) ----
+
+/// A new eventfd (counter 0, non-blocking, close-on-exec) used as one waiter's wakeup signal;
+/// -1 with errno set on failure.
+int qc_wakeup_create(void);
+
+/// Adds 1 to the eventfd's counter, waking a thread blocked in `qc_wakeup_wait` on it.
+/// Retries on EINTR; an EAGAIN (counter saturated) already means "signalled". Returns 0 or -errno.
+int qc_wakeup_signal(int fd);
+
+/// Blocks until the eventfd is signalled or `timeout_ms` passes (-1: no timeout), then drains it.
+/// Returns 1 when signalled, 0 on timeout, -errno on error (EINTR is retried with the full timeout).
+int qc_wakeup_wait(int fd, int timeout_ms);
+
+/// Drains the eventfd's counter without blocking (a stale signal would only cause a spurious wakeup).
+void qc_wakeup_drain(int fd);
+
+/// Closes the descriptor.
+void qc_wakeup_close(int fd);
+
+/// CPU time (user + system) consumed so far by the calling thread, in nanoseconds.
+uint64_t qc_thread_cpu_ns(void);
+
+/// CPU time (user + system) consumed so far by the whole process, in nanoseconds (getrusage).
+uint64_t qc_process_cpu_ns(void);
+
+/// CLOCK_MONOTONIC in nanoseconds.
+uint64_t qc_monotonic_ns(void);
+
 #endif

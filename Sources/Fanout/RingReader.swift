@@ -1,0 +1,201 @@
+import CShim
+import Market
+import Synchronization
+
+/// What one read from the ring produced.
+public enum RingRead: Sendable, Equatable {
+    /// The next tick was copied out.
+    case tick
+    /// Nothing new yet (only from `poll`, or from `next` with a timeout).
+    case empty
+    /// A non-gating reader was lapped: `lost` ticks were overwritten before it read them. The reader now
+    /// stands at the newest published tick; its owner should resync (fresh snapshots), then read on.
+    case lapped(lost: Int)
+    /// The ring was closed and this reader has read everything published before the close.
+    case closed
+}
+
+/// One reader's handle: its own cursor, its cached view of the writer's cursor, its wakeup eventfd.
+///
+/// Use it from one thread (it is `~Copyable`). `poll` never blocks; `next` spins briefly, then parks on
+/// the reader's eventfd until the writer publishes. An event loop that already sleeps in `epoll` can add
+/// `wakeupDescriptor` to its set and bracket its sleep with `prepareToPark()` / `finishPark()`.
+/// Ending the handle detaches the reader: a gating reader then no longer holds the writer back.
+public struct RingReader: ~Copyable, Sendable {
+    let ring: BroadcastRing
+    let memory: RingMemory
+    /// This reader's index.
+    public let index: Int
+    /// Whether this reader gates the writer.
+    public let isGating: Bool
+    let capacity: Int
+    let spinIterations: Int
+    let cursorCell: AtomicIntCell
+    let parkedCell: AtomicIntCell
+    /// The eventfd the writer signals when this reader is parked; readable means "look again".
+    public let wakeupDescriptor: Int32
+    /// Next ring sequence to read.
+    var cursor: Int = 0
+    /// The writer's published cursor as last seen (≥ `cursor`).
+    var cachedPublished: Int = 0
+
+    init(ring: BroadcastRing, index: Int) {
+        self.ring = ring
+        memory = ring.memory
+        self.index = index
+        isGating = memory.isGating(index)
+        capacity = memory.capacity
+        spinIterations = ring.configuration.spinIterations
+        cursorCell = memory.cursor(index)
+        parkedCell = memory.parked(index)
+        wakeupDescriptor = memory.readerFD(index)
+        // Acquire: pairs with the cursor's own initial store; a reader starts where its group says.
+        cursor = cursorCell.loadAcquiring()
+        cachedPublished = cursor
+    }
+
+    deinit {
+        // Release: this reader's slot reads happen before the writer, which acquires `attached`, reuses them.
+        memory.attached(index).storeReleasing(0)
+        // Sequentially consistent fence (Dekker with the writer's park): either it sees the detach or we see
+        // its parked mark and wake it.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        // Relaxed: ordered by the fence above.
+        if memory.writerParked.loadRelaxed() != 0 { ring.wakeWriter() }
+        if parkedCell.loadRelaxed() != 0 { unpark() }
+    }
+
+    /// Next ring sequence this reader will read (ticks read + ticks lost).
+    public var position: Int { cursor }
+
+    /// Published ticks this reader has not read yet.
+    public var lag: Int {
+        // Relaxed: a monitoring figure; nothing is read through it.
+        max(0, memory.publishedCursor.loadRelaxed() &- cursor)
+    }
+
+    /// Copies the next tick into `tick` if there is one; never blocks.
+    @inline(__always)
+    public mutating func poll(into tick: inout Tick) -> RingRead {
+        if cursor == cachedPublished {
+            // Acquire: pairs with the writer's release publish, so every slot below it is complete.
+            cachedPublished = memory.publishedCursor.loadAcquiring()
+            if cursor == cachedPublished { return emptyOrClosed() }
+        }
+        guard isGating else { return pollNonGating(into: &tick) }
+        memory.slot(cursor).loadPlain(into: &tick)
+        cursor &+= 1
+        // Release: our copy of the slot happens before the writer, which acquires this cursor, reuses it.
+        cursorCell.storeReleasing(cursor)
+        // Relaxed: a cheap hint for a writer parked on a full ring; the fenced check in `prepareToPark`
+        // (reached once we run dry) is what guarantees it is not left asleep.
+        if memory.writerParked.loadRelaxed() != 0 { ring.wakeWriter() }
+        return .tick
+    }
+
+    /// The seqlock read of a slot the writer may be overwriting.
+    @inline(__always)
+    mutating func pollNonGating(into tick: inout Tick) -> RingRead {
+        if cachedPublished &- cursor > capacity { return skipLap() }
+        let slot = memory.slot(cursor)
+        let expected = cursor &+ 1
+        // Acquire: pairs with the writer's release stamp store, so the payload of that write is visible.
+        if slot.stamp.loadAcquiring() == expected {
+            slot.loadAtomically(into: &tick)
+            // Acquire fence: orders the payload loads before the re-check; if any load saw a later write,
+            // the re-check sees that write's begin mark (0) or a later stamp.
+            atomicMemoryFence(ordering: .acquiring)
+            // Relaxed: ordered by the fence above.
+            if slot.stamp.loadRelaxed() == expected {
+                cursor = expected
+                // Relaxed: a non-gating cursor only feeds the lag metric; nobody synchronizes on it.
+                cursorCell.storeRelaxed(cursor)
+                return .tick
+            }
+        }
+        return skipLap()
+    }
+
+    /// Moves a lapped reader to the newest published tick and counts what it lost.
+    @inline(never)
+    mutating func skipLap() -> RingRead {
+        // Acquire: the slots below the new position are complete.
+        let newest = memory.publishedCursor.loadAcquiring()
+        let lost = newest &- cursor
+        cursor = newest
+        cachedPublished = newest
+        // Relaxed: metrics only (see `pollNonGating`).
+        cursorCell.storeRelaxed(cursor)
+        memory.laps(index).bump()
+        memory.lost(index).bump(by: lost)
+        return .lapped(lost: lost)
+    }
+
+    @inline(never)
+    mutating func emptyOrClosed() -> RingRead {
+        // Acquire: pairs with `close()`'s release store; the last publish before it is then visible below.
+        guard memory.closed.loadAcquiring() != 0 else { return .empty }
+        // Acquire: as in `poll`.
+        cachedPublished = memory.publishedCursor.loadAcquiring()
+        return cursor == cachedPublished ? .closed : .empty
+    }
+
+    /// Copies the next tick into `tick`, waiting for one: spins `spinIterations` rounds, then parks on the
+    /// eventfd until the writer publishes. Returns `.tick`, `.lapped` or `.closed`, or `.empty` when
+    /// `timeoutMilliseconds` (≥ 0) passed in one park without a wakeup.
+    public mutating func next(into tick: inout Tick, timeoutMilliseconds: Int32 = -1) -> RingRead {
+        var spins = 0
+        while true {
+            let result = poll(into: &tick)
+            guard result == .empty else { return result }
+            if spins < spinIterations {
+                spins &+= 1
+                qc_cpu_relax()
+                continue
+            }
+            spins = 0
+            if prepareToPark() {
+                let signalled = qc_wakeup_wait(wakeupDescriptor, timeoutMilliseconds)
+                if signalled == 1 { memory.wakeups(index).bump() }
+                unpark()
+                if signalled == 0 { return poll(into: &tick) }
+            }
+        }
+    }
+
+    /// Marks this reader parked so the writer signals `wakeupDescriptor` on its next publish. Returns
+    /// `true` when the caller may now sleep on the descriptor (then call `finishPark()` after waking);
+    /// `false` when ticks (or the close) are already there: read on instead, nothing to undo.
+    public mutating func prepareToPark() -> Bool {
+        // Relaxed: made visible to the writer by the release half of the count increment below.
+        parkedCell.storeRelaxed(1)
+        // Sequentially consistent: the RMW and the fence after it are our half of the Dekker pair with
+        // the writer's publish (cursor store; fence; count load): one of us sees the other's store.
+        memory.parkedReaders.addSequentiallyConsistent(1)
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        // Relaxed: ordered by the fence above (our cursor store precedes it; the writer fences too).
+        if isGating, memory.writerParked.loadRelaxed() != 0 { ring.wakeWriter() }
+        // Acquire (both): as in `poll` / `emptyOrClosed`.
+        if memory.publishedCursor.loadAcquiring() != cursor || memory.closed.loadAcquiring() != 0 {
+            unpark()
+            return false
+        }
+        memory.parks(index).bump()
+        return true
+    }
+
+    /// Ends a park begun by `prepareToPark()`: withdraws the parked mark and drains the eventfd.
+    public mutating func finishPark() {
+        qc_wakeup_drain(wakeupDescriptor)
+        unpark()
+    }
+
+    func unpark() {
+        // Acquire-release exchange: if the mark is still ours we take it back with its count; otherwise the
+        // writer took it and signalled (a stale signal then causes one spurious wakeup, nothing worse).
+        if parkedCell.exchangeAcquiringAndReleasing(0) == 1 {
+            // Relaxed: the count is a hint; the flags are the truth.
+            memory.parkedReaders.addRelaxed(-1)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import CShim
+import Fanout
+import Glibc
+import Market
+import Testing
+
+extension RingSuite {
+    /// Parking and waking: bounded wakeup latency, no CPU while idle, the full writer's park, close.
+    @Suite struct RingWaitingTests {
+        func makeRing(capacity: Int = 64, readers: [RingReaderKind] = [.gating]) throws -> BroadcastRing {
+            try BroadcastRing(RingConfiguration(capacity: capacity, readers: readers, publishBatch: 1,
+                                                spinIterations: 100))
+        }
+
+        @Test func ringParkedReaderWakesWithinBound() throws {
+            let ring = try makeRing()
+            let rounds = 5
+            let reader = TestThread { () -> [UInt64] in
+                var reader = ring.makeReader(0)
+                var tick = Tick()
+                var seen: [UInt64] = []
+                for _ in 0..<rounds {
+                    guard reader.next(into: &tick) == .tick else { break }
+                    seen.append(qc_monotonic_ns())
+                }
+                return seen
+            }
+            var writer = ring.makeWriter()
+            var sent: [UInt64] = []
+            for round in 0..<rounds {
+                let parked = waitUntil(milliseconds: 5000) { ring.metrics().readers[0].parks > round }
+                #expect(parked, "the reader parks when the ring is empty")
+                sleepMilliseconds(20)
+                sent.append(qc_monotonic_ns())
+                _ = writer.write(ringTestTick(round))
+                writer.flush()
+            }
+            let seen = reader.join()
+            #expect(seen.count == rounds)
+            for (write, wake) in zip(sent, seen) {
+                #expect(wake - write < 200_000_000, "woke \(Double(wake - write) / 1e6) ms after the write")
+            }
+            #expect(ring.metrics().readers[0].wakeups >= 1)
+            #expect(ring.metrics().wakeupsSent >= rounds)
+        }
+
+        @Test func ringIdleReaderBurnsNoCPU() throws {
+            let ring = try makeRing()
+            let reader = TestThread { () -> (cpu: UInt64, wall: UInt64) in
+                var reader = ring.makeReader(0)
+                var tick = Tick()
+                let cpu0 = qc_thread_cpu_ns()
+                let wall0 = qc_monotonic_ns()
+                _ = reader.next(into: &tick)
+                return (qc_thread_cpu_ns() - cpu0, qc_monotonic_ns() - wall0)
+            }
+            _ = waitUntil(milliseconds: 2000) { ring.metrics().readers[0].parks > 0 }
+            sleepMilliseconds(1000)
+            var writer = ring.makeWriter()
+            _ = writer.write(ringTestTick(0))
+            writer.flush()
+            let (cpu, wall) = reader.join()
+            #expect(wall >= 900_000_000)
+            #expect(cpu < 50_000_000, "an idle reader used \(Double(cpu) / 1e6) ms of CPU in \(Double(wall) / 1e6) ms")
+        }
+
+        @Test func ringFullWriterParksUntilTheGatingReaderMoves() throws {
+            let ring = try makeRing(capacity: 4)
+            let total = 40
+            let writerThread = TestThread { () -> Int in
+                var writer = ring.makeWriter()
+                var written = 0
+                for i in 0..<total where writer.write(ringTestTick(i)) { written += 1 }
+                writer.flush()
+                return written
+            }
+            let parked = waitUntil(milliseconds: 5000) { ring.metrics().writerParks > 0 }
+            #expect(parked, "a writer facing a full gating reader parks")
+            var reader = ring.makeReader(0)
+            var tick = Tick()
+            for i in 0..<total {
+                let read = reader.next(into: &tick)
+                #expect(read == .tick && tick.seq == UInt64(i) && isIntact(tick))
+            }
+            #expect(writerThread.join() == total)
+            let metrics = ring.metrics()
+            #expect(metrics.writerFullWaits >= 1 && metrics.writerFails == 0)
+        }
+
+        @Test func ringCloseWakesParkedReaders() throws {
+            let ring = try makeRing(readers: [.gating, .nonGating])
+            let readers = (0..<2).map { index in
+                TestThread { () -> RingRead in
+                    var reader = ring.makeReader(index)
+                    var tick = Tick()
+                    return reader.next(into: &tick)
+                }
+            }
+            let parked = waitUntil(milliseconds: 5000) { ring.metrics().readers.allSatisfy { $0.parks > 0 } }
+            #expect(parked)
+            ring.close()
+            #expect(readers.map { $0.join() } == [.closed, .closed])
+        }
+
+        @Test func ringEventLoopParkingProtocol() throws {
+            // What an epoll-driven reader does: arm, sleep on the descriptor, finish, read.
+            let ring = try makeRing()
+            var reader = ring.makeReader(0)
+            var writer = ring.makeWriter()
+            let armed = reader.prepareToPark()
+            #expect(armed, "nothing to read: safe to sleep")
+            _ = writer.write(ringTestTick(0))
+            writer.flush()
+            var poller = pollfd(fd: reader.wakeupDescriptor, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&poller, 1, 1000) == 1, "the publish signalled the parked reader's eventfd")
+            reader.finishPark()
+            var tick = Tick()
+            let read = reader.poll(into: &tick)
+            #expect(read == .tick)
+            let armedAgain = reader.prepareToPark()
+            #expect(armedAgain, "empty again")
+            reader.finishPark()
+            _ = writer.write(ringTestTick(1))
+            writer.flush()
+            let armedWithData = reader.prepareToPark()
+            #expect(!armedWithData, "a tick is waiting: do not sleep")
+        }
+    }
+}
