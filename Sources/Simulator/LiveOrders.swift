@@ -3,8 +3,8 @@ import Market
 /// The simulator's own record of its resting orders, so that every delete, cancel, replace and
 /// execution it writes names an order that is live, with no more shares than remain.
 ///
-/// Layout: one fixed-capacity slab per book side (`slot = instrumentIndex * 2 + side`, side 0 = bid,
-/// 1 = ask), as three parallel arrays (reference, price in ticks, shares). Orders are appended and
+/// Layout: one fixed-capacity slab of 16-byte `LiveOrder`s per book side (`slot = instrumentIndex *
+/// 2 + side`, side 0 = bid, 1 = ask), so touching an order is one cache line. Orders are appended and
 /// removed by swapping the last one into the hole, so the hot path never allocates, never hashes,
 /// and the most recently added orders sit near the end of a slab (where quote-flickering deletes
 /// look for them). Storage is reference-counted and copied on write by `OrderFlowSimulator`.
@@ -16,26 +16,20 @@ final class LiveOrders {
 
     /// Number of slabs: two per instrument.
     let slots: Int
-    /// Order references, `slots × capacityPerSide`.
-    let references: UnsafeMutablePointer<UInt64>
-    /// Prices in ticks.
-    let prices: UnsafeMutablePointer<UInt32>
-    /// Remaining shares.
-    let shares: UnsafeMutablePointer<UInt32>
+    /// The orders, `slots × capacityPerSide`; slot `s` uses the first `sides[s].count` of its slab.
+    let orders: UnsafeMutablePointer<LiveOrder>
     /// Per-slot count and best price.
     let sides: UnsafeMutablePointer<SideSummary>
     /// Per-instrument market model.
     let models: UnsafeMutablePointer<InstrumentModel>
-    /// Cumulative activity weights (scaled to 2³²) for picking the next instrument: busy names
+    /// Alias table of instrument activity weights (see `OrderFlowSimulator.aliasTable`): busy names
     /// trade far more than quiet ones.
     let activity: UnsafeMutablePointer<UInt64>
 
     init(models source: [InstrumentModel], activity weights: [UInt64]) {
         slots = source.count * 2
         let cells = slots * Self.capacityPerSide
-        references = .allocate(capacity: cells)
-        prices = .allocate(capacity: cells)
-        shares = .allocate(capacity: cells)
+        orders = .allocate(capacity: cells)
         sides = .allocate(capacity: slots)
         sides.initialize(repeating: SideSummary(), count: slots)
         models = .allocate(capacity: source.count)
@@ -49,15 +43,10 @@ final class LiveOrders {
         slots = other.slots
         let instruments = slots / 2
         let cells = slots * Self.capacityPerSide
-        references = .allocate(capacity: cells)
-        prices = .allocate(capacity: cells)
-        shares = .allocate(capacity: cells)
+        orders = .allocate(capacity: cells)
         for slot in 0..<slots {
             let base = slot * Self.capacityPerSide
-            let n = Int(other.sides[slot].count)
-            (references + base).initialize(from: other.references + base, count: n)
-            (prices + base).initialize(from: other.prices + base, count: n)
-            (shares + base).initialize(from: other.shares + base, count: n)
+            (orders + base).initialize(from: other.orders + base, count: Int(other.sides[slot].count))
         }
         sides = .allocate(capacity: slots)
         sides.initialize(from: other.sides, count: slots)
@@ -68,9 +57,7 @@ final class LiveOrders {
     }
 
     deinit {
-        references.deallocate()
-        prices.deallocate()
-        shares.deallocate()
+        orders.deallocate()
         sides.deallocate()
         models.deallocate()
         activity.deallocate()
@@ -86,9 +73,7 @@ final class LiveOrders {
     func add(slot: Int, reference: UInt64, price: UInt32, shares qty: UInt32) {
         let summary = sides + slot
         let i = slot &* Self.capacityPerSide &+ Int(summary.pointee.count)
-        references[i] = reference
-        prices[i] = price
-        shares[i] = qty
+        orders[i] = LiveOrder(reference: reference, price: price, shares: qty)
         summary.pointee.count &+= 1
         if summary.pointee.count == 1 || Self.better(price, than: summary.pointee.best, bid: slot & 1 == 0) {
             summary.pointee.best = price
@@ -105,10 +90,8 @@ final class LiveOrders {
         let base = slot &* Self.capacityPerSide
         let i = base &+ index
         let last = base &+ Int(summary.pointee.count) &- 1
-        let price = prices[i]
-        references[i] = references[last]
-        prices[i] = prices[last]
-        shares[i] = shares[last]
+        let price = orders[i].price
+        orders[i] = orders[last]
         summary.pointee.count &-= 1
         if price == summary.pointee.best {
             summary.pointee.atBest &-= 1
@@ -125,12 +108,12 @@ final class LiveOrders {
             summary.pointee.atBest = 0
             return
         }
-        let p = prices + slot &* Self.capacityPerSide
+        let p = orders + slot &* Self.capacityPerSide
         let bid = slot & 1 == 0
-        var best = p[0]
+        var best = p[0].price
         var atBest: Int32 = 1
         for i in 1..<n {
-            let price = p[i]
+            let price = p[i].price
             if price == best {
                 atBest &+= 1
             } else if Self.better(price, than: best, bid: bid) {
@@ -149,8 +132,8 @@ final class LiveOrders {
         let base = slot &* Self.capacityPerSide
         var found = -1
         var lowest = UInt64.max
-        for i in 0..<Int(summary.count) where prices[base &+ i] == summary.best {
-            let reference = references[base &+ i]
+        for i in 0..<Int(summary.count) where orders[base &+ i].price == summary.best {
+            let reference = orders[base &+ i].reference
             if reference < lowest {
                 lowest = reference
                 found = i
@@ -158,4 +141,14 @@ final class LiveOrders {
         }
         return found
     }
+}
+
+/// One resting order as the simulator remembers it.
+struct LiveOrder {
+    /// Its order reference number.
+    var reference: UInt64
+    /// Price in ticks of $0.01.
+    var price: UInt32
+    /// Shares remaining.
+    var shares: UInt32
 }

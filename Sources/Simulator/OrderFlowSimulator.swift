@@ -68,6 +68,8 @@ public struct OrderFlowSimulator {
     }
 
     var phase: Phase = .preamble(step: 0)
+    /// `instruments.count`, kept where the hot path reads it without touching the array.
+    let instrumentCount: UInt64
     var storage: LiveOrders
     var rng: SplitMix64
     var nextReference: UInt64 = 1
@@ -124,6 +126,7 @@ public struct OrderFlowSimulator {
                                                    startPrice: UInt32(ticks) * 100))
         }
         self.instruments = instruments
+        instrumentCount = UInt64(instruments.count)
 
         // Activity: a Zipf-like spread of how busy each name is, ranks shuffled across locates.
         var ranks = Array(0..<symbols.count)
@@ -131,15 +134,7 @@ public struct OrderFlowSimulator {
             ranks.swapAt(k, Int(setup.next() % UInt64(k + 1)))
         }
         let weights = ranks.map { 1 / pow(Double($0 + 1), 0.8) }
-        let total = weights.reduce(0, +)
-        var cumulative: [UInt64] = []
-        var sum = 0.0
-        for w in weights {
-            sum += w
-            cumulative.append(UInt64(sum / total * 4_294_967_296))
-        }
-        cumulative[cumulative.count - 1] = 1 << 32
-        storage = LiveOrders(models: models, activity: cumulative)
+        storage = LiveOrders(models: models, activity: Self.aliasTable(weights))
 
         // Event table.
         let mix = configuration.mix.weights
@@ -297,15 +292,16 @@ public struct OrderFlowSimulator {
         if haltThreshold > 0, rng.next() >> 11 < haltThreshold, let n = startHalt(into: out) { return n }
 
         let r = rng.next()
-        let i = pickInstrument(UInt64(r >> 32))
+        let i = pickInstrument(r)
         let e = rng.next()
-        if UInt32(truncatingIfNeeded: r) < storage.models[i].walkThreshold {
-            walk(i, up: e & (1 << 33) != 0)
+        // e: bits 0–31 choose the event, 32–61 the walk, 62 the walk's direction, 63 the side.
+        if UInt32(truncatingIfNeeded: (e >> 32) & 0x3FFF_FFFF) < storage.models[i].walkThreshold >> 2 {
+            walk(i, up: e & (1 << 62) != 0)
         }
         let u = e & 0xFFFF_FFFF
         var event = 0
         while u >= eventThresholds[event] { event &+= 1 }
-        let bid = e & (1 << 32) != 0
+        let bid = e & (1 << 63) != 0
         switch FlowEvent(rawValue: event).unsafelyUnwrapped {
         case .add: return add(i, bid: bid, attributed: false, into: out)
         case .addAttributed: return add(i, bid: bid, attributed: true, into: out)
@@ -321,16 +317,37 @@ public struct OrderFlowSimulator {
         }
     }
 
-    /// The instrument whose cumulative activity range holds `u` (< 2³²).
-    @inline(__always) func pickInstrument(_ u: UInt64) -> Int {
-        let cumulative = storage.activity
-        var low = 0
-        var high = instruments.count - 1
-        while low < high {
-            let mid = (low &+ high) >> 1
-            if cumulative[mid] > u { high = mid } else { low = mid &+ 1 }
+    /// An instrument drawn by activity weight in constant time (Walker's alias method): column
+    /// `k = bounded(r, N)` keeps `k` when the low 32 bits fall under its threshold, else takes its
+    /// alias.
+    @inline(__always) func pickInstrument(_ r: UInt64) -> Int {
+        let k = Int(Self.bounded(r, instrumentCount))
+        let entry = storage.activity[k]
+        return r & 0xFFFF_FFFF < entry & 0xFFFF_FFFF ? k : Int(entry >> 32)
+    }
+
+    /// Vose's construction of the alias table for `weights`: each entry holds the probability (over
+    /// 2³²) of keeping its own column in the low 32 bits and the alias column in the high 32 bits.
+    static func aliasTable(_ weights: [Double]) -> [UInt64] {
+        let n = weights.count
+        let total = weights.reduce(0, +)
+        var scaled = weights.map { $0 * Double(n) / total }
+        var keep = [UInt64](repeating: 1 << 32, count: n)
+        var alias = Array(0..<n)
+        var small = scaled.indices.filter { scaled[$0] < 1 }
+        var large = scaled.indices.filter { scaled[$0] >= 1 }
+        while let s = small.popLast(), let l = large.last {
+            keep[s] = UInt64(scaled[s] * 4_294_967_296)
+            alias[s] = l
+            scaled[l] -= 1 - scaled[s]
+            if scaled[l] < 1 {
+                large.removeLast()
+                small.append(l)
+            }
         }
-        return low
+        // Leftovers (rounding) keep their own column always: threshold 2³² - 1 plus the
+        // self-alias makes the draw land on them either way.
+        return (0..<n).map { k in UInt64(alias[k]) << 32 | min(keep[k], 0xFFFF_FFFF) }
     }
 
     /// Lowest bid anchor: keeps every price the simulator writes at one tick or more.
@@ -446,7 +463,7 @@ public struct OrderFlowSimulator {
     }
 
     mutating func delete(slot: Int, index: Int, into out: UnsafeMutableRawPointer) -> Int {
-        let reference = storage.references[slot &* LiveOrders.capacityPerSide &+ index]
+        let reference = storage.orders[slot &* LiveOrders.capacityPerSide &+ index].reference
         storage.remove(slot: slot, index: index)
         return OrderDelete.encode(header(locate(slot >> 1)), orderReference: reference, into: out)
     }
@@ -458,11 +475,11 @@ public struct OrderFlowSimulator {
         let r = rng.next()
         let index = Int(Self.bounded(r, UInt64(count)))
         let cell = slot &* LiveOrders.capacityPerSide &+ index
-        let remaining = storage.shares[cell]
+        let remaining = storage.orders[cell].shares
         if remaining < 2 { return delete(slot: slot, index: index, into: out) }
         let cancelled = Self.part(of: remaining, r &* 0x9E37_79B9_7F4A_7C15)
-        storage.shares[cell] = remaining &- cancelled
-        return OrderCancel.encode(header(locate(i)), orderReference: storage.references[cell],
+        storage.orders[cell].shares = remaining &- cancelled
+        return OrderCancel.encode(header(locate(i)), orderReference: storage.orders[cell].reference,
                                   cancelledShares: cancelled, into: out)
     }
 
@@ -473,9 +490,9 @@ public struct OrderFlowSimulator {
         let r = rng.next()
         let index = Self.pick(count: count, r)
         let cell = slot &* LiveOrders.capacityPerSide &+ index
-        let original = storage.references[cell]
-        let oldPrice = storage.prices[cell]
-        var qty = storage.shares[cell]
+        let original = storage.orders[cell].reference
+        let oldPrice = storage.orders[cell].price
+        var qty = storage.orders[cell].shares
         storage.remove(slot: slot, index: index)
         let s = rng.next()
         // Half re-peg to the current market, half step a tick (or stay) and change the size.
@@ -525,9 +542,9 @@ public struct OrderFlowSimulator {
         let slot = i &* 2 &+ (hitBid ? 0 : 1)
         let index = storage.firstAtBest(slot: slot)
         let cell = slot &* LiveOrders.capacityPerSide &+ index
-        let reference = storage.references[cell]
-        let price = storage.prices[cell]
-        let remaining = storage.shares[cell]
+        let reference = storage.orders[cell].reference
+        let price = storage.orders[cell].price
+        let remaining = storage.orders[cell].shares
         let full = remaining < 2 || (r >> 1) & 0xFF < 140
         let executed = full ? remaining : Self.part(of: remaining, r &* 0x9E37_79B9_7F4A_7C15)
         let match = nextMatch
@@ -538,7 +555,7 @@ public struct OrderFlowSimulator {
             let side = storage.sides[slot]
             if (side.count == 0 || side.best != price) && r & (1 << 20) != 0 { walk(i, up: !hitBid) }
         } else {
-            storage.shares[cell] = remaining &- executed
+            storage.orders[cell].shares = remaining &- executed
         }
         if withPrice {
             let printable: UInt8 = (r >> 21) & 3 == 0 ? 0x4E : 0x59  // a quarter non-printable
