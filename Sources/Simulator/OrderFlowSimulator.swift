@@ -502,8 +502,8 @@ public struct OrderFlowSimulator {
         } else {
             let step = Int32(truncatingIfNeeded: (s >> 1) % 3) &- 1
             let moved = Int32(bitPattern: oldPrice) &+ step
-            let floor = Int32(Self.anchorFloor) - Int32(30)
-            let desired = max(floor, moved)
+            // Two ticks or more: a bid moved below an ask at 2 still has a price of 1.
+            let desired = max(2, moved)
             let other = storage.sides[slot ^ 1]
             if bid {
                 price = other.count > 0 && UInt32(desired) >= other.best ? other.best &- 1 : UInt32(desired)
