@@ -229,11 +229,11 @@ public final class BookEngine {
         let book = bookFor(locate: locate, stock: stock)
         book.pointee.messages &+= 1
         guard reference != 0 else { stats.zeroReference &+= 1; return 0 }
-        switch orders.insert(RestingOrder(reference: reference, price: price, shares: shares, locate: locate,
-                                          isBuy: isBuy)) {
+        switch orders.insert(reference: reference, price: price, shares: shares, locate: locate, isBuy: isBuy) {
         case .inserted: break
         case .duplicate: stats.duplicateReference &+= 1; return 0
         case .full: stats.orderTableFull &+= 1; return 0
+        case .outOfRange: stats.referenceOutOfRange &+= 1; return 0
         }
         let depth = isBuy ? book.pointee.bids.add(price: price, shares: shares)
                           : book.pointee.asks.add(price: price, shares: shares)
@@ -278,22 +278,43 @@ public final class BookEngine {
         let locate = original.locate
         let book = books + Int(locate)
         book.pointee.messages &+= 1
-        let (removedDepth, _) = takeShares(slot: slot, shares: nil)
         let newReference = m.newOrderReference
         let price = m.price
         let shares = m.shares
+        if price == original.price, shares == original.shares, newReference != 0 {
+            // Same price and size: only the reference changes; no level moves, nothing to publish.
+            orders.remove(at: slot)
+            switch orders.insert(reference: newReference, price: price, shares: shares, locate: locate,
+                                        isBuy: original.isBuy) {
+            case .inserted:
+                book.pointee.lastTimestamp = m.timestamp
+                stats.quietBookChanges &+= 1
+                return 0
+            case .duplicate: stats.duplicateReference &+= 1
+            case .full: stats.orderTableFull &+= 1
+            case .outOfRange: stats.referenceOutOfRange &+= 1
+            }
+            // The new reference was refused: the order leaves the book.
+            let depth = original.isBuy
+                ? book.pointee.bids.remove(price: price, shares: shares, removesOrder: true)
+                : book.pointee.asks.remove(price: price, shares: shares, removesOrder: true)
+            return quote(out, book: book, locate: locate, changedLevel: depth < 0 ? Int.max : depth,
+                         timestamp: m.timestamp, receiveTime: receiveTime)
+        }
+        let (removedDepth, _) = takeShares(slot: slot, shares: nil)
         var depth = removedDepth
         if newReference == 0 {
             stats.zeroReference &+= 1
         } else {
-            switch orders.insert(RestingOrder(reference: newReference, price: price, shares: shares, locate: locate,
-                                              isBuy: original.isBuy)) {
+            switch orders.insert(reference: newReference, price: price, shares: shares, locate: locate,
+                                        isBuy: original.isBuy) {
             case .inserted:
                 let added = original.isBuy ? book.pointee.bids.add(price: price, shares: shares)
                                            : book.pointee.asks.add(price: price, shares: shares)
                 depth = min(depth, added)
             case .duplicate: stats.duplicateReference &+= 1
             case .full: stats.orderTableFull &+= 1
+            case .outOfRange: stats.referenceOutOfRange &+= 1
             }
         }
         return quote(out, book: book, locate: locate, changedLevel: depth, timestamp: m.timestamp,

@@ -67,22 +67,23 @@ struct PriceLadder {
         return (lo, false)
     }
 
-    /// Adds `shares` of one new order at `price`; returns the level's depth after the change.
+    /// Adds `shares` of one new order at `price`; returns the level's depth after the change, or
+    /// `Int.max` when nothing visible changed (0 shares joining an existing level).
     @inline(__always) mutating func add(price: UInt32, shares: UInt32) -> Int {
         let key = key(for: price)
         let (index, found) = search(key)
         if found {
             levels![index].orders &+= 1
             levels![index].shares &+= UInt64(shares)
-            return count &- 1 &- index
+            return shares == 0 ? Int.max : count &- 1 &- index
         }
         insert(LadderLevel(key: key, orders: 1, shares: UInt64(shares)), at: index)
         return count &- 1 &- index
     }
 
     /// Removes `shares` (and one order when `removesOrder`) at `price`; drops the level when it holds
-    /// no more orders. Returns the depth the level had, or -1 when no level has that price (a book
-    /// inconsistency the caller counts).
+    /// no more orders. Returns the depth the level had (`Int.max` when its price and size did not
+    /// change), or -1 when no level has that price (a book inconsistency the caller counts).
     @inline(__always) mutating func remove(price: UInt32, shares: UInt32, removesOrder: Bool) -> Int {
         let key = key(for: price)
         let (index, found) = search(key)
@@ -92,8 +93,11 @@ struct PriceLadder {
         let s = UInt64(shares)
         level.pointee.shares = level.pointee.shares >= s ? level.pointee.shares &- s : 0
         if removesOrder { level.pointee.orders &-= 1 }
-        if level.pointee.orders == 0 { removeLevel(at: index) }
-        return depth
+        if level.pointee.orders == 0 {
+            removeLevel(at: index)
+            return depth
+        }
+        return s == 0 ? Int.max : depth
     }
 
     private mutating func insert(_ level: LadderLevel, at index: Int) {

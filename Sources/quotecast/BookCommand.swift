@@ -153,7 +153,8 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
     lines.append("refused: unknown_type=\(st.unknownType) bad_length=\(st.badLength) empty=\(st.empty) "
                  + "unknown_reference=\(st.unknownReference) duplicate_reference=\(st.duplicateReference) "
                  + "zero_reference=\(st.zeroReference) over_execution=\(st.overExecution) "
-                 + "order_table_full=\(st.orderTableFull) level_missing=\(st.levelMissing)")
+                 + "order_table_full=\(st.orderTableFull) reference_out_of_range=\(st.referenceOutOfRange) "
+                 + "level_missing=\(st.levelMissing)")
     lines.append("ticks: quotes=\(st.quotes) trades=\(st.trades) status=\(st.statusChanges) trade_breaks=\(st.tradeBreaks) "
                  + "quiet_book_changes=\(st.quietBookChanges) non_printable=\(st.nonPrintable)")
     switch kind {

@@ -89,6 +89,24 @@ import ITCH
         #expect(d.engine.restingOrders == 0 && d.engine.checkInvariants() == nil)
     }
 
+    @Test func replaceWithTheSamePriceAndSizeChangesOnlyTheReference() {
+        let d = BookDriver()
+        d.add(9, 1, buy: true, 100, 500_000, symbol: "X")
+        #expect(d.replace(1, new: 2, 100, 500_000).isEmpty)
+        #expect(d.engine.statistics.quietBookChanges == 1)
+        #expect(d.delete(1).isEmpty)
+        #expect(d.delete(2).first?.bidCount == 0)
+        #expect(d.engine.checkInvariants() == nil)
+    }
+
+    @Test func zeroShareChangesAreNotQuotes() {
+        let d = BookDriver()
+        d.add(9, 1, buy: true, 100, 500_000, symbol: "X")
+        #expect(d.add(9, 2, buy: true, 0, 500_000, symbol: "X").isEmpty)  // joins the level, size unchanged
+        #expect(d.cancel(1, 0).isEmpty)
+        #expect(d.bids(9) == [[500_000, 100, 2]])
+    }
+
     @Test func replaceMovesTheOrderKeepingItsSide() {
         let d = BookDriver()
         d.add(9, 1, buy: false, 100, 500_000)
@@ -154,12 +172,16 @@ import ITCH
         #expect(d.engine.restingOrders == 0)
     }
 
-    @Test func duplicateAndZeroReferencesAreRefused() {
+    @Test func duplicateZeroAndOutOfRangeReferencesAreRefused() {
         let d = BookDriver()
         d.add(1, 5, buy: true, 100, 100)
         #expect(d.add(1, 5, buy: false, 100, 200).isEmpty)
         #expect(d.add(1, 0, buy: true, 100, 200).isEmpty)
+        #expect(d.add(1, 1 << 47, buy: true, 100, 200).isEmpty)
+        #expect(d.add(1, (1 << 47) - 1, buy: true, 1, 50).count == 1)  // the largest that packs
+        #expect(d.delete((1 << 47) - 1).count == 1)
         #expect(d.engine.statistics.duplicateReference == 1 && d.engine.statistics.zeroReference == 1)
+        #expect(d.engine.statistics.referenceOutOfRange == 1)
         #expect(d.bids(1) == [[100, 100, 1]] && d.asks(1).isEmpty)
     }
 
