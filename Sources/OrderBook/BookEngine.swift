@@ -229,6 +229,7 @@ public final class BookEngine {
         let book = bookFor(locate: locate, stock: stock)
         book.pointee.messages &+= 1
         guard reference != 0 else { stats.zeroReference &+= 1; return 0 }
+        guard shares != 0 else { stats.zeroShares &+= 1; return 0 }
         switch orders.insert(reference: reference, price: price, shares: shares, locate: locate, isBuy: isBuy) {
         case .inserted: break
         case .duplicate: stats.duplicateReference &+= 1; return 0
@@ -281,7 +282,7 @@ public final class BookEngine {
         let newReference = m.newOrderReference
         let price = m.price
         let shares = m.shares
-        if price == original.price, shares == original.shares, newReference != 0 {
+        if price == original.price, shares == original.shares, newReference != 0, shares != 0 {
             // Same price and size: only the reference changes; no level moves, nothing to publish.
             orders.remove(at: slot)
             switch orders.insert(reference: newReference, price: price, shares: shares, locate: locate,
@@ -305,6 +306,8 @@ public final class BookEngine {
         var depth = removedDepth
         if newReference == 0 {
             stats.zeroReference &+= 1
+        } else if shares == 0 {
+            stats.zeroShares &+= 1
         } else {
             switch orders.insert(reference: newReference, price: price, shares: shares, locate: locate,
                                         isBuy: original.isBuy) {

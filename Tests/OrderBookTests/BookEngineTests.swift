@@ -102,9 +102,12 @@ import ITCH
     @Test func zeroShareChangesAreNotQuotes() {
         let d = BookDriver()
         d.add(9, 1, buy: true, 100, 500_000, symbol: "X")
-        #expect(d.add(9, 2, buy: true, 0, 500_000, symbol: "X").isEmpty)  // joins the level, size unchanged
+        #expect(d.add(9, 2, buy: true, 0, 500_000, symbol: "X").isEmpty)  // refused: nothing to rest
         #expect(d.cancel(1, 0).isEmpty)
-        #expect(d.bids(9) == [[500_000, 100, 2]])
+        #expect(d.bids(9) == [[500_000, 100, 1]])
+        #expect(d.replace(1, new: 3, 0, 500_000).first?.bidCount == 0)  // replaced by nothing: it leaves
+        #expect(d.engine.statistics.zeroShares == 2 && d.engine.restingOrders == 0)
+        #expect(d.engine.checkInvariants() == nil)
     }
 
     @Test func replaceMovesTheOrderKeepingItsSide() {
