@@ -39,8 +39,8 @@ extension BookEngine {
 
     /// A summary of the instrument at `locate`, `nil` if never seen.
     public func summary(locate: UInt16) -> InstrumentSummary? {
+        guard isKnown(locate) else { return nil }
         let b = books[Int(locate)]
-        guard b.known else { return nil }
         func best(_ ladder: PriceLadder) -> PriceLevel? {
             ladder.level(atDepth: 0).map { PriceLevel(price: $0.price, size: UInt32(clamping: $0.shares)) }
         }
@@ -53,6 +53,7 @@ extension BookEngine {
 
     /// Every level of one side, best first: (price, shares, orders). For tests and tools.
     public func levels(locate: UInt16, buy: Bool) -> [(price: UInt32, shares: UInt64, orders: UInt32)] {
+        guard isKnown(locate) else { return [] }
         let b = books[Int(locate)]
         let ladder = buy ? b.bids : b.asks
         return (0..<ladder.count).compactMap { ladder.level(atDepth: $0) }
@@ -62,8 +63,8 @@ extension BookEngine {
     /// last sequence number, status, last trade and volume (the sequence is not advanced).
     /// Returns `false` when the locate was never seen.
     public func snapshot(locate: UInt16, into tick: inout Tick) -> Bool {
+        guard isKnown(locate) else { return false }
         let book = books + Int(locate)
-        guard book.pointee.known else { return false }
         tick = Tick()
         tick.symbol = book.pointee.symbol
         tick.seq = book.pointee.seq
@@ -80,7 +81,7 @@ extension BookEngine {
     }
 
     /// Whether the instrument at `locate` has traded.
-    public func hasTraded(locate: UInt16) -> Bool { books[Int(locate)].hasTraded }
+    public func hasTraded(locate: UInt16) -> Bool { isKnown(locate) && books[Int(locate)].hasTraded }
 
     /// Checks every internal invariant (ladders sorted, level aggregates equal to the resting orders,
     /// order table consistent). For tests and fuzzing; O(orders). Returns a description of the first

@@ -31,7 +31,10 @@ public final class BookEngine {
     public static let locateCount = 1 << 16
 
     var orders: OrderTable
+    /// One book per locate. Invariant: `books[i]` is initialized exactly when bit `i` of `knownBits`
+    /// is set (books are made on first sight, so a new engine costs no 65 536-book initialization).
     let books: UnsafeMutablePointer<InstrumentBook>
+    let knownBits: UnsafeMutablePointer<UInt64>
     let typeCounts: UnsafeMutablePointer<UInt64>
     private let lengths: UnsafeMutablePointer<UInt8>
     var stats = BookStatistics()
@@ -42,7 +45,8 @@ public final class BookEngine {
     public init(configuration: BookConfiguration = BookConfiguration()) {
         orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, limit: configuration.maxOrders)
         books = .allocate(capacity: Self.locateCount)
-        books.initialize(repeating: InstrumentBook(), count: Self.locateCount)
+        knownBits = .allocate(capacity: Self.locateCount / 64)
+        knownBits.initialize(repeating: 0, count: Self.locateCount / 64)
         typeCounts = .allocate(capacity: 256)
         typeCounts.initialize(repeating: 0, count: 256)
         lengths = .allocate(capacity: 256)
@@ -53,9 +57,10 @@ public final class BookEngine {
         for locate in knownLocates {
             books[Int(locate)].bids.release()
             books[Int(locate)].asks.release()
+            (books + Int(locate)).deinitialize(count: 1)
         }
-        books.deinitialize(count: Self.locateCount)
         books.deallocate()
+        knownBits.deallocate()
         typeCounts.deallocate()
         lengths.deallocate()
     }
@@ -124,6 +129,7 @@ public final class BookEngine {
                          receiveTime: receiveTime, out: out)
         case BrokenTrade.type:
             let m = BrokenTrade(bytes)
+            guard isKnown(m.stockLocate) else { stats.unknownLocate &+= 1; return 0 }
             let book = books + Int(m.stockLocate)
             book.pointee.messages &+= 1
             stats.tradeBreaks &+= 1
@@ -169,13 +175,19 @@ public final class BookEngine {
     @inline(__always)
     private func bookFor(locate: UInt16, stock: Symbol) -> UnsafeMutablePointer<InstrumentBook> {
         let book = books + Int(locate)
-        if !book.pointee.known || book.pointee.symbol != stock { register(book, locate: locate, stock: stock) }
+        if !isKnown(locate) || book.pointee.symbol != stock { register(book, locate: locate, stock: stock) }
         return book
     }
 
+    /// Whether a book exists for `locate`.
+    @inline(__always) func isKnown(_ locate: UInt16) -> Bool {
+        knownBits[Int(locate) >> 6] & (1 << UInt64(locate & 63)) != 0
+    }
+
     private func register(_ book: UnsafeMutablePointer<InstrumentBook>, locate: UInt16, stock: Symbol) {
-        if !book.pointee.known {
-            book.pointee.known = true
+        if !isKnown(locate) {
+            book.initialize(to: InstrumentBook())
+            knownBits[Int(locate) >> 6] |= 1 << UInt64(locate & 63)
             knownLocates.append(locate)
         }
         if book.pointee.symbol != .none, symbolIndex[book.pointee.symbol] == locate {

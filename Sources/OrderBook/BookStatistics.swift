@@ -19,6 +19,8 @@ public struct BookStatistics: Sendable, Equatable {
     public var zeroReference: UInt64 = 0
     /// Executions or cancels of more shares than the order had (clamped to what it had).
     public var overExecution: UInt64 = 0
+    /// Messages about an instrument never introduced (a broken trade for an unseen locate; ignored).
+    public var unknownLocate: UInt64 = 0
     /// Adds (or replacements) of 0 shares: nothing rests; a replaced order just leaves the book.
     public var zeroShares: UInt64 = 0
     /// Adds with a reference of 2^47 or more (beyond any real ITCH day; refused).

@@ -4,8 +4,6 @@ import Market
 struct InstrumentBook {
     /// The instrument's symbol, `.none` until a directory entry or an order names it.
     var symbol: Symbol = .none
-    /// Whether this locate has been seen at all.
-    var known = false
     var bids = PriceLadder(isAsk: false)
     var asks = PriceLadder(isAsk: true)
     /// Sequence number of the last tick produced for this instrument.

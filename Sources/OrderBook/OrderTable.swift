@@ -81,8 +81,9 @@ struct OrderTable: ~Copyable {
         var i = home(reference)
         while true {
             let k = slots[i].key
-            if k & RestingOrder.maxReference == reference { return i }
+            // Empty first: an empty slot's reference bits are 0 too, so `find(0)` must not match it.
             if k == 0 { return nil }
+            if k & RestingOrder.maxReference == reference { return i }
             i = (i &+ 1) & mask
         }
     }

@@ -152,7 +152,7 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
     lines.append("messages \(st.messages)  decoded \(st.decoded)  by type: \(byType.joined(separator: " "))")
     lines.append("refused: unknown_type=\(st.unknownType) bad_length=\(st.badLength) empty=\(st.empty) "
                  + "unknown_reference=\(st.unknownReference) duplicate_reference=\(st.duplicateReference) "
-                 + "zero_reference=\(st.zeroReference) zero_shares=\(st.zeroShares) over_execution=\(st.overExecution) "
+                 + "unknown_locate=\(st.unknownLocate) zero_reference=\(st.zeroReference) zero_shares=\(st.zeroShares) over_execution=\(st.overExecution) "
                  + "order_table_full=\(st.orderTableFull) reference_out_of_range=\(st.referenceOutOfRange) "
                  + "level_missing=\(st.levelMissing)")
     lines.append("ticks: quotes=\(st.quotes) trades=\(st.trades) status=\(st.statusChanges) trade_breaks=\(st.tradeBreaks) "

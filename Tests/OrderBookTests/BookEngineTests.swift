@@ -145,6 +145,8 @@ import ITCH
         let b = d.apply { BrokenTrade.encode(ITCHHeader(stockLocate: 4, timestamp: 8), matchNumber: 11, into: $0) }
         #expect(b.count == 1 && b[0].kind == .tradeBreak && b[0].matchNumber == 11 && b[0].symbol == Symbol("MSFT")!)
         #expect(d.ticks.map(\.seq) == [1, 2, 3])
+        let stray = d.apply { BrokenTrade.encode(ITCHHeader(stockLocate: 77, timestamp: 9), matchNumber: 1, into: $0) }
+        #expect(stray.isEmpty && d.engine.statistics.unknownLocate == 1)
     }
 
     @Test func statusTicksOnlyOnChange() {
@@ -171,7 +173,10 @@ import ITCH
         #expect(d.delete(997).isEmpty)
         #expect(d.replace(996, new: 1000, 10, 100).isEmpty)
         #expect(d.execute(1000, 5).isEmpty)  // the replacement of an unknown order is unknown too
-        #expect(d.engine.statistics.unknownReference == 5)
+        #expect(d.execute(0, 5).isEmpty)  // reference 0 is never an order (found by fuzzing)
+        #expect(d.delete(0).isEmpty)
+        #expect(d.engine.statistics.unknownReference == 7)
+        #expect(d.engine.checkInvariants() == nil)
         #expect(d.engine.restingOrders == 0)
     }
 
