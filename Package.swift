@@ -22,7 +22,7 @@ let package = Package(
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", swiftSettings: swiftSettings),
         .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
-        .target(name: "OrderBook", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],

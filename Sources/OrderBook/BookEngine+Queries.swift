@@ -103,6 +103,16 @@ extension BookEngine {
         for locate in knownLocates {
             for buy in [true, false] {
                 let ladder = buy ? books[Int(locate)].bids : books[Int(locate)].asks
+                var top = InlineArray<10, PriceLevel>(repeating: .empty)
+                _ = ladder.writeTop(into: &top)
+                for d in 0..<10 {
+                    let expected = ladder.level(atDepth: d).map {
+                        PriceLevel(price: $0.price, size: PriceLadder.saturated($0.shares))
+                    } ?? .empty
+                    if top[d] != expected {
+                        return "locate \(locate) \(buy ? "bid" : "ask") cached top level \(d) is \(top[d]), not \(expected)"
+                    }
+                }
                 var previous: UInt32?
                 for d in 0..<ladder.count {
                     let l = ladder.level(atDepth: d)!

@@ -1,3 +1,4 @@
+import CShim
 import ITCH
 import Market
 
@@ -7,9 +8,9 @@ public struct BookConfiguration: Sendable {
     /// Default 32 M (a whole Nasdaq day peaks well below); the table grows to it on demand.
     public var maxOrders: Int = 32 << 20
     /// Initial order-table capacity (slots); grows by doubling.
-    public var initialOrderCapacity: Int = 1 << 16
+    public var initialOrderCapacity: Int = 1 << 12
 
-    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 16) {
+    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12) {
         self.maxOrders = maxOrders
         self.initialOrderCapacity = initialOrderCapacity
     }
@@ -166,6 +167,22 @@ public final class BookEngine {
         default:
             // Y L V W K J I N O: decoded, counted, no effect on books.
             return 0
+        }
+    }
+
+    /// Starts fetching the memory the message at `base` will touch (its order's hash slot), so that a
+    /// caller that announces message *n + 1* before applying message *n* overlaps the cache miss with
+    /// useful work. Purely a hint: it reads nothing it cannot, changes nothing, and may be skipped.
+    @inline(__always)
+    public func prefetch(_ base: UnsafeRawPointer, length: Int) {
+        // Every order message (A F E C X D U) has its (original) order reference at offset 11.
+        guard length >= AddOrder.Layout.orderReference + 8 else { return }
+        switch base.load(as: UInt8.self) {
+        case AddOrder.type, AddOrderMPID.type, OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type,
+             OrderDelete.type, OrderReplace.type:
+            qc_prefetch(orders.homeAddress(WireBytes(base).u64(AddOrder.Layout.orderReference)))
+        default:
+            break
         }
     }
 

@@ -17,13 +17,20 @@ struct LadderLevel {
 /// best end last makes the common case cheap: activity clusters near the touch, so searches start
 /// there and inserts/removals near the top move only a few levels.
 ///
-/// Invariants: `levels[0..<count]` strictly ascending by key; every level has `orders > 0` and
+/// The best `Tick.depth` levels are also kept, in tick form, in `top`, updated incrementally by every
+/// change (a size change rewrites one entry, a new or removed level shifts the entries below it), so
+/// a quote copies 80 contiguous bytes per side instead of gathering levels.
+///
+/// Invariants: `top[i]` is the level at depth `i` for `i < min(count, 10)` and `.empty` beyond;
+/// `levels[0..<count]` strictly ascending by key; every level has `orders > 0` and
 /// `shares > 0` is not required (an order may rest with 0 displayed shares only transiently — the
 /// engine removes emptied orders, so in practice shares > 0); `count <= capacity`.
 struct PriceLadder {
     private(set) var levels: UnsafeMutablePointer<LadderLevel>?
     private(set) var count = 0
     private var capacity = 0
+    /// The best levels, best first, as a quote carries them.
+    private(set) var top = InlineArray<10, PriceLevel>(repeating: .empty)
     /// `true` for the ask side (keys are complemented prices).
     let isAsk: Bool
 
@@ -75,10 +82,20 @@ struct PriceLadder {
         if found {
             levels![index].orders &+= 1
             levels![index].shares &+= UInt64(shares)
-            return shares == 0 ? Int.max : count &- 1 &- index
+            guard shares != 0 else { return Int.max }
+            let depth = count &- 1 &- index
+            if depth < 10 { top[depth].size = Self.saturated(levels![index].shares) }
+            return depth
         }
         insert(LadderLevel(key: key, orders: 1, shares: UInt64(shares)), at: index)
-        return count &- 1 &- index
+        let depth = count &- 1 &- index
+        if depth < 10 {
+            // Everything from `depth` down moves one deeper; the old 10th falls off.
+            var j = 9
+            while j > depth { top[j] = top[j &- 1]; j &-= 1 }
+            top[depth] = PriceLevel(price: price, size: Self.saturated(UInt64(shares)))
+        }
+        return depth
     }
 
     /// Removes `shares` (and one order when `removesOrder`) at `price`; drops the level when it holds
@@ -95,9 +112,22 @@ struct PriceLadder {
         if removesOrder { level.pointee.orders &-= 1 }
         if level.pointee.orders == 0 {
             removeLevel(at: index)
+            if depth < 10 {
+                // Everything below `depth` moves one up; the new 10th (if any) comes from the array.
+                var j = depth
+                while j < 9 { top[j] = top[j &+ 1]; j &+= 1 }
+                if count >= 10 {
+                    let l = levels![count &- 10]
+                    top[9] = PriceLevel(price: self.price(of: l.key), size: Self.saturated(l.shares))
+                } else {
+                    top[9] = .empty
+                }
+            }
             return depth
         }
-        return s == 0 ? Int.max : depth
+        guard s != 0 else { return Int.max }
+        if depth < 10 { top[depth].size = Self.saturated(level.pointee.shares) }
+        return depth
     }
 
     private mutating func insert(_ level: LadderLevel, at index: Int) {
@@ -125,22 +155,15 @@ struct PriceLadder {
         capacity = newCapacity
     }
 
-    /// Writes the best levels into `out` (best first, the rest `.empty`); returns how many.
+    /// Shares as a quote carries them: saturated at `UInt32.max`.
+    @inline(__always) static func saturated(_ shares: UInt64) -> UInt32 {
+        shares > UInt64(UInt32.max) ? UInt32.max : UInt32(truncatingIfNeeded: shares)
+    }
+
+    /// Copies the best levels into `out` (best first, the rest `.empty`); returns how many are valid.
     @inline(__always) func writeTop(into out: inout InlineArray<10, PriceLevel>) -> Int {
-        let n = Swift.min(count, 10)
-        var j = 0
-        if let levels {
-            var i = count &- 1
-            while j < n {
-                let level = levels[i]
-                let size = level.shares > UInt64(UInt32.max) ? UInt32.max : UInt32(truncatingIfNeeded: level.shares)
-                out[j] = PriceLevel(price: price(of: level.key), size: size)
-                j &+= 1
-                i &-= 1
-            }
-        }
-        while j < 10 { out[j] = .empty; j &+= 1 }
-        return n
+        out = top
+        return Swift.min(count, 10)
     }
 
     /// The level at depth `depth` (0 = best) as (price, shares, orders), or nil past the end.

@@ -85,12 +85,24 @@ func runBook(_ argv: [String]) throws -> Int32 {
     var captureStats: CaptureStatistics
     switch capture.kind {
     case .dayFile:
-        captureStats = try capture.forEachMessage { m in
-            let n = engine.apply(m.message.base, length: m.message.length, receiveTime: m.receiveTimestamp, into: out)
+        // One message of lookahead: announce message n + 1 (a prefetch of its order's slot), then
+        // apply message n. A day-file records no receive time: `rt` is 0.
+        var pending: FramedMessage?
+        func applyPending() throws {
+            guard let m = pending else { return }
+            let n = engine.apply(m.base, length: m.length, receiveTime: 0, into: out)
             applied &+= 1
             if jsonl && n > 0 { try emit(n) }
-            if applied & 0xFFFF == 0 { progress.update(messages: applied, position: m.message.base - UnsafeRawPointer(capture.file.bytes.baseAddress!)) }
+            if applied & 0xFFFF == 0 {
+                progress.update(messages: applied, position: m.base - UnsafeRawPointer(capture.file.bytes.baseAddress!))
+            }
         }
+        captureStats = try capture.forEachMessage { m in
+            engine.prefetch(m.message.base, length: m.message.length)
+            try applyPending()
+            pending = m.message
+        }
+        try applyPending()
     case .pcap:
         captureStats = try capture.forEachPacket { p in
             let packet = p.packet

@@ -16,6 +16,9 @@ static inline void qc_cpu_relax(void) {
 #endif
 }
 
+/// Hints the CPU to fetch the cache line at `address` for reading soon (no fault on any address).
+static inline void qc_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 /// Names the calling thread (at most 15 bytes are kept), visible in `top -H` and `ps -L`.
 int qc_set_thread_name(const char *name);
 
