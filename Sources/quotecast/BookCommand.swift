@@ -158,7 +158,8 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
     }
     let st = engine.statistics
     lines.append("")
-    lines.append("instruments \(summaries.count)  resting orders \(engine.restingOrders)")
+    let session = st.systemEvent == 0 ? "none" : String(UnicodeScalar(st.systemEvent))
+    lines.append("instruments \(summaries.count)  resting orders \(engine.restingOrders)  last system event \(session)")
     var byType: [String] = []
     for t in 0..<256 where st.byType[t] > 0 { byType.append("\(Character(UnicodeScalar(UInt8(t))))=\(st.byType[t])") }
     lines.append("messages \(st.messages)  decoded \(st.decoded)  by type: \(byType.joined(separator: " "))")
