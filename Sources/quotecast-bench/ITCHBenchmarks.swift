@@ -67,12 +67,12 @@ func itchBookBenchmark() -> BenchmarkResult {
             var count = 0
             var seqSum: UInt64 = 0
             let start = DispatchTime.now().uptimeNanoseconds
-            // One message of lookahead: announce message n + 1, then apply message n.
+            // One message of lookahead: apply message n while message n + 1's order slot is fetched.
             var pending: FramedMessage?
             for message in DayFileReader(bytes: raw) {
-                engine.prefetch(message.base, length: message.length)
                 if let current = pending {
-                    let n = engine.apply(current.base, length: current.length, receiveTime: 0, into: out)
+                    let n = engine.apply(current.base, length: current.length, receiveTime: 0, into: out,
+                                         prefetching: message.base, nextLength: message.length)
                     if n > 0 { seqSum &+= out[n - 1].seq }
                     ticks &+= n
                     count &+= 1

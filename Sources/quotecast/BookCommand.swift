@@ -85,24 +85,24 @@ func runBook(_ argv: [String]) throws -> Int32 {
     var captureStats: CaptureStatistics
     switch capture.kind {
     case .dayFile:
-        // One message of lookahead: announce message n + 1 (a prefetch of its order's slot), then
-        // apply message n. A day-file records no receive time: `rt` is 0.
-        var pending: FramedMessage?
-        func applyPending() throws {
-            guard let m = pending else { return }
-            let n = engine.apply(m.base, length: m.length, receiveTime: 0, into: out)
+        // One message of lookahead: message n is applied while message n + 1's order slot is fetched.
+        // A day-file records no receive time: `rt` is 0.
+        var iterator = DayFileReader(capture.file).makeIterator()
+        let start = UnsafeRawPointer(capture.file.bytes.baseAddress)
+        var pending = iterator.next()
+        while let m = pending {
+            let next = iterator.next()
+            let n = next.map {
+                engine.apply(m.base, length: m.length, receiveTime: 0, into: out, prefetching: $0.base, nextLength: $0.length)
+            } ?? engine.apply(m.base, length: m.length, receiveTime: 0, into: out)
             applied &+= 1
             if jsonl && n > 0 { try emit(n) }
-            if applied & 0xFFFF == 0 {
-                progress.update(messages: applied, position: m.base - UnsafeRawPointer(capture.file.bytes.baseAddress!))
-            }
+            if applied & 0xFFFF == 0, let start { progress.update(messages: applied, position: m.base - start) }
+            pending = next
         }
-        captureStats = try capture.forEachMessage { m in
-            engine.prefetch(m.message.base, length: m.message.length)
-            try applyPending()
-            pending = m.message
-        }
-        try applyPending()
+        captureStats = CaptureStatistics()
+        captureStats.messages = Int(applied)
+        captureStats.dayFileEnd = iterator.end
     case .pcap:
         captureStats = try capture.forEachPacket { p in
             let packet = p.packet
