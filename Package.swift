@@ -25,11 +25,15 @@ let package = Package(
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
+        // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
+        .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],
                 swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
-                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed"],
+                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
+                                         "Sockets", "WebSocket"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -41,7 +45,9 @@ let package = Package(
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook"]),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]
 )

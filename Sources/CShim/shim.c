@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <time.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 int qc_set_thread_name(const char *name) {
     char buf[16];
@@ -69,4 +70,8 @@ uint64_t qc_monotonic_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int qc_accept_nonblocking(int listener, void *address, unsigned int *length) {
+    return accept4(listener, (struct sockaddr *)address, (socklen_t *)length, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }

@@ -4,22 +4,29 @@ import Foundation
 import Market
 import OrderBook
 import Simulator
+import Sockets
+import WebSocket
 
 let serveCommand = Command(
     name: "serve",
-    summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status",
+    summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status, HTTP/WebSocket listener",
     usage: """
         usage: quotecast serve [--feed sim|file://PATH] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
                                [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
                                [--messages N] [--log-level debug|info|warn|error]
+                               [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
+                               [--max-message BYTES] [--ping-interval SECONDS]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
         lock-free broadcast ring. Its readers run on their own threads: in this build a status reader
         (qc-status) that checks every tick's per-symbol sequence and prints a status line.
 
-        The WebSocket gateway (--listen), multicast publishing (--publish) and live multicast input
-        (--feed moldudp64://...) are not in this build yet (issues 4, 6, 7).
+        The HTTP/WebSocket listener (--listen) runs on its own thread (qc-gateway): GET /healthz answers
+        200 with JSON while the feed thread runs (503 after), --echo PATH adds a WebSocket echo
+        endpoint (for conformance suites). The market-data stream /v1/stream, /metrics and /v1/symbols
+        answer 503 in this build (issue 6); multicast publishing (--publish) and live multicast input
+        (--feed moldudp64://...) are not in this build yet (issues 4, 7). See docs/websocket.md.
 
           --feed SOURCE          sim (default) or file://PATH (a day-file or pcap, paced by --rate)
           --symbols N|LIST       simulator instruments: how many (default 100) or their names
@@ -31,16 +38,26 @@ let serveCommand = Command(
           --duration S           stop by itself after S seconds (default: run until SIGINT/SIGTERM)
           --messages N           stop after N messages
           --log-level LEVEL      lowest level logged (default info)
+          --listen HOST:PORT     HTTP/WebSocket listener (default 127.0.0.1:8080; port 0 picks a free
+                                 port, logged as listen= in serve_started)
+          --echo PATH            also serve a WebSocket echo endpoint at PATH (off by default)
+          --allowed-origin LIST  comma-separated Origin values allowed to open WebSockets (default any)
+          --max-clients N        most open HTTP/WebSocket connections; more get 503 (default 10000)
+          --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
+          --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
+                                 no answer within 10 s)
 
         Logs are key=value lines on stderr. SIGINT or SIGTERM stops it cleanly: the feed stops, the
-        ring is closed, readers drain it, and a final status line is printed.
+        ring is closed, readers drain it, and a final status line is printed. WebSocket clients get close
+        code 1001 first.
 
         """,
     run: runServe)
 
 func runServe(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "ring-capacity", "status-interval",
-                                                "duration", "messages", "log-level"],
+                                                "duration", "messages", "log-level", "listen", "echo",
+                                                "allowed-origin", "max-clients", "max-message", "ping-interval"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -65,6 +82,18 @@ func runServe(_ argv: [String]) throws -> Int32 {
         throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(feedText)'")
     }
 
+    let listenText = args.string("listen") ?? "127.0.0.1:8080"
+    guard let listenAddress = SocketAddress(parsing: listenText) else {
+        throw UsageError("--listen: expected HOST:PORT with an IPv4 host, got '\(listenText)'")
+    }
+    let echoPath = args.string("echo")
+    if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
+    var gatewayConfiguration = WebSocketServerConfiguration(listen: listenAddress)
+    gatewayConfiguration.allowedOrigins = (args.string("allowed-origin") ?? "").split(separator: ",").map(String.init)
+    gatewayConfiguration.maxConnections = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
+    gatewayConfiguration.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
+    gatewayConfiguration.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
+
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
     var signals = sigset_t()
@@ -77,6 +106,28 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let stop = StopFlag()
     let counters = FeedCounters()
     let status = StatusReader(intervalSeconds: interval)
+    let feedEnded = StopFlag()
+
+    // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
+    let router = HTTPRouter()
+    router.get("/healthz") { _ in
+        let live = !feedEnded.isRaised
+        return .json(live ? .ok : .serviceUnavailable,
+                     "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\",\"messages\":\(counters.messages),\"ticks\":\(counters.ticks)}")
+    }
+    for path in ["/v1/stream", "/metrics", "/v1/symbols", "/"] {
+        router.get(path) { _ in .text(.serviceUnavailable, "not in this build yet (issue 6)") }
+    }
+    if let echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
+    var gateway: WebSocketServer?
+    do {
+        gateway = try WebSocketServer(configuration: gatewayConfiguration, delegate: router) { line in log(.warn, "gateway", ["detail": line]) }
+    } catch {
+        // An explicit --listen that cannot be bound is fatal; the default address being busy only
+        // costs the listener (the feed still runs), and says so loudly.
+        if args.string("listen") != nil { throw UsageError("--listen: cannot listen on \(listenText): \(error)") }
+        log(.error, "gateway_failed", ["listen": listenText, "error": "\(error)"])
+    }
 
     // Readers start first, so nothing the feed writes is before them.
     let statusThread = NamedThread(name: "qc-status") { [status] in
@@ -84,7 +135,9 @@ func runServe(_ argv: [String]) throws -> Int32 {
         status.run(reader: &r, ring: ring, counters: counters)
     }
     let feed = FeedLoop(source: source, rate: rate, messageLimit: limit)
+    let gatewayThread = gateway.map { server in NamedThread(name: "qc-gateway") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
+        defer { feedEnded.raise() }
         do {
             let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
             log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
@@ -95,7 +148,9 @@ func runServe(_ argv: [String]) throws -> Int32 {
         }
     }
     log(.info, "serve_started", ["feed": feedText, "rate": rate, "ring_capacity": capacity,
-                                 "threads": "qc-feed,qc-status", "gateway": "not in this build (issue 6)"])
+                                 "threads": gateway == nil ? "qc-feed,qc-status" : "qc-feed,qc-status,qc-gateway",
+                                 "listen": gateway.map { "\($0.localAddress)" } ?? "none",
+                                 "echo": echoPath ?? "off"])
 
     let started = monotonicNanoseconds()
     var reason = "source_finished"
@@ -113,6 +168,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
         }
     }
     log(.info, "serve_stopping", ["reason": reason])
+    gateway?.stop()
+    gatewayThread?.join()
     stop.raise()
     feedThread.join()
     statusThread.join()

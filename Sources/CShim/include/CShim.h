@@ -13,6 +13,13 @@ static inline void qc_cpu_relax(void) {
     __asm__ __volatile__("pause");
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
+
+// ---- Sockets: calls that need _GNU_SOURCE (wrapped here, defined in shim.c) ----
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new non-blocking connection, or -1 with errno set.
+/// `address`/`length` may be NULL.
+int qc_accept_nonblocking(int listener, void *address, unsigned int *length);
+
 #endif
 }
 
@@ -53,5 +60,12 @@ uint64_t qc_process_cpu_ns(void);
 
 /// CLOCK_MONOTONIC in nanoseconds.
 uint64_t qc_monotonic_ns(void);
+
+
+// ---- Sockets: calls that need _GNU_SOURCE (wrapped here, defined in shim.c) ----
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new non-blocking connection, or -1 with errno set.
+/// `address`/`length` may be NULL.
+int qc_accept_nonblocking(int listener, void *address, unsigned int *length);
 
 #endif

@@ -1,0 +1,47 @@
+/// The server side of the RFC 6455 §4.2 opening handshake: checks an upgrade request and builds
+/// the `101 Switching Protocols` answer, or the HTTP error the request deserves.
+public enum WebSocketHandshake {
+    /// The GUID RFC 6455 appends to the client's key before hashing.
+    public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// `base64(SHA-1(key + GUID))`: the `Sec-WebSocket-Accept` value for `key`.
+    public static func acceptValue(forKey key: String) -> String {
+        Base64.encode(SHA1.digest(Array((key + guid).utf8)))
+    }
+
+    /// Whether `request` asks for a WebSocket upgrade at all (`Upgrade: websocket`).
+    public static func isUpgrade(_ request: HTTPRequest) -> Bool {
+        request.tokens("upgrade").contains("websocket")
+    }
+
+    /// Validates `request` as an opening handshake. `allowedOrigins` empty means any origin (and
+    /// requests without `Origin`, from non-browser clients, are always allowed).
+    /// Extensions (`permessage-deflate`) and subprotocols are declined by not answering them.
+    public static func respond(to request: HTTPRequest, allowedOrigins: [String] = []) -> HTTPResponse {
+        guard request.method == "GET" else {
+            return .text(.methodNotAllowed, "WebSocket handshakes use GET", headers: [("Allow", "GET")])
+        }
+        guard isUpgrade(request) else {
+            return .text(.upgradeRequired, "this endpoint speaks WebSocket only",
+                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")])
+        }
+        guard request.minorVersion >= 1 else { return .text(.badRequest, "WebSocket needs HTTP/1.1") }
+        guard request.tokens("connection").contains("upgrade") else {
+            return .text(.badRequest, "Connection header must contain Upgrade")
+        }
+        guard request.tokens("sec-websocket-version") == ["13"] else {
+            return .text(.upgradeRequired, "unsupported WebSocket version; this server speaks 13",
+                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")])
+        }
+        guard request.count(of: "sec-websocket-key") == 1, let key = request.header("sec-websocket-key"),
+              Base64.decode(key)?.count == 16 else {
+            return .text(.badRequest, "Sec-WebSocket-Key must be 16 bytes in base64")
+        }
+        if !allowedOrigins.isEmpty, let origin = request.header("origin"), !allowedOrigins.contains(origin) {
+            return .text(.forbidden, "origin not allowed")
+        }
+        return HTTPResponse(status: .switchingProtocols,
+                            headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                                      ("Sec-WebSocket-Accept", acceptValue(forKey: key))])
+    }
+}

@@ -1,0 +1,468 @@
+import CShim
+import Glibc
+import Sockets
+import Synchronization
+
+/// An HTTP/1.1 + WebSocket server on one epoll loop thread: accepts, parses requests within
+/// limits, performs opening handshakes, parses client frames, answers pings and close frames,
+/// pings idle clients, and writes queued shared frames with `writev` (EPOLLOUT only while output
+/// is pending). Messages go to a `WebSocketServerDelegate`.
+///
+/// Threading: create it anywhere, call `run()` on the one thread that owns it; `stop()` may be
+/// called from any thread. `send`/`close` are for the loop thread (that is, from delegate calls).
+public final class WebSocketServer: @unchecked Sendable {
+    // @unchecked: all mutable state is touched only by the thread inside `run()`; `stop()` only
+    // sets an atomic and wakes the loop.
+
+    /// The configuration it was started with.
+    public let configuration: WebSocketServerConfiguration
+    /// The address the listener is bound to (with the real port when port 0 was asked for).
+    public let localAddress: SocketAddress
+    /// Counters (read them from any thread).
+    public let statistics = WebSocketServerStatistics()
+
+    private let delegate: WebSocketServerDelegate
+    private let listener: TCPListener
+    private let loop: EventLoop
+    private let stopRequested = Atomic<Bool>(false)
+    private var connections: [ServerConnection?] = []
+    private var freeSlots: [Int] = []
+    private var generation: UInt64 = 0
+    private var openCount = 0
+    private let readBuffer: UnsafeMutableRawBufferPointer
+    private let vectors: UnsafeMutablePointer<iovec>
+    private static let vectorCount = 64
+    private static let listenerToken: UInt64 = .max - 1
+    private var acceptPausedUntil: UInt64 = 0
+    private var listening = true
+    private let log: @Sendable (String) -> Void
+
+    /// Binds the listener (so a bad address fails here, before any thread starts).
+    /// `log` receives one `event=… key=value` line per notable event (errors, refusals).
+    public init(configuration: WebSocketServerConfiguration, delegate: WebSocketServerDelegate,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws(SystemError) {
+        self.configuration = configuration
+        self.delegate = delegate
+        self.log = log
+        listener = try TCPListener(binding: configuration.listen)
+        localAddress = listener.localAddress
+        do {
+            loop = try EventLoop()
+            try loop.add(listener.descriptor, events: .readable, token: WebSocketServer.listenerToken)
+        } catch {
+            listener.close()
+            throw error
+        }
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        vectors = .allocate(capacity: WebSocketServer.vectorCount)
+        ignoreBrokenPipes()
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        vectors.deallocate()
+    }
+
+    /// Asks `run()` to close every client with 1001 and return (any thread).
+    public func stop() {
+        // Relaxed: the eventfd write/read pair that follows orders it for the loop thread.
+        stopRequested.store(true, ordering: .relaxed)
+        loop.wake()
+    }
+
+    /// Runs the loop until `stop()`; then sends close 1001 to every WebSocket client, waits up to
+    /// `closeTimeout` for them to finish closing, drops what is left and closes the listener.
+    public func run() {
+        var lastSweep = qc_monotonic_ns()
+        var stopDeadline: UInt64 = 0
+        while true {
+            do {
+                try loop.wait(timeoutMilliseconds: 250) { token, events in
+                    if token == EventLoop.wakeToken { return }
+                    if token == WebSocketServer.listenerToken { acceptAll(); return }
+                    handle(token: token, events: events)
+                }
+            } catch {
+                log("event=gateway_loop_error error=\"\(error)\"")
+                break
+            }
+            let now = qc_monotonic_ns()
+            if stopRequested.load(ordering: .relaxed) && stopDeadline == 0 {
+                stopDeadline = now + nanoseconds(configuration.closeTimeout) + 500_000_000
+                beginShutdown(now: now)
+            }
+            if stopDeadline != 0 && (openCount == 0 || now >= stopDeadline) { break }
+            if now - lastSweep >= 250_000_000 {
+                lastSweep = now
+                sweep(now: now)
+            }
+        }
+        for case let c? in connections { drop(c, code: .abnormal) }
+        if listening { listener.close() }
+    }
+
+    // MARK: sending
+
+    /// Queues `frame` for `client` and writes what the socket takes now. Returns false when the
+    /// client is no longer open (closing or gone). Over `maxPendingBytes` the client is closed 1008.
+    @discardableResult
+    public func send(_ frame: WebSocketFrame, to client: WebSocketClient) -> Bool {
+        guard let c = connection(client.id), c.phase == .open else { return false }
+        enqueue(frame, on: c)
+        if c.outbound.pendingBytes > configuration.maxPendingBytes {
+            statistics.slowClientCloses.increment()
+            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit")
+            return false
+        }
+        return true
+    }
+
+    /// Bytes queued for `client` and not yet written.
+    public func pendingBytes(of client: WebSocketClient) -> Int { connection(client.id)?.outbound.pendingBytes ?? 0 }
+
+    /// Starts the close handshake with `client` (it gets a close frame with `code` and `reason`).
+    public func close(_ client: WebSocketClient, code: WebSocketCloseCode = .normal, reason: String = "") {
+        guard let c = connection(client.id), c.phase == .open else { return }
+        startClose(c, code: code, reason: reason)
+    }
+
+    // MARK: connections
+
+    private func connection(_ token: UInt64) -> ServerConnection? {
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < connections.count, let c = connections[slot], c.token == token else { return nil }
+        return c
+    }
+
+    private func acceptAll() {
+        let now = qc_monotonic_ns()
+        for _ in 0..<64 {
+            let accepted: TCPConnection?
+            do {
+                accepted = try listener.accept()
+            } catch {
+                // Out of descriptors or memory: stop accepting for 100 ms rather than spin.
+                statistics.acceptErrors.increment()
+                log("event=accept_failed error=\"\(error)\"")
+                loop.remove(listener.descriptor)
+                listening = false
+                acceptPausedUntil = now + 100_000_000
+                return
+            }
+            guard let tcp = accepted else { return }
+            statistics.accepted.increment()
+            if openCount >= configuration.maxConnections {
+                statistics.refusedOverLimit.increment()
+                let bytes = HTTPResponse.text(.serviceUnavailable, "too many connections").serialized(keepAlive: false)
+                bytes.withUnsafeBytes { raw in
+                    var v = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress!), iov_len: raw.count)
+                    _ = tcp.write(vectors: &v, count: 1)
+                }
+                tcp.close()
+                continue
+            }
+            let slot: Int
+            if let free = freeSlots.popLast() { slot = free } else { slot = connections.count; connections.append(nil) }
+            generation &+= 1
+            let token = UInt64(slot) | (generation & 0x7FFF_FFFF) << 32
+            let c = ServerConnection(tcp: tcp, token: token, configuration: configuration, now: now)
+            do {
+                try loop.add(tcp.descriptor, events: [.readable, .peerClosed], token: token)
+            } catch {
+                tcp.close()
+                freeSlots.append(slot)
+                continue
+            }
+            connections[slot] = c
+            openCount += 1
+        }
+    }
+
+    private func handle(token: UInt64, events: IOEvents) {
+        guard let c = connection(token) else { return }
+        if events.contains(.writable) { flush(c) }
+        guard connection(token) != nil else { return }
+        if !events.isDisjoint(with: [.readable, .peerClosed, .hangup, .error]) { read(c) }
+    }
+
+    private func read(_ c: ServerConnection) {
+        switch c.tcp.read(into: readBuffer) {
+        case .wouldBlock:
+            return
+        case .endOfStream:
+            drop(c, code: .abnormal)
+            return
+        case .failed:
+            drop(c, code: .abnormal)
+            return
+        case .bytes(let n):
+            statistics.bytesIn.increment(by: n)
+            c.lastReceived = qc_monotonic_ns()
+            if c.phase == .draining { return }
+            let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<n])
+            if c.input.isEmpty {
+                let used = process(c, fresh)
+                if used < n, isLive(c) { c.input.append(contentsOf: fresh[used...]) }
+            } else {
+                c.input.append(contentsOf: fresh)
+                let used = c.input.withUnsafeBytes { process(c, $0) }
+                if isLive(c) { c.input.removeFirst(min(used, c.input.count)) }
+            }
+        }
+    }
+
+    private func isLive(_ c: ServerConnection) -> Bool { connection(c.token) === c }
+
+    /// Consumes what it can of `bytes` (the connection's unconsumed input) and returns how much.
+    private func process(_ c: ServerConnection, _ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        while isLive(c) {
+            switch c.phase {
+            case .draining:
+                return bytes.count
+            case .http:
+                let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+                switch c.httpParser.parse(rest) {
+                case .insufficientData:
+                    return offset
+                case .failure(let status, let why):
+                    statistics.badRequests.increment()
+                    log("event=http_rejected status=\(status.rawValue) peer=\(c.tcp.peer) reason=\"\(why)\"")
+                    respond(c, .text(status, why), keepAlive: false, includeBody: true)
+                    return bytes.count
+                case .request(let request, let headLength, let bodyLength):
+                    guard rest.count >= headLength + bodyLength else { return offset }
+                    offset += headLength + bodyLength
+                    c.httpParser.reset()
+                    handleRequest(c, request)
+                }
+            case .open, .closing:
+                let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+                var used = 0
+                let event = c.frameParser.next(rest, consumed: &used)
+                offset += used
+                switch event {
+                case .insufficientData:
+                    return offset
+                case .message(let isText):
+                    statistics.messagesIn.increment()
+                    if c.phase == .open, let client = c.client {
+                        c.frameParser.message.withUnsafeBytes { delegate.webSocket(client, didReceive: $0, isText: isText, server: self) }
+                    }
+                case .ping:
+                    if c.phase == .open { enqueue(WebSocketFrame.make(.pong, c.frameParser.control), on: c) }
+                case .pong:
+                    c.pingSentAt = 0
+                case .close(let code):
+                    if c.phase == .open {
+                        // Echo the client's code (RFC 6455 §5.5.1), then end the connection.
+                        enqueue(.close(code), on: c)
+                    }
+                    finishClose(c, code: code ?? .noStatus)
+                    return bytes.count
+                case .failure(let code, let why):
+                    statistics.protocolErrors.increment()
+                    log("event=websocket_protocol_error code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
+                    if c.phase == .open { enqueue(.close(code, reason: why), on: c) }
+                    finishClose(c, code: code)
+                    return bytes.count
+                }
+            }
+        }
+        return bytes.count
+    }
+
+    private func handleRequest(_ c: ServerConnection, _ request: HTTPRequest) {
+        statistics.requests.increment()
+        switch delegate.route(request, server: self) {
+        case .respond(let response):
+            respond(c, response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
+        case .upgrade:
+            let response = WebSocketHandshake.respond(to: request, allowedOrigins: configuration.allowedOrigins)
+            guard response.status == .switchingProtocols else {
+                respond(c, response, keepAlive: request.keepAlive && response.status != .badRequest, includeBody: true)
+                return
+            }
+            enqueue(rawFrame(response.serialized(keepAlive: true)), on: c)
+            c.phase = .open
+            let client = WebSocketClient(id: c.token, path: request.path, query: request.query)
+            c.client = client
+            statistics.upgrades.increment()
+            delegate.webSocketDidOpen(client, server: self)
+        }
+    }
+
+    /// Raw bytes (an HTTP response) carried through the same queue as frames.
+    private func rawFrame(_ bytes: [UInt8]) -> WebSocketFrame {
+        bytes.withUnsafeBytes { WebSocketFrame(raw: $0) }
+    }
+
+    private func respond(_ c: ServerConnection, _ response: HTTPResponse, keepAlive: Bool, includeBody: Bool) {
+        enqueue(rawFrame(response.serialized(keepAlive: keepAlive, includeBody: includeBody)), on: c)
+        if keepAlive {
+            c.deadline = qc_monotonic_ns() + nanoseconds(configuration.handshakeTimeout)
+        } else {
+            c.phase = .draining
+            c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeTimeout)
+            shutdownWhenFlushed(c)
+        }
+    }
+
+    /// Sends a close frame and waits (in `.closing`) for the client's.
+    private func startClose(_ c: ServerConnection, code: WebSocketCloseCode, reason: String) {
+        enqueue(.close(code, reason: reason), on: c)
+        c.phase = .closing
+        c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeTimeout)
+        reportClose(c, code: code)
+    }
+
+    /// Both close frames are exchanged (or the connection failed): flush, shut down, drain.
+    private func finishClose(_ c: ServerConnection, code: WebSocketCloseCode) {
+        reportClose(c, code: code)
+        c.phase = .draining
+        c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeTimeout)
+        shutdownWhenFlushed(c)
+    }
+
+    private func shutdownWhenFlushed(_ c: ServerConnection) {
+        if c.outbound.isEmpty { c.tcp.shutdownWrite() } else { c.shutdownAfterFlush = true }
+    }
+
+    private func reportClose(_ c: ServerConnection, code: WebSocketCloseCode) {
+        guard let client = c.client, !c.closeReported else { return }
+        c.closeReported = true
+        delegate.webSocketDidClose(client, code: code, server: self)
+    }
+
+    private func enqueue(_ frame: WebSocketFrame, on c: ServerConnection) {
+        let wasEmpty = c.outbound.isEmpty
+        c.outbound.append(frame)
+        statistics.framesOut.increment()
+        if wasEmpty { flush(c) }
+    }
+
+    private func flush(_ c: ServerConnection) {
+        let before = c.outbound.pendingBytes
+        let result = c.outbound.flush(to: c.tcp, vectors: vectors, vectorCount: WebSocketServer.vectorCount)
+        statistics.bytesOut.increment(by: before - c.outbound.pendingBytes)
+        switch result {
+        case .done:
+            if c.watchingWrites {
+                c.watchingWrites = false
+                try? loop.modify(c.tcp.descriptor, events: [.readable, .peerClosed], token: c.token)
+            }
+            if c.shutdownAfterFlush {
+                c.shutdownAfterFlush = false
+                c.tcp.shutdownWrite()
+            }
+        case .pending:
+            if !c.watchingWrites {
+                c.watchingWrites = true
+                try? loop.modify(c.tcp.descriptor, events: [.readable, .peerClosed, .writable], token: c.token)
+            }
+        case .failed:
+            drop(c, code: .abnormal)
+        }
+    }
+
+    private func drop(_ c: ServerConnection, code: WebSocketCloseCode) {
+        guard isLive(c) else { return }
+        reportClose(c, code: code)
+        connections[Int(c.token & 0xFFFF_FFFF)] = nil
+        freeSlots.append(Int(c.token & 0xFFFF_FFFF))
+        openCount -= 1
+        c.outbound.removeAll()
+        c.tcp.close()
+    }
+
+    // MARK: timers
+
+    private func sweep(now: UInt64) {
+        if !listening && now >= acceptPausedUntil && !stopRequested.load(ordering: .relaxed) {
+            if (try? loop.add(listener.descriptor, events: .readable, token: WebSocketServer.listenerToken)) != nil { listening = true }
+        }
+        let pingInterval = nanoseconds(configuration.pingInterval)
+        let pingTimeout = nanoseconds(configuration.pingTimeout)
+        for case let c? in connections {
+            switch c.phase {
+            case .http:
+                if now >= c.deadline {
+                    statistics.handshakeTimeouts.increment()
+                    drop(c, code: .abnormal)
+                }
+            case .open:
+                if c.pingSentAt != 0 {
+                    if now - c.pingSentAt >= pingTimeout {
+                        statistics.pingTimeouts.increment()
+                        startClose(c, code: .goingAway, reason: "ping timeout")
+                    }
+                } else if now - c.lastReceived >= pingInterval {
+                    c.pingSentAt = now
+                    enqueue(WebSocketFrame.make(.ping, []), on: c)
+                }
+            case .closing, .draining:
+                if now >= c.deadline { drop(c, code: .abnormal) }
+            }
+        }
+    }
+
+    private func beginShutdown(now: UInt64) {
+        if listening {
+            loop.remove(listener.descriptor)
+            listener.close()
+            listening = false
+        } else {
+            listener.close()
+        }
+        acceptPausedUntil = .max
+        for case let c? in connections {
+            switch c.phase {
+            case .http: drop(c, code: .abnormal)
+            case .open: startClose(c, code: .goingAway, reason: "server shutting down")
+            case .closing, .draining: break
+            }
+        }
+    }
+
+    private func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+}
+
+/// Server counters, readable from any thread (relaxed: they are statistics, not synchronization).
+public final class WebSocketServerStatistics: Sendable {
+    /// Connections accepted.
+    public let accepted = Atomic<Int>(0)
+    /// Connections refused with 503 (over `maxConnections`).
+    public let refusedOverLimit = Atomic<Int>(0)
+    /// accept() failures (EMFILE…).
+    public let acceptErrors = Atomic<Int>(0)
+    /// HTTP requests routed.
+    public let requests = Atomic<Int>(0)
+    /// Requests rejected (400, 413, 414, 431, 501).
+    public let badRequests = Atomic<Int>(0)
+    /// Connections dropped for not sending a request head in time.
+    public let handshakeTimeouts = Atomic<Int>(0)
+    /// Successful WebSocket upgrades.
+    public let upgrades = Atomic<Int>(0)
+    /// Messages received.
+    public let messagesIn = Atomic<Int>(0)
+    /// Frames (and HTTP responses) queued.
+    public let framesOut = Atomic<Int>(0)
+    /// Bytes read.
+    public let bytesIn = Atomic<Int>(0)
+    /// Bytes written.
+    public let bytesOut = Atomic<Int>(0)
+    /// Connections failed for breaking RFC 6455.
+    public let protocolErrors = Atomic<Int>(0)
+    /// Clients closed 1001 for not answering a ping.
+    public let pingTimeouts = Atomic<Int>(0)
+    /// Clients closed 1008 for an output queue over its limit.
+    public let slowClientCloses = Atomic<Int>(0)
+
+    init() {}
+}
+
+extension Atomic where Value == Int {
+    /// Adds `n` (relaxed: a statistic, not synchronization).
+    @inline(__always)
+    func increment(by n: Int = 1) { wrappingAdd(n, ordering: .relaxed) }
+}

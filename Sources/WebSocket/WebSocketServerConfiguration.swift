@@ -1,0 +1,31 @@
+import Sockets
+
+/// Everything the server is configured with, validated once at start-up (defaults in
+/// docs/websocket.md).
+public struct WebSocketServerConfiguration: Sendable {
+    /// Where to listen (port 0: a free port chosen by the kernel, see `WebSocketServer.localAddress`).
+    public var listen: SocketAddress
+    /// HTTP request limits.
+    public var http = HTTPLimits()
+    /// The largest message a client may send, bytes (larger: close 1009).
+    public var maxMessageBytes = 1 << 20
+    /// The most open connections (HTTP or WebSocket); more are answered 503 and closed.
+    public var maxConnections = 10_000
+    /// Output queued for one client beyond which it is closed with 1008 (it does not read).
+    public var maxPendingBytes = 16 << 20
+    /// Time allowed for a request head to arrive (slowloris guard), and for an idle keep-alive
+    /// connection to send its next request, seconds.
+    public var handshakeTimeout: Double = 10
+    /// A WebSocket client silent for this long is pinged, seconds.
+    public var pingInterval: Double = 30
+    /// A ping unanswered for this long closes the client (1001), seconds.
+    public var pingTimeout: Double = 10
+    /// After the server sends its close frame (or an error response), how long it waits for the
+    /// peer's close frame and end of stream before dropping the TCP connection, seconds.
+    public var closeTimeout: Double = 2
+    /// Allowed `Origin` values for handshakes; empty allows any (requests without Origin always pass).
+    public var allowedOrigins: [String] = []
+
+    /// A configuration listening on `listen`, with the defaults.
+    public init(listen: SocketAddress) { self.listen = listen }
+}
