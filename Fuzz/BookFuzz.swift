@@ -15,7 +15,7 @@ func fuzzTargetSeeds() -> [(String, [UInt8])] {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // A small order table keeps each run cheap; the limit path (adds refused) gets fuzzed too.
-    let engine = BookEngine(configuration: BookConfiguration(maxOrders: 4096, initialOrderCapacity: 64))
+    let engine = BookEngine(configuration: BookConfiguration(maxOrders: 4096, initialOrderCapacity: 64, orderWindowBits: 6))
     let ticks = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
     defer { ticks.deallocate() }
     var produced = 0

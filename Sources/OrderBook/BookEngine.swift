@@ -9,10 +9,14 @@ public struct BookConfiguration: Sendable {
     public var maxOrders: Int = 32 << 20
     /// Initial order-table capacity (slots); grows by doubling.
     public var initialOrderCapacity: Int = 1 << 12
+    /// The order table's direct-mapped window holds `2^orderWindowBits` recent orders (16 bytes each,
+    /// memory touched only as used); older or colliding ones live in its hash table. Default 20.
+    public var orderWindowBits: Int = 20
 
-    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12) {
+    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12, orderWindowBits: Int = 20) {
         self.maxOrders = maxOrders
         self.initialOrderCapacity = initialOrderCapacity
+        self.orderWindowBits = max(4, min(orderWindowBits, 28))
     }
 }
 
@@ -44,7 +48,8 @@ public final class BookEngine {
 
     /// A new engine with empty books.
     public init(configuration: BookConfiguration = BookConfiguration()) {
-        orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, limit: configuration.maxOrders)
+        orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, windowBits: configuration.orderWindowBits,
+                            limit: configuration.maxOrders)
         books = .allocate(capacity: Self.locateCount)
         knownBits = .allocate(capacity: Self.locateCount / 64)
         knownBits.initialize(repeating: 0, count: Self.locateCount / 64)

@@ -1,167 +1,113 @@
-/// One resting order as the book remembers it, packed into 16 bytes (four to a cache line): the
-/// reference, the instrument's locate and the side share one word.
+import Glibc
+
+/// Every resting order of the feed, by reference: a direct-mapped window for the recent ones and a
+/// hash table for the rest.
 ///
-/// Invariant: `key` holds the reference in its low 47 bits (ITCH references are day-unique counters,
-/// far below 2^47), the locate in bits 47...62 and the buy flag in bit 63; `key == 0` only for an
-/// empty table slot (reference 0 is never stored).
-struct RestingOrder {
-    /// Reference, locate and side, packed as documented above.
-    var key: UInt64
-    /// Price (`Price(4)`).
-    var price: UInt32
-    /// Shares still displayed.
-    var shares: UInt32
-
-    /// Largest reference the packing can hold; larger ones are refused and counted.
-    static let maxReference: UInt64 = (1 << 47) - 1
-
-    @inline(__always) init(reference: UInt64, price: UInt32, shares: UInt32, locate: UInt16, isBuy: Bool) {
-        key = reference | UInt64(locate) << 47 | (isBuy ? 1 << 63 : 0)
-        self.price = price
-        self.shares = shares
-    }
-
-    /// The empty slot.
-    static let empty = RestingOrder(reference: 0, price: 0, shares: 0, locate: 0, isBuy: false)
-
-    /// The order reference number.
-    @inline(__always) var reference: UInt64 { key & Self.maxReference }
-    /// Stock locate of the order's instrument.
-    @inline(__always) var locate: UInt16 { UInt16(truncatingIfNeeded: key >> 47) }
-    /// `true` for a buy order.
-    @inline(__always) var isBuy: Bool { key >> 63 != 0 }
-}
-
-/// Order reference → resting order, as an open-addressing hash table with linear probing and
-/// backward-shift deletion (no tombstones, so a table that sees a whole day of adds and deletes never
-/// degrades).
+/// ITCH references rise through the day, and most orders are touched (executed, cancelled, replaced)
+/// soon after they were added. So an order first lands in the window, at slot `reference mod
+/// windowSize`: one load finds it, neighbours in time are neighbours in memory, a delete just clears
+/// the slot, and nothing ever probes or shifts. When a newer reference needs an occupied slot, the
+/// older order there moves to `overflow`, an open-addressing hash table (Fibonacci-hashed, linear
+/// probing, backward-shift deletes) that holds the long-lived orders. No pattern of references can
+/// degrade it: colliding references just spill into the hash table.
 ///
-/// Invariants: `capacity` is a power of two; `count <= capacity / 2` (grown before it would pass);
-/// every live entry sits in the probe run that starts at its home slot with no empty slot between;
-/// reference 0 is never stored (ITCH never assigns it to a displayed order), nor any above
-/// `RestingOrder.maxReference`.
+/// Invariants: a reference is in at most one of the two; `window[i]`, when not empty, holds a
+/// reference `r` with `r mod windowSize == i`; `count == windowCount + overflow.count <= limit`.
+/// Handles returned by `find` are window slots (`0..<windowSize`) or `windowSize + overflow slot`,
+/// valid until the next insert or remove.
 struct OrderTable: ~Copyable {
-    private var slots: UnsafeMutablePointer<RestingOrder>
-    private(set) var capacity: Int
-    private var mask: Int
-    private var shift: UInt64
-    private(set) var count = 0
+    /// Window slots, zeroed by `calloc` (untouched pages cost nothing until used).
+    private let window: UnsafeMutablePointer<RestingOrder>
+    private let windowSize: Int
+    private let windowMask: Int
+    private var windowCount = 0
+    private var overflow: OrderHashTable
     /// The most orders the table will hold; adds past it are refused.
     let limit: Int
 
-    init(initialCapacity: Int = 1 << 16, limit: Int) {
-        var cap = 16
-        while cap < initialCapacity { cap <<= 1 }
-        capacity = cap
-        mask = cap - 1
-        shift = Self.hashShift(capacity: cap)
-        slots = .allocate(capacity: cap)
-        slots.initialize(repeating: .empty, count: cap)
+    /// A table with a window of `2^windowBits` slots and a hash table starting at `initialCapacity`.
+    init(initialCapacity: Int = 1 << 12, windowBits: Int = 20, limit: Int) {
+        windowSize = 1 << windowBits
+        windowMask = windowSize - 1
+        // calloc returns zeroed memory, and an all-zero RestingOrder is the empty slot.
+        window = calloc(windowSize, MemoryLayout<RestingOrder>.stride)!.bindMemory(to: RestingOrder.self,
+                                                                                    capacity: windowSize)
+        overflow = OrderHashTable(initialCapacity: initialCapacity, limit: limit)
         self.limit = limit
     }
 
-    deinit { slots.deallocate() }
+    deinit { free(window) }
 
-    /// Right shift that keeps as many hash bits as the table has index bits.
-    private static func hashShift(capacity: Int) -> UInt64 {
-        UInt64(64 - capacity.trailingZeroBitCount)
-    }
+    /// Orders resting.
+    var count: Int { windowCount &+ overflow.count }
 
-    /// Home slot of a reference: Fibonacci hashing. ITCH references rise through the day; the
-    /// multiply spreads any run of them evenly, so probe runs stay short at load ≤ 1/2 and a
-    /// backward-shift delete scans only a few slots. (Keeping runs of references in neighbouring
-    /// slots, for cache locality, was tried: runs of live references then form long clusters, and a
-    /// backward-shift delete must scan to the end of its cluster; it was no faster here.)
-    @inline(__always) private func home(_ reference: UInt64) -> Int {
-        Int(truncatingIfNeeded: (reference &* 0x9E37_79B9_7F4A_7C15) >> shift)
-    }
+    /// Orders that live in the hash table (for metrics and tests).
+    var overflowCount: Int { overflow.count }
 
-    /// Address of the home slot of `reference`, for a prefetch ahead of `find` or `insert`.
+    /// Address of the window slot of `reference`, for a prefetch ahead of `find` or `insert`.
     @inline(__always) func homeAddress(_ reference: UInt64) -> UnsafeRawPointer {
-        UnsafeRawPointer(slots + home(reference))
+        UnsafeRawPointer(window + (Int(truncatingIfNeeded: reference) & windowMask))
     }
 
-    /// The slot index holding `reference`, or nil.
+    /// The handle of `reference`, or nil. Reference 0 is never found (an empty slot's bits are 0).
     @inline(__always) func find(_ reference: UInt64) -> Int? {
-        var i = home(reference)
-        while true {
-            let k = slots[i].key
-            // Empty first: an empty slot's reference bits are 0 too, so `find(0)` must not match it.
-            if k == 0 { return nil }
-            if k & RestingOrder.maxReference == reference { return i }
-            i = (i &+ 1) & mask
+        let i = Int(truncatingIfNeeded: reference) & windowMask
+        let k = window[i].key
+        if k != 0, k & RestingOrder.maxReference == reference { return i }
+        if overflow.count == 0 { return nil }
+        return overflow.find(reference).map { $0 &+ windowSize }
+    }
+
+    /// The order behind a handle from `find`.
+    @inline(__always) subscript(handle: Int) -> RestingOrder {
+        get { handle < windowSize ? window[handle] : overflow[handle &- windowSize] }
+        nonmutating _modify {
+            if handle < windowSize {
+                yield &window[handle]
+            } else {
+                yield &overflow[handle &- windowSize]
+            }
         }
     }
 
-    /// The order in slot `index` (from `find`).
-    @inline(__always) subscript(index: Int) -> RestingOrder {
-        get { slots[index] }
-        nonmutating _modify { yield &slots[index] }
-    }
-
-    /// Result of an insert.
-    enum InsertResult { case inserted, duplicate, full, outOfRange }
+    /// What an insert did.
+    typealias InsertResult = OrderHashTable.InsertResult
 
     /// Inserts an order unless its reference is 0 or above `RestingOrder.maxReference`, already
     /// present, or the table is at its limit.
     @inline(__always) mutating func insert(reference: UInt64, price: UInt32, shares: UInt32, locate: UInt16,
                                            isBuy: Bool) -> InsertResult {
-        guard reference <= RestingOrder.maxReference else { return .outOfRange }
+        guard reference != 0, reference <= RestingOrder.maxReference else { return .outOfRange }
         if count >= limit { return .full }
-        if count &+ 1 > (capacity >> 2) &* 3 { grow() }
-        let order = RestingOrder(reference: reference, price: price, shares: shares, locate: locate, isBuy: isBuy)
-        var i = home(reference)
-        while true {
-            let k = slots[i].key
-            if k == 0 { break }
-            if k & RestingOrder.maxReference == reference { return .duplicate }
-            i = (i &+ 1) & mask
+        let i = Int(truncatingIfNeeded: reference) & windowMask
+        let resident = window[i]
+        if resident.key != 0, resident.reference == reference { return .duplicate }
+        if overflow.count != 0, overflow.find(reference) != nil { return .duplicate }
+        if resident.key != 0 {
+            // The slot's current order moves to the hash table; it is unique, and the total is under
+            // the limit, so the hash table takes it.
+            _ = overflow.insert(reference: resident.reference, price: resident.price, shares: resident.shares,
+                                locate: resident.locate, isBuy: resident.isBuy)
+            windowCount &-= 1
         }
-        slots[i] = order
-        count &+= 1
+        window[i] = RestingOrder(reference: reference, price: price, shares: shares, locate: locate, isBuy: isBuy)
+        windowCount &+= 1
         return .inserted
     }
 
-    /// Removes the entry in slot `index`, shifting later members of its probe run back so lookups
-    /// still find them without tombstones.
-    @inline(__always) mutating func remove(at index: Int) {
-        var hole = index
-        var j = index
-        while true {
-            j = (j &+ 1) & mask
-            let k = slots[j].key
-            if k == 0 { break }
-            let h = home(k & RestingOrder.maxReference)
-            // Move j into the hole when its home is not cyclically inside (hole, j].
-            let distanceToHome = (j &- h) & mask
-            let distanceToHole = (j &- hole) & mask
-            if distanceToHome >= distanceToHole {
-                slots[hole] = slots[j]
-                hole = j
-            }
+    /// Removes the order behind `handle`.
+    @inline(__always) mutating func remove(at handle: Int) {
+        if handle < windowSize {
+            window[handle].key = 0
+            windowCount &-= 1
+        } else {
+            overflow.remove(at: handle &- windowSize)
         }
-        slots[hole].key = 0
-        count &-= 1
-    }
-
-    private mutating func grow() {
-        let old = slots
-        let oldCapacity = capacity
-        capacity <<= 1
-        mask = capacity - 1
-        shift = Self.hashShift(capacity: capacity)
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: .empty, count: capacity)
-        for k in 0..<oldCapacity where old[k].key != 0 {
-            var i = home(old[k].reference)
-            while slots[i].key != 0 { i = (i &+ 1) & mask }
-            slots[i] = old[k]
-        }
-        old.deallocate()
     }
 
     /// Calls `body` with every live order (unordered). For tests and snapshots.
     func forEach(_ body: (RestingOrder) -> Void) {
-        for k in 0..<capacity where slots[k].key != 0 { body(slots[k]) }
+        for i in 0..<windowSize where window[i].key != 0 { body(window[i]) }
+        overflow.forEach(body)
     }
 }

@@ -100,9 +100,9 @@ import ITCH
         }
     }
 
-    @Test func orderTableMatchesADictionaryThroughGrowthAndDeletes() {
+    @Test func orderHashTableMatchesADictionaryThroughGrowthAndDeletes() {
         var rng = SplitMix64(seed: 99)
-        var table = OrderTable(initialCapacity: 16, limit: 1 << 20)
+        var table = OrderHashTable(initialCapacity: 16, limit: 1 << 20)
         var reference: [UInt64: UInt32] = [:]
         for i in 0..<60_000 {
             let ref = UInt64.random(in: 1...5000, using: &rng) &* (i % 3 == 0 ? 0x1_0000_0001 : 1)
@@ -124,5 +124,52 @@ import ITCH
         }
         #expect(table.count == reference.count)
         for (ref, price) in reference { #expect(table.find(ref).map { table[$0].price } == price) }
+    }
+
+    /// The window + hash table facade, with a 16-slot window so that most references collide and
+    /// spill into the hash table: it must still behave exactly like a dictionary.
+    @Test(arguments: [4, 10] as [Int])
+    func orderTableMatchesADictionaryThroughWindowCollisions(windowBits: Int) {
+        var rng = SplitMix64(seed: UInt64(windowBits))
+        var table = OrderTable(initialCapacity: 16, windowBits: windowBits, limit: 1 << 20)
+        var reference: [UInt64: (price: UInt32, locate: UInt16, buy: Bool)] = [:]
+        var next: UInt64 = 1
+        for i in 0..<40_000 {
+            let roll = Int.random(in: 0..<10, using: &rng)
+            if roll < 5 {
+                // Mostly rising references, sometimes an old or a far one.
+                let ref = roll == 0 ? UInt64.random(in: 1...next + 5000, using: &rng) : next
+                next += UInt64.random(in: 1...3, using: &rng)
+                let locate = UInt16.random(in: 0...UInt16.max, using: &rng)
+                let buy = Bool.random(using: &rng)
+                let result = table.insert(reference: ref, price: UInt32(i), shares: 7, locate: locate, isBuy: buy)
+                #expect(result == (reference[ref] == nil ? .inserted : .duplicate))
+                if reference[ref] == nil { reference[ref] = (UInt32(i), locate, buy) }
+            } else {
+                let ref = reference.isEmpty || roll == 9 ? UInt64.random(in: 1...next, using: &rng)
+                                                         : reference.keys.min()! + UInt64(roll)
+                if let handle = table.find(ref) {
+                    let o = table[handle]
+                    #expect(reference[ref]?.price == o.price && reference[ref]?.locate == o.locate
+                            && reference[ref]?.buy == o.isBuy && o.reference == ref)
+                    if roll % 2 == 0 {
+                        table[handle].shares = 3
+                        #expect(table.find(ref).map { table[$0].shares } == 3)
+                    }
+                    table.remove(at: handle)
+                    reference[ref] = nil
+                } else {
+                    #expect(reference[ref] == nil)
+                }
+            }
+        }
+        #expect(table.count == reference.count)
+        if windowBits == 4 { #expect(table.overflowCount > 0) }
+        for (ref, value) in reference { #expect(table.find(ref).map { table[$0].price } == value.price) }
+        var seen = 0
+        table.forEach { _ in seen += 1 }
+        #expect(seen == reference.count)
+        #expect(table.find(0) == nil)
+        #expect(table.insert(reference: 0, price: 1, shares: 1, locate: 0, isBuy: true) == .outOfRange)
     }
 }

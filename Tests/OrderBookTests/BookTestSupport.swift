@@ -4,7 +4,8 @@ import ITCH
 
 /// Drives a `BookEngine` with encoded ITCH messages and collects the ticks it produces.
 final class BookDriver {
-    let engine = BookEngine(configuration: BookConfiguration(initialOrderCapacity: 16))
+    // A 64-slot window: most orders of a test spill into the hash table, so both paths are exercised.
+    let engine = BookEngine(configuration: BookConfiguration(initialOrderCapacity: 16, orderWindowBits: 6))
     var ticks: [Tick] = []
     var clock: UInt64 = 34_200_000_000_000
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
