@@ -1,0 +1,172 @@
+import Foundation
+import Sockets
+import Testing
+@testable import WebSocket
+
+/// The server on real loopback sockets: echo, control frames, protocol violations answered with
+/// their close codes, and hostile clients (slowloris, never-reading, many half-open) that must not
+/// disturb a well-behaved client.
+@Suite struct WebSocketServerTests {
+    /// One echo round trip for a well-behaved client: proves the loop is responsive.
+    func assertResponsive(_ address: SocketAddress, within seconds: Double = 2) throws {
+        let good = try RawClient(address)
+        defer { good.close() }
+        let started = Date()
+        #expect(try good.upgrade().hasPrefix("HTTP/1.1 101"))
+        try good.write(clientFrame(1, Array("ping?".utf8)))
+        let echo = good.readFrame(timeout: seconds)
+        #expect(echo?.opcode == 1 && echo?.payload == Array("ping?".utf8))
+        #expect(Date().timeIntervalSince(started) < seconds)
+    }
+
+    @Test func echoesTextBinaryAndFragmentsAndAnswersPings() throws {
+        let s = try RunningServer()
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        let head = try c.upgrade()
+        #expect(head.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"))
+        #expect(head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"))
+        try c.write(clientFrame(1, Array("héllo".utf8)))
+        #expect(c.readFrame()?.payload == Array("héllo".utf8))
+        let big = [UInt8](repeating: 0xAB, count: 70_000)
+        try c.write(clientFrame(2, big))
+        let echoed = c.readFrame()
+        #expect(echoed?.opcode == 2 && echoed?.payload == big)
+        try c.write(clientFrame(1, Array("frag".utf8), fin: false) + clientFrame(9, Array("p".utf8)) + clientFrame(0, Array("ment".utf8)))
+        let pong = c.readFrame()
+        #expect(pong?.opcode == 10 && pong?.payload == Array("p".utf8))
+        #expect(c.readFrame()?.payload == Array("fragment".utf8))
+        try c.write(clientFrame(8, [0x03, 0xE8]))
+        #expect(c.readCloseCode() == 1000)
+        #expect(c.closedByServer())
+    }
+
+    @Test(arguments: [
+        ("unmasked frame", clientFrame(1, Array("x".utf8), masked: false), UInt16(1002)),
+        ("64-bit length with the top bit set", clientFrame(2, [], forceLength64: 1 << 63), UInt16(1002)),
+        ("oversized length", clientFrame(2, [], forceLength64: 1 << 40), UInt16(1009)),
+        ("reserved opcode", clientFrame(5, []), UInt16(1002)),
+        ("reserved bit", clientFrame(1, Array("x".utf8), rsv: 2), UInt16(1002)),
+        ("bad UTF-8 across fragments", clientFrame(1, [0xF0, 0x9F], fin: false) + clientFrame(0, [0x41], fin: true), UInt16(1007)),
+        ("invalid close code", clientFrame(8, [0x03, 0xED]), UInt16(1002)),
+    ])
+    func protocolViolationsAreClosedWithTheirCode(what: String, bytes: [UInt8], code: UInt16) throws {
+        let s = try RunningServer { $0.maxMessageBytes = 4096 }
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        try c.upgrade()
+        try c.write(bytes)
+        #expect(c.readCloseCode() == code, "\(what)")
+        #expect(c.closedByServer(), "\(what)")
+        try assertResponsive(s.address)
+    }
+
+    @Test func plainHTTPRequestsKeepAliveAndPipeline() throws {
+        let router = HTTPRouter()
+        router.get("/healthz") { _ in .json(.ok, "{\"status\":\"live\"}") }
+        router.webSocket("/echo", EchoHandler(path: "/echo"))
+        let s = try RunningServer(delegate: router)
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        try c.write("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /nope HTTP/1.1\r\nHost: a\r\n\r\nPOST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi")
+        let first = c.readResponse()
+        #expect(first.head.hasPrefix("HTTP/1.1 200 OK") && first.body == "{\"status\":\"live\"}\n")
+        #expect(c.readResponse().head.hasPrefix("HTTP/1.1 404"))
+        #expect(c.readResponse().head.hasPrefix("HTTP/1.1 405"))
+        try c.write("GET /echo HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(c.readResponse().head.hasPrefix("HTTP/1.1 426"))
+        try c.write("GET /echo HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n")
+        let version = c.readResponse()
+        #expect(version.head.hasPrefix("HTTP/1.1 426") && version.head.contains("Sec-WebSocket-Version: 13"))
+        try c.write("GET /healthz HTTP/1.1\r\nHost: a\r\nX: " + String(repeating: "y", count: 20_000) + "\r\n\r\n")
+        #expect(c.readResponse().head.hasPrefix("HTTP/1.1 431"))
+        #expect(c.closedByServer())
+    }
+
+    @Test func aSlowlorisIsDroppedAtTheHandshakeTimeoutWhileOthersAreServed() throws {
+        let s = try RunningServer { $0.handshakeTimeout = 1 }
+        defer { s.stop() }
+        let slow = try RawClient(s.address)
+        defer { slow.close() }
+        let started = Date()
+        var dropped = false
+        for byte in Array("GET /echo HTTP/1.1\r\nHost: a\r\nX-Slow: ".utf8) + [UInt8](repeating: 0x61, count: 40) {
+            if (try? slow.write([byte])) == nil { dropped = true; break }
+            if slow.closedByServer(timeout: 0.1) { dropped = true; break }
+            if byte == 0x48 { try assertResponsive(s.address) }
+            if Date().timeIntervalSince(started) > 4 { break }
+        }
+        #expect(dropped)
+        #expect(Date().timeIntervalSince(started) < 2.5)
+        #expect(s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func aClientThatNeverReadsIsClosedAndDoesNotSlowOthers() throws {
+        let s = try RunningServer { $0.maxPendingBytes = 256 * 1024; $0.closeTimeout = 1 }
+        defer { s.stop() }
+        let greedy = try RawClient(s.address, receiveBuffer: 4096)
+        defer { greedy.close() }
+        try greedy.upgrade()
+        let message = clientFrame(2, [UInt8](repeating: 7, count: 32 * 1024))
+        let deadline = Date().addingTimeInterval(10)
+        while s.server.statistics.slowClientCloses.load(ordering: .relaxed) == 0 && Date() < deadline {
+            // Non-blocking so the test never wedges once the server stops reading it.
+            if (try? greedy.write(message)) == nil { break }
+        }
+        #expect(s.server.statistics.slowClientCloses.load(ordering: .relaxed) == 1)
+        try assertResponsive(s.address)
+    }
+
+    @Test func manyHalfOpenConnectionsDoNotStarveAWellBehavedClient() throws {
+        let s = try RunningServer { $0.handshakeTimeout = 2; $0.maxConnections = 3_000 }
+        defer { s.stop() }
+        var idle: [RawClient] = []
+        defer { idle.forEach { $0.close() } }
+        for _ in 0..<1_000 { idle.append(try RawClient(s.address)) }
+        // Half of them send half a request head.
+        for c in idle.prefix(500) { try c.write("GET / HTTP/1.1\r\nHo") }
+        try assertResponsive(s.address)
+        let deadline = Date().addingTimeInterval(6)
+        while s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) < 1_000 && Date() < deadline { usleep(100_000) }
+        #expect(s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) == 1_000)
+        try assertResponsive(s.address)
+    }
+
+    @Test func overMaxConnectionsNewcomersGet503() throws {
+        let s = try RunningServer { $0.maxConnections = 2 }
+        defer { s.stop() }
+        let a = try RawClient(s.address), b = try RawClient(s.address)
+        defer { a.close(); b.close() }
+        try a.upgrade()
+        try b.upgrade()
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        #expect(c.readResponse().head.hasPrefix("HTTP/1.1 503"))
+    }
+
+    @Test func idleClientsArePingedAndClosedWhenTheyStopAnswering() throws {
+        let s = try RunningServer { $0.pingInterval = 0.5; $0.pingTimeout = 0.5 }
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        try c.upgrade()
+        let ping = c.readFrame(timeout: 3)
+        #expect(ping?.opcode == 9)
+        try c.write(clientFrame(10, ping?.payload ?? []))   // answered: stays open
+        let second = c.readFrame(timeout: 3)
+        #expect(second?.opcode == 9)                          // pinged again later, not answered
+        #expect(c.readCloseCode(timeout: 3) == 1001)
+    }
+
+    @Test func stoppingTheServerClosesClientsWith1001() throws {
+        let s = try RunningServer()
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        try c.upgrade()
+        s.stop()
+        #expect(c.readCloseCode() == 1001)
+    }
+}
