@@ -35,12 +35,13 @@ public final class WebSocketServer: @unchecked Sendable {
     private static let listenerToken: UInt64 = .max - 1
     private var acceptPausedUntil: UInt64 = 0
     private var listening = true
-    private let log: @Sendable (String) -> Void
+    private let log: @Sendable (WebSocketServerLogLevel, String) -> Void
 
     /// Binds the listener (so a bad address fails here, before any thread starts).
-    /// `log` receives one `event=… key=value` line per notable event (errors, refusals).
+    /// `log` receives one `event=… key=value` line per notable event (rejected requests, protocol
+    /// errors, accept failures), with its severity; it is called on the loop thread.
     public init(configuration: WebSocketServerConfiguration, delegate: WebSocketServerDelegate,
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws(SystemError) {
+                log: @escaping @Sendable (WebSocketServerLogLevel, String) -> Void = { _, _ in }) throws(SystemError) {
         self.configuration = configuration
         self.delegate = delegate
         self.log = log
@@ -83,7 +84,7 @@ public final class WebSocketServer: @unchecked Sendable {
                     handle(token: token, events: events)
                 }
             } catch {
-                log("event=gateway_loop_error error=\"\(error)\"")
+                log(.error, "event=gateway_loop_error error=\"\(error)\"")
                 break
             }
             let now = qc_monotonic_ns()
@@ -143,7 +144,7 @@ public final class WebSocketServer: @unchecked Sendable {
             } catch {
                 // Out of descriptors or memory: stop accepting for 100 ms rather than spin.
                 statistics.acceptErrors.increment()
-                log("event=accept_failed error=\"\(error)\"")
+                log(.warn, "event=accept_failed error=\"\(error)\"")
                 loop.remove(listener.descriptor)
                 listening = false
                 acceptPausedUntil = now + 100_000_000
@@ -227,7 +228,7 @@ public final class WebSocketServer: @unchecked Sendable {
                     return offset
                 case .failure(let status, let why):
                     statistics.badRequests.increment()
-                    log("event=http_rejected status=\(status.rawValue) peer=\(c.tcp.peer) reason=\"\(why)\"")
+                    log(.info, "event=http_rejected status=\(status.rawValue) peer=\(c.tcp.peer) reason=\"\(why)\"")
                     respond(c, .text(status, why), keepAlive: false, includeBody: true)
                     return bytes.count
                 case .request(let request, let headLength, let bodyLength):
@@ -262,7 +263,7 @@ public final class WebSocketServer: @unchecked Sendable {
                     return bytes.count
                 case .failure(let code, let why):
                     statistics.protocolErrors.increment()
-                    log("event=websocket_protocol_error code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
+                    log(.info, "event=websocket_protocol_error code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
                     if c.phase == .open { enqueue(.close(code, reason: why), on: c) }
                     finishClose(c, code: code)
                     return bytes.count
@@ -425,6 +426,16 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+}
+
+/// How much a server log line matters.
+public enum WebSocketServerLogLevel: Sendable {
+    /// A client's fault, counted and answered (bad request, protocol error).
+    case info
+    /// A resource problem the server works around (accept failing with EMFILE).
+    case warn
+    /// The loop cannot go on.
+    case error
 }
 
 /// Server counters, readable from any thread (relaxed: they are statistics, not synchronization).

@@ -121,7 +121,10 @@ func runServe(_ argv: [String]) throws -> Int32 {
     if let echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
     var gateway: WebSocketServer?
     do {
-        gateway = try WebSocketServer(configuration: gatewayConfiguration, delegate: router) { line in log(.warn, "gateway", ["detail": line]) }
+        gateway = try WebSocketServer(configuration: gatewayConfiguration, delegate: router) { level, line in
+            let mapped: LogLevel = level == .info ? .info : level == .warn ? .warn : .error
+            if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
+        }
     } catch {
         // An explicit --listen that cannot be bound is fatal; the default address being busy only
         // costs the listener (the feed still runs), and says so loudly.
