@@ -162,6 +162,9 @@ public final class WebSocketServer: @unchecked Sendable {
                 tcp.close()
                 continue
             }
+            if let size = configuration.sendBufferBytes {
+                try? tcp.descriptor.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: Int32(clamping: size))
+            }
             let slot: Int
             if let free = freeSlots.popLast() { slot = free } else { slot = connections.count; connections.append(nil) }
             generation &+= 1
@@ -326,6 +329,8 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func shutdownWhenFlushed(_ c: ServerConnection) {
+        // A dropped connection's descriptor number may already belong to another socket.
+        guard isLive(c) else { return }
         if c.outbound.isEmpty { c.tcp.shutdownWrite() } else { c.shutdownAfterFlush = true }
     }
 
@@ -336,6 +341,7 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func enqueue(_ frame: WebSocketFrame, on c: ServerConnection) {
+        guard isLive(c) else { return }
         let wasEmpty = c.outbound.isEmpty
         c.outbound.append(frame)
         statistics.framesOut.increment()
@@ -343,6 +349,7 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func flush(_ c: ServerConnection) {
+        guard isLive(c) else { return }
         let before = c.outbound.pendingBytes
         let result = c.outbound.flush(to: c.tcp, vectors: vectors, vectorCount: WebSocketServer.vectorCount)
         statistics.bytesOut.increment(by: before - c.outbound.pendingBytes)

@@ -16,6 +16,10 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Time allowed for a request head to arrive (slowloris guard), and for an idle keep-alive
     /// connection to send its next request, seconds.
     public var handshakeTimeout: Double = 10
+    /// The kernel send buffer of each accepted socket (SO_SNDBUF), bytes; nil leaves the kernel's
+    /// autotuning (up to `net.ipv4.tcp_wmem`'s maximum, 4 MiB here). Smaller makes a slow client's
+    /// backlog show up in `pendingBytes` (where it is bounded and can be conflated) sooner.
+    public var sendBufferBytes: Int?
     /// A WebSocket client silent for this long is pinged, seconds.
     public var pingInterval: Double = 30
     /// A ping unanswered for this long closes the client (1001), seconds.

@@ -34,9 +34,8 @@ final class RunningServer: @unchecked Sendable {
 struct RawClient {
     let tcp: TCPConnection
 
-    init(_ address: SocketAddress, receiveBuffer: Int32? = nil) throws {
+    init(_ address: SocketAddress) throws {
         tcp = try TCPConnection.connect(to: address, blocking: true)
-        if let receiveBuffer { try tcp.descriptor.setOption(level: SOL_SOCKET, name: SO_RCVBUF, value: receiveBuffer) }
     }
 
     func close() { tcp.close() }

@@ -105,18 +105,31 @@ import Testing
     }
 
     @Test func aClientThatNeverReadsIsClosedAndDoesNotSlowOthers() throws {
-        let s = try RunningServer { $0.maxPendingBytes = 256 * 1024; $0.closeTimeout = 1 }
+        let s = try RunningServer { $0.maxPendingBytes = 256 * 1024; $0.closeTimeout = 1; $0.sendBufferBytes = 16 * 1024 }
         defer { s.stop() }
-        let greedy = try RawClient(s.address, receiveBuffer: 4096)
+        let greedy = try RawClient(s.address)
         defer { greedy.close() }
         try greedy.upgrade()
         let message = clientFrame(2, [UInt8](repeating: 7, count: 32 * 1024))
-        let deadline = Date().addingTimeInterval(10)
+        // Non-blocking writes against a deadline, so the test is bounded however slow the machine is.
+        // (Shrinking the client's SO_RCVBUF after connecting stalled loopback TCP here: do not.)
+        let deadline = Date().addingTimeInterval(30)
+        var offset = 0
         while s.server.statistics.slowClientCloses.load(ordering: .relaxed) == 0 && Date() < deadline {
-            // Non-blocking so the test never wedges once the server stops reading it.
-            if (try? greedy.write(message)) == nil { break }
+            let n = message.withUnsafeBytes {
+                send(greedy.tcp.descriptor.rawValue, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
+            }
+            if n > 0 {
+                offset = (offset + n) % message.count
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                usleep(1_000)
+            } else {
+                break
+            }
         }
-        #expect(s.server.statistics.slowClientCloses.load(ordering: .relaxed) == 1)
+        let st = s.server.statistics
+        #expect(st.slowClientCloses.load(ordering: .relaxed) == 1,
+                "in \(st.bytesIn.load(ordering: .relaxed)) B, \(st.messagesIn.load(ordering: .relaxed)) messages, out \(st.bytesOut.load(ordering: .relaxed)) B, \(st.framesOut.load(ordering: .relaxed)) frames, \(st.protocolErrors.load(ordering: .relaxed)) protocol errors")
         try assertResponsive(s.address)
     }
 
