@@ -50,9 +50,8 @@ public struct HTTPRequestParser: Sendable {
         }
         scanned = max(scanned, count)
         if end < 0 {
-            if let lineEnd = firstCRLF(bytes, upTo: min(count, limits.maxRequestLine + 2)) {
-                _ = lineEnd
-            } else if count > limits.maxRequestLine {
+            // Only once past the limit is the request line looked for (no rescans while it grows).
+            if count > limits.maxRequestLine && firstCRLF(bytes, upTo: limits.maxRequestLine + 2) == nil {
                 return .failure(.uriTooLong, "request line longer than \(limits.maxRequestLine) bytes")
             }
             if count > limits.maxHeadBytes { return .failure(.requestHeaderFieldsTooLarge, "request head longer than \(limits.maxHeadBytes) bytes") }
