@@ -115,7 +115,7 @@ public final class BroadcastRing: Sendable {
         return RingMetrics(capacity: memory.capacity, published: published,
                            writerFullWaits: memory.fullWaits.loadRelaxed(), writerFails: memory.fails.loadRelaxed(),
                            writerParks: memory.writerParks.loadRelaxed(), wakeupsSent: memory.wakeupsSent.loadRelaxed(),
-                           readers: readers)
+                           missedWakeups: memory.missedWakeups.loadRelaxed(), readers: readers)
     }
 
     /// Wakes every parked reader; called by the writer after a publish found `parkedReaders > 0`.

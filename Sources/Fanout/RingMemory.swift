@@ -41,7 +41,7 @@ struct AtomicIntCell: @unchecked Sendable {
 /// ```
 /// [writer line]  publishedCursor                                 written per batch by the writer
 /// [parking line] parkedReaders, writerParked, closed, writerClaimed   written rarely, read often
-/// [writer stats] fullWaits, fails, parks, wakeupsSent, writerFD   written by the writer only
+/// [writer stats] fullWaits, fails, parks, wakeupsSent, writerFD, missedWakeups (any thread, atomic add)
 /// [reader i]     cursor, parked, attached, claimed, laps, lost, parks, wakeups, fd, kind
 /// [slots]        capacity × 256-byte slot: stamp word, then the tick as 8-byte words
 /// ```
@@ -67,6 +67,7 @@ enum RingLayout {
     static let writerParks = 16
     static let wakeupsSent = 24
     static let writerFD = 32 // Int32, written once before any thread starts
+    static let missedWakeups = 40
 
     // Reader group fields.
     static let cursor = 0
@@ -123,7 +124,8 @@ struct RingMemory: @unchecked Sendable {
         for field in [RingLayout.parkedReaders, RingLayout.writerParked, RingLayout.closed,
                       RingLayout.writerClaimed] { initAtomic(RingLayout.parkingLine + field) }
         initAtomic(RingLayout.writerLine)
-        for field in [RingLayout.fullWaits, RingLayout.fails, RingLayout.writerParks, RingLayout.wakeupsSent] {
+        for field in [RingLayout.fullWaits, RingLayout.fails, RingLayout.writerParks, RingLayout.wakeupsSent,
+                      RingLayout.missedWakeups] {
             initAtomic(RingLayout.writerStatsLine + field)
         }
         for (index, kind) in readers.enumerated() {
@@ -160,6 +162,9 @@ struct RingMemory: @unchecked Sendable {
     var fails: AtomicIntCell { cell(RingLayout.writerStatsLine + RingLayout.fails) }
     var writerParks: AtomicIntCell { cell(RingLayout.writerStatsLine + RingLayout.writerParks) }
     var wakeupsSent: AtomicIntCell { cell(RingLayout.writerStatsLine + RingLayout.wakeupsSent) }
+    /// Parks that ended by their safety timeout and found work waiting (a wakeup that never came).
+    /// Several threads add to it: updated with an atomic add, never with `bump`.
+    var missedWakeups: AtomicIntCell { cell(RingLayout.writerStatsLine + RingLayout.missedWakeups) }
     var writerFD: Int32 {
         get { (base + RingLayout.writerStatsLine + RingLayout.writerFD).load(as: Int32.self) }
         nonmutating set { (base + RingLayout.writerStatsLine + RingLayout.writerFD).storeBytes(of: newValue, as: Int32.self) }

@@ -12,6 +12,9 @@ public struct RingMetrics: Sendable, Equatable {
     public var writerParks: Int
     /// Wakeup signals the writer sent to parked readers.
     public var wakeupsSent: Int
+    /// Parks (reader or writer) that ended by their safety timeout with work already waiting: wakeups
+    /// that should have come and did not. Expected 0; anything else is worth a look.
+    public var missedWakeups: Int
     /// One entry per reader, by index.
     public var readers: [RingReaderMetrics]
 }

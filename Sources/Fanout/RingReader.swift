@@ -2,6 +2,11 @@ import CShim
 import Market
 import Synchronization
 
+/// Longest single sleep of a parked reader or writer. Parks are woken by the other side's signal; this
+/// bound only matters if a signal were ever lost, which `RingMetrics.missedWakeups` counts. An idle ring
+/// then wakes each parked thread ten times a second: microseconds of CPU.
+let parkSafetyMilliseconds: Int32 = 100
+
 /// What one read from the ring produced.
 public enum RingRead: Sendable, Equatable {
     /// The next tick was copied out.
@@ -155,10 +160,22 @@ public struct RingReader: ~Copyable, Sendable {
             }
             spins = 0
             if prepareToPark() {
-                let signalled = qc_wakeup_wait(wakeupDescriptor, timeoutMilliseconds)
+                // Never sleep longer than the safety timeout: should a wakeup ever be lost, the reader
+                // still looks again within `parkSafetyMilliseconds` (and the loss is counted).
+                let wait = timeoutMilliseconds < 0 ? parkSafetyMilliseconds
+                                                   : min(timeoutMilliseconds, parkSafetyMilliseconds)
+                let signalled = qc_wakeup_wait(wakeupDescriptor, wait)
                 if signalled == 1 { memory.wakeups(index).bump() }
                 unpark()
-                if signalled == 0 { return poll(into: &tick) }
+                if signalled == 0 {
+                    let result = poll(into: &tick)
+                    if result != .empty {
+                        // Relaxed: a statistic.
+                        memory.missedWakeups.addRelaxed(1)
+                        return result
+                    }
+                    if timeoutMilliseconds >= 0 { return .empty }
+                }
             }
         }
     }

@@ -153,8 +153,12 @@ public struct RingWriter: ~Copyable, Sendable {
             return
         }
         memory.writerParks.bump()
-        _ = qc_wakeup_wait(memory.writerFD, -1)
+        let signalled = qc_wakeup_wait(memory.writerFD, parkSafetyMilliseconds)
         // Relaxed: as above.
         memory.writerParked.storeRelaxed(0)
+        if signalled == 0, gatingLimit() > next {
+            // Relaxed: a statistic. The safety timeout, not a reader's signal, found the room.
+            memory.missedWakeups.addRelaxed(1)
+        }
     }
 }

@@ -126,10 +126,12 @@ func runServe(_ argv: [String]) throws -> Int32 {
             if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
         }
     } catch {
-        // An explicit --listen that cannot be bound is fatal; the default address being busy only
-        // costs the listener (the feed still runs), and says so loudly.
+        // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
+        // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),
+        // and the message says which flag picks another address.
         if args.string("listen") != nil { throw UsageError("--listen: cannot listen on \(listenText): \(error)") }
-        log(.error, "gateway_failed", ["listen": listenText, "error": "\(error)"])
+        printError("quotecast serve: cannot listen on the default \(listenText) (\(error)); choose another with --listen HOST:PORT")
+        return 1
     }
 
     // Readers start first, so nothing the feed writes is before them.

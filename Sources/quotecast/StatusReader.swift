@@ -67,7 +67,7 @@ final class StatusReader: Sendable {
             + " ticks=\(counters.ticks) ticks_read=\(seen.load(ordering: .relaxed)) trades=\(trades.load(ordering: .relaxed))"
             + " symbols=\(symbols.load(ordering: .relaxed)) ring_lag=\(lag) laps=\(laps.load(ordering: .relaxed))"
             + " lost=\(lost.load(ordering: .relaxed)) seq_errors=\(holes.load(ordering: .relaxed))"
-            + " ring_refusals=\(counters.ringRefusals)"
+            + " ring_refusals=\(counters.ringRefusals) missed_wakeups=\(metrics.missedWakeups)"
         printError(line)
     }
 }

@@ -95,6 +95,11 @@ extension RingSuite {
             }
             #expect(metrics.published == ticks)
             #expect(metrics.writerFails == 0)
+            // Parks end by a signal, or by their safety timeout; a timeout that found work means a wakeup
+            // was lost. Not failed here (the run still completes, a little later); reported for follow-up.
+            if metrics.missedWakeups > 0 {
+                print("ringStress shape \(shape): \(metrics.missedWakeups) missed wakeup(s) recovered by the park timeout")
+            }
         }
 
         @Test func ringNonGatingReaderLappedWhileCopyingNeverSeesATornTick() throws {

@@ -15,7 +15,8 @@ import Testing
     }
 
     @Test func runsOnTheSimulatorAndEveryTickReachesTheReaderInOrder() throws {
-        let r = try QuotecastProcess.run(["serve", "--duration", "2", "--rate", "20000", "--status-interval", "1"],
+        let r = try QuotecastProcess.run(["serve", "--listen", "127.0.0.1:0", "--duration", "2", "--rate", "20000",
+                                          "--status-interval", "1"],
                                          timeout: 30)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("event=serve_started"))
@@ -34,7 +35,7 @@ import Testing
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = QuotecastProcess.binary
-        process.arguments = ["serve", "--rate", "5000", "--status-interval", "1"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "5000", "--status-interval", "1"]
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -54,7 +55,8 @@ import Testing
 
     @Test func replaysAFileFeedToTheEnd() throws {
         let path = QuotecastProcess.fixture("sim-seed7.pcap").path
-        let r = try QuotecastProcess.run(["serve", "--feed", "file://\(path)", "--rate", "0"], timeout: 30)
+        let r = try QuotecastProcess.run(["serve", "--listen", "127.0.0.1:0", "--feed", "file://\(path)", "--rate", "0"],
+                                         timeout: 30)
         #expect(r.status == 0, "\(r.stderr)")
         let final = fields(of: "status_final", in: r.stderr)
         #expect(final["messages"] == "1500")
@@ -75,7 +77,7 @@ import Testing
         // One message a second: the feed sleeps between messages and the reader parks on its eventfd.
         let process = Process()
         process.executableURL = QuotecastProcess.binary
-        process.arguments = ["serve", "--rate", "1", "--status-interval", "60"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "1", "--status-interval", "60"]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
