@@ -37,7 +37,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "CRingBaseline"],
+                                         "CRingBaseline", "WebSocket", "Sockets"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),

@@ -8,6 +8,7 @@ let allBenchmarks: [Benchmark] =
     ringSuite
     + itchSuite
     + simulatorSuite
+    + webSocketSuite
     + []
 
 var json = false
