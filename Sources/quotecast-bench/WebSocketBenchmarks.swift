@@ -11,7 +11,7 @@ import WebSocket
 /// The WebSocket suite: `ws.fanout` (reports `ws.fanout.frames` and `ws.fanout.bytes`), `ws.echo`.
 let webSocketSuite: [Benchmark] = [
     Benchmark(name: "ws.fanout") {
-        wsFanout(clients: isOptimizedBuild ? 1000 : 100, rounds: isOptimizedBuild ? 2000 : 50)
+        wsFanout(clients: isOptimizedBuild ? 1000 : 100, rounds: isOptimizedBuild ? 200 : 20)
     },
     Benchmark(name: "ws.echo") { wsEcho(roundTrips: isOptimizedBuild ? 50_000 : 1000) },
 ]
