@@ -114,7 +114,6 @@ public struct FeedLoop: Sendable {
         case .file(let path):
             let capture = try CaptureFile(path: path)
             var sequencer = PacketSequencer()
-            var stopped = false
             func step() {
                 if applied >= 256 { publishBatch() }
                 while !stop.isRaised, pacer.due(maxBatch: 1) == 0 { publishBatch(); pacer.sleepUntilNext() }
@@ -134,24 +133,16 @@ public struct FeedLoop: Sendable {
                 case .pcap:
                     _ = try capture.forEachPacket { p in
                         if stop.isRaised || (messageLimit.map { total >= $0 } ?? false) { throw Stop() }
-                        let count: Int
-                        if case .messages(let c) = p.packet.kind { count = c } else { count = 0 }
-                        guard let skip = sequencer.admit(session: p.packet.session, sequence: p.packet.sequenceNumber,
-                                                         count: count) else { return }
                         receiveTime = realtimeNanoseconds()
-                        var index = 0
-                        for block in p.packet {
-                            defer { index += 1 }
-                            if index < skip { continue }
+                        sequencer.forEachNewMessage(in: p.packet) { message in
                             step()
-                            apply(block.message.base, block.message.length)
+                            apply(message.base, message.length)
                         }
                     }
                 }
             } catch is Stop {
-                stopped = true
+                // Asked to stop, or the message limit reached: what was applied is published below.
             }
-            _ = stopped
         }
         publishBatch()
         counters.markFinished()

@@ -51,8 +51,4 @@ public func realtimeNanoseconds() -> UInt64 {
 }
 
 /// Nanoseconds of CLOCK_MONOTONIC, for pacing and rates.
-public func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-}
+public func monotonicNanoseconds() -> UInt64 { qc_monotonic_ns() }

@@ -54,3 +54,21 @@ public struct PacketSequencer {
         return skip
     }
 }
+
+extension PacketSequencer {
+    /// Admits `packet` and calls `body` with each of its messages that was not applied before, in
+    /// order: the one loop every reader of MoldUDP64 captures needs (heartbeats and ends of session
+    /// carry no messages but still count for gap accounting).
+    public mutating func forEachNewMessage(in packet: MoldUDP64Packet,
+                                           _ body: (FramedMessage) throws -> Void) rethrows {
+        let count: Int
+        if case .messages(let c) = packet.kind { count = c } else { count = 0 }
+        guard let skip = admit(session: packet.session, sequence: packet.sequenceNumber, count: count) else { return }
+        var index = 0
+        for block in packet {
+            if index >= skip { try body(block.message) }
+            index += 1
+        }
+    }
+}
+

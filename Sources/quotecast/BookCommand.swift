@@ -106,16 +106,8 @@ func runBook(_ argv: [String]) throws -> Int32 {
     case .pcap:
         captureStats = try capture.forEachPacket { p in
             let packet = p.packet
-            let count: Int
-            if case .messages(let c) = packet.kind { count = c } else { count = 0 }
-            guard let skip = sequencer.admit(session: packet.session, sequence: packet.sequenceNumber, count: count)
-            else { return }
-            var index = 0
-            for block in packet {
-                defer { index += 1 }
-                if index < skip { continue }
-                let n = engine.apply(block.message.base, length: block.message.length,
-                                     receiveTime: p.datagram.timestamp, into: out)
+            try sequencer.forEachNewMessage(in: packet) { message in
+                let n = engine.apply(message.base, length: message.length, receiveTime: p.datagram.timestamp, into: out)
                 applied &+= 1
                 if jsonl && n > 0 { try emit(n) }
             }
