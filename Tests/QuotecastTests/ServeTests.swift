@@ -64,6 +64,32 @@ import Testing
         #expect(r.stderr.contains("reason=source_finished"))
     }
 
+    @Test func stagesRunOnNamedThreads() throws {
+        let process = Process()
+        process.executableURL = QuotecastProcess.binary
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "1000", "--status-interval", "60"]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        var names: Set<String> = []
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline, !names.isSuperset(of: ["qc-feed", "qc-status", "qc-gateway"]) {
+            usleep(100_000)
+            let ids = (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? []
+            names = Set(ids.compactMap {
+                (try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            })
+        }
+        // The names `top -H` and `ps -L` show.
+        #expect(names.isSuperset(of: ["qc-feed", "qc-status", "qc-gateway"]), "\(names)")
+    }
+
     /// CPU seconds (user + system) a process has used, from /proc/PID/stat.
     func cpuSeconds(_ pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
