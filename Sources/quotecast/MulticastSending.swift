@@ -112,7 +112,10 @@ final class ExchangeWire {
     let server: RetransmissionServer?
     let log: Log
     private let socket: UDPSocket
+    private let window: RetransmissionWindow?
     private var lastSend = monotonicNanoseconds()
+    /// Datagrams sent as they were (replay of a pcap), per line.
+    private(set) var rawDatagrams = 0
 
     init(_ options: WireOptions, log: Log) throws {
         self.options = options
@@ -122,7 +125,6 @@ final class ExchangeWire {
         } catch {
             throw UsageError("--interface: cannot send multicast from \(options.interface): \(error)")
         }
-        var window: RetransmissionWindow?
         if let address = options.retransmit {
             let w = RetransmissionWindow(session: options.session, capacityMessages: options.windowMessages,
                                          capacityBytes: max(1 << 20, options.windowMessages * 48))
@@ -135,6 +137,7 @@ final class ExchangeWire {
             }
         } else {
             server = nil
+            window = nil
         }
         publisher = MoldUDP64Publisher(socket: socket, lines: [options.lineA] + (options.lineB.map { [$0] } ?? []),
                                        session: options.session, payloadSize: options.payloadSize, window: window,
@@ -144,6 +147,16 @@ final class ExchangeWire {
     /// Sends what was appended since the last call.
     func flush() throws {
         try publisher.flush()
+        lastSend = monotonicNanoseconds()
+    }
+
+    /// Sends a captured MoldUDP64 datagram as it is on every line (and remembers it for retransmission).
+    func sendRaw(_ datagram: UnsafeRawBufferPointer) throws {
+        for line in [options.lineA] + (options.lineB.map { [$0] } ?? []) { _ = try socket.send(datagram, to: line) }
+        var pointer: UnsafeRawPointer? = datagram.baseAddress
+        var length = UInt32(datagram.count)
+        window?.append(&pointer, lengths: &length, count: 1)
+        rawDatagrams += 1
         lastSend = monotonicNanoseconds()
     }
 
@@ -174,11 +187,22 @@ final class ExchangeWire {
         socket.close()
     }
 
+    /// Keeps the retransmission server up for the linger without sending anything (a replayed pcap
+    /// carries its own end of session), then stops it.
+    func finishWithoutEndOfSession() throws {
+        if server != nil {
+            let until = monotonicNanoseconds() + UInt64(options.lingerSeconds) * 1_000_000_000
+            while monotonicNanoseconds() < until && !sendingStop.isRaised { usleep(20_000) }
+        }
+        server?.stop()
+        socket.close()
+    }
+
     /// The final `key=value` report fields.
     func report() -> KeyValuePairs<String, Any> {
         let s = publisher.statistics
         let r = server?.statistics
-        return ["messages": s.messages, "packets": s.packets, "datagrams_a": s.datagrams[0], "datagrams_b": s.datagrams[1],
+        return ["messages": s.messages, "packets": s.packets, "raw_datagrams": rawDatagrams, "datagrams_a": s.datagrams[0], "datagrams_b": s.datagrams[1],
                 "dropped_a": s.dropped[0], "dropped_b": s.dropped[1], "duplicated": s.duplicated[0] + s.duplicated[1],
                 "reordered": s.reordered[0] + s.reordered[1], "malformed": s.malformed[0] + s.malformed[1],
                 "heartbeats": s.heartbeats, "requests": r?.requests ?? 0, "retransmitted_messages": r?.messages ?? 0,

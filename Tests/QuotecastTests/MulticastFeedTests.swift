@@ -166,6 +166,22 @@ import Testing
         #expect(Self.figure("gaps", in: summary) == 0)
     }
 
+    @Test(arguments: ["day.itch", "day.pcap"])
+    func replayedCapturesGiveTheSameBooks(file: String) throws {
+        let dir = try QuotecastProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent(file).path
+        let w = try QuotecastProcess.run(["simulate", "--output", path, "--messages", "\(Self.messages)"] + Self.common)
+        #expect(w.status == 0, "\(w.stderr)")
+        let a = "239.255.\(file.hasSuffix("pcap") ? 66 : 67).1:\(Self.port())"
+        let receiver = try Receiver(url: "moldudp64://\(a)", extra: ["--messages", "\(Self.messages)"])
+        let r = try QuotecastProcess.run(["replay", path, "--max", "--line-a", a, "--linger", "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = receiver.finish()
+        #expect(Self.books(summary) == (try Self.expectedBooks()))
+        #expect(Self.figure("gaps", in: summary) == 0)
+    }
+
     @Test func badFeedURLsAreUsageErrors() throws {
         for url in ["moldudp64://10.0.0.1:26400", "moldudp64://239.1.1.1:26400?b=nope", "moldudp64://239.1.1.1:26400?x=1",
                     "moldudp64://239.1.1.1:26400?retransmit=239.1.1.2:9"] {
