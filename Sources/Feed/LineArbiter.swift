@@ -71,12 +71,13 @@ struct LineArbiter {
     private var configuredLines: Int { configuration.lineB == nil ? 1 : 2 }
 
     /// Takes one datagram from `line`, received at monotonic `now` and wall-clock `receiveTime`. Calls
-    /// `apply` with every message that becomes applicable, in sequence order, and `staleChange(false)`
+    /// `apply` with every message that becomes applicable, in sequence order (with the message after it
+    /// in the same packet, if any, for prefetching), and `staleChange(false)`
     /// before the first message that fills a gap that had made the books stale (`staleChange` returns
     /// how many instruments it marked or cleared).
     mutating func receive(_ datagram: UnsafeRawBufferPointer, line: Int, now: UInt64, receiveTime: UInt64,
                           events: (FeedEvent) -> Void,
-                          apply: (UnsafeRawPointer, Int, UInt64) -> Void,
+                          apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void,
                           staleChange: (Bool) -> Int) {
         tally.datagrams[line] &+= 1
         tally.bytes[line] &+= datagram.count
@@ -100,7 +101,7 @@ struct LineArbiter {
         let seq = packet.sequenceNumber
         if seq == 0 {
             // MoldUDP64 never numbers a message 0: an unsequenced packet, applied as is (as `book` does).
-            if count > 0 { for block in packet { apply(block.message.base, block.message.length, receiveTime) } }
+            if count > 0 { for block in packet { apply(block.message.base, block.message.length, receiveTime, nil, 0) } }
             return
         }
         if line < 2 {
@@ -246,7 +247,7 @@ struct LineArbiter {
 
     private mutating func applyPacket(_ packet: MoldUDP64Packet, from first: UInt64, line: Int, receiveTime: UInt64,
                                       events: (FeedEvent) -> Void,
-                                      apply: (UnsafeRawPointer, Int, UInt64) -> Void, staleChange: (Bool) -> Int) {
+                                      apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void, staleChange: (Bool) -> Int) {
         let skip = Int(first &- packet.sequenceNumber)
         if skip > 0 { tally.duplicateMessages &+= skip }
         if let h = hole {
@@ -266,21 +267,27 @@ struct LineArbiter {
                 events(.unstale(instruments: cleared))
             }
         }
+        // One message of lookahead, so the books can start fetching the next message's order while
+        // applying this one.
+        var iterator = packet.makeIterator()
+        var pending = iterator.next()
         var index = 0
         var applied = 0
-        for block in packet {
+        while let block = pending {
+            let following = iterator.next()
             if index >= skip {
-                apply(block.message.base, block.message.length, receiveTime)
+                apply(block.message.base, block.message.length, receiveTime, following?.message.base, following?.message.length ?? 0)
                 applied += 1
             }
             index += 1
+            pending = following
         }
         if line == Self.lineRetransmit { tally.recoveredMessages &+= applied }
         next = packet.sequenceNumber &+ UInt64(packet.announcedBlocks)
     }
 
     /// Applies buffered packets that have become next in line.
-    private mutating func drain(events: (FeedEvent) -> Void, apply: (UnsafeRawPointer, Int, UInt64) -> Void,
+    private mutating func drain(events: (FeedEvent) -> Void, apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void,
                                 staleChange: (Bool) -> Int) {
         while let first = buffer.firstStart, first <= next {
             let e = buffer.removeFirst()

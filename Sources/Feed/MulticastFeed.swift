@@ -36,7 +36,7 @@ extension FeedLoop {
         var arbiter = LineArbiter(configuration: c)
         defer { arbiter.deallocate() }
         for (i, s) in sockets.enumerated() { arbiter.setReceiveBuffer(line: lineOfSocket[i], bytes: s.receiveBufferBytes) }
-        let batch = DatagramBatch(capacity: 64, stride: c.maxDatagram)
+        let batch = DatagramBatch(capacity: 256, stride: c.maxDatagram)
         let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
         defer { out.deallocate() }
         // The status each instrument had when it was marked stale, restored if the gap is filled later.
@@ -46,9 +46,10 @@ extension FeedLoop {
         let requestBytes = UnsafeMutableRawPointer.allocate(byteCount: MoldUDP64.requestLength, alignment: 8)
         defer { requestBytes.deallocate() }
 
-        func apply(_ base: UnsafeRawPointer, _ length: Int, _ receiveTime: UInt64) {
+        func apply(_ base: UnsafeRawPointer, _ length: Int, _ receiveTime: UInt64, _ next: UnsafeRawPointer?, _ nextLength: Int) {
             guard total < limit else { return }
-            let n = engine.apply(base, length: length, receiveTime: receiveTime, into: out)
+            let n = next.map { engine.apply(base, length: length, receiveTime: receiveTime, into: out, prefetching: $0, nextLength: nextLength) }
+                ?? engine.apply(base, length: length, receiveTime: receiveTime, into: out)
             for i in 0..<n {
                 if writer.write(out[i]) { ticks &+= 1 } else { refusals &+= 1 }
             }

@@ -116,7 +116,7 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
             let received = Atomic<Int>(0)
             let done = StopFlag()
             let receiver = NamedThread(name: "bench-plain") {
-                let batch = DatagramBatch(capacity: 64, stride: 2048)
+                let batch = DatagramBatch(capacity: 256, stride: 2048)
                 var n = 0
                 var idleSince = monotonicNanoseconds()
                 while n < expected && monotonicNanoseconds() - idleSince < 2_000_000_000 && !done.isRaised {
