@@ -38,7 +38,11 @@ struct LineArbiter {
 
     /// The hole at `next`: when it was noticed, confirmed on every line, asked for.
     struct Hole {
+        /// Where the gap began, and the next missing number now (moves up as parts arrive).
+        let first: UInt64
         var start: UInt64
+        /// One past the last missing number, as known when the hole was noticed.
+        var end: UInt64
         var noticed: UInt64
         var confirmed: UInt64?
         var requests = 0
@@ -250,21 +254,29 @@ struct LineArbiter {
                                       apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void, staleChange: (Bool) -> Int) {
         let skip = Int(first &- packet.sequenceNumber)
         if skip > 0 { tally.duplicateMessages &+= skip }
-        if let h = hole {
-            // The hole at `next` is being filled.
-            if h.requests > 0 || line == Self.lineRetransmit {
-                tally.gapsRecovered &+= 1
-                events(.recovered(from: h.start, to: first &+ UInt64(packet.announcedBlocks - skip), requests: h.requests))
-            } else if h.confirmed == nil {
-                tally.lineFills &+= 1
-            }
-            hole = nil
+        let newNext = packet.sequenceNumber &+ UInt64(packet.announcedBlocks)
+        if var h = hole {
+            // The hole at `next` is being filled: wholly, or partly (a long gap answered in several
+            // packets stays one gap, its start moving up).
             if stale {
                 stale = false
                 tally.unstaleEvents &+= 1
                 let cleared = staleChange(false)
                 tally.staleInstruments = 0
+                h.markedStale = false
                 events(.unstale(instruments: cleared))
+            }
+            if newNext < h.end {
+                h.start = newNext
+                hole = h
+            } else {
+                if h.requests > 0 || line == Self.lineRetransmit {
+                    tally.gapsRecovered &+= 1
+                    events(.recovered(from: h.first, to: newNext, requests: h.requests))
+                } else if h.confirmed == nil {
+                    tally.lineFills &+= 1
+                }
+                hole = nil
             }
         }
         // One message of lookahead, so the books can start fetching the next message's order while
@@ -283,7 +295,7 @@ struct LineArbiter {
             pending = following
         }
         if line == Self.lineRetransmit { tally.recoveredMessages &+= applied }
-        next = packet.sequenceNumber &+ UInt64(packet.announcedBlocks)
+        next = newNext
     }
 
     /// Applies buffered packets that have become next in line.
@@ -306,7 +318,7 @@ struct LineArbiter {
     private mutating func noteHole(now: UInt64) {
         if high > next {
             if hole == nil || hole!.start != next {
-                hole = Hole(start: next, noticed: now)
+                hole = Hole(first: next, start: next, end: min(buffer.firstStart ?? high, high), noticed: now)
             }
         } else {
             hole = nil
