@@ -52,3 +52,7 @@ public func realtimeNanoseconds() -> UInt64 {
 
 /// Nanoseconds of CLOCK_MONOTONIC, for pacing and rates.
 public func monotonicNanoseconds() -> UInt64 { qc_monotonic_ns() }
+
+/// CPU time (user + system) the calling thread has used, in nanoseconds: for benchmarks that report
+/// the cost of one stage apart from the others sharing the machine.
+public func threadCPUNanoseconds() -> UInt64 { qc_thread_cpu_ns() }

@@ -73,6 +73,7 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
     let store = PacketStore(messages: messages)
     let rcvbuf = 256 << 20
     var feedRates: [Double] = []
+    var feedCPURates: [Double] = []
     var plainRates: [Double] = []
     for run in 0..<runs {
         // Distinct groups per run, so a straggler from the previous run cannot be counted.
@@ -89,8 +90,11 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
             let ring = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.nonGating]))
             let counters = FeedCounters()
             let stop = StopFlag()
+            let cpu = Atomic<UInt64>(0)
             let receiver = NamedThread(name: "bench-recv") {
+                let before = threadCPUNanoseconds()
                 _ = try? feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+                cpu.store(threadCPUNanoseconds() - before, ordering: .relaxed)
             }
             while granted.load(ordering: .relaxed) == 0 { usleep(1000) }
             if run == 0 { printError("mcast.receive: receive buffer granted \(granted.load(ordering: .relaxed)) bytes") }
@@ -106,6 +110,7 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
                 printError("mcast.receive: run \(run) lost packets (applied \(counters.messages) of \(messages), gaps \(t.gaps)): not counted")
             } else {
                 feedRates.append(Double(messages) / (Double(elapsed) / 1e9))
+                feedCPURates.append(Double(messages) / (Double(max(cpu.load(ordering: .relaxed), 1)) / 1e9))
             }
         }
         // 2. A plain receiver of the same packets: recvmmsg and count.
@@ -146,5 +151,6 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
         BenchmarkResult(name: "mcast.receive", value: feed, unit: "msgs/s", runs: feedRates.count),
         BenchmarkResult(name: "mcast.loopback", value: plain, unit: "msgs/s", runs: plainRates.count),
         BenchmarkResult(name: "mcast.ratio", value: feed / plain, unit: "x", runs: min(feedRates.count, plainRates.count)),
+        BenchmarkResult(name: "mcast.receive.cpu", value: median(feedCPURates), unit: "msgs/cpu-s", runs: feedCPURates.count),
     ]
 }

@@ -3,6 +3,7 @@ import Foundation
 import ITCH
 import Market
 import OrderBook
+import Sockets
 
 /// Parses `--feed`: `sim`, `file://PATH` or `moldudp64://GROUP:PORT[?...]` (docs/feed-input.md).
 func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSource {
@@ -13,11 +14,21 @@ func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSou
         return .file(path: path)
     }
     if text.hasPrefix("moldudp64://") {
+        let configuration: MulticastFeedConfiguration
         do {
-            return .multicast(try MulticastFeedConfiguration(url: text))
+            configuration = try MulticastFeedConfiguration(url: text)
         } catch {
             throw UsageError("--feed: \(error.message)")
         }
+        // Join line A once now, so a wrong interface (or a host that cannot join) is a usage error at
+        // start-up rather than a feed thread that dies later.
+        do {
+            try UDPSocket.multicastReceiver(group: configuration.lineA, interface: configuration.interface,
+                                            receiveBuffer: 65_536).close()
+        } catch {
+            throw UsageError("--feed: cannot join \(configuration.lineA) on \(configuration.interface): \(error)")
+        }
+        return .multicast(configuration)
     }
     throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(text)'")
 }
