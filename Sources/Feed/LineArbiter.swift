@@ -47,6 +47,10 @@ struct LineArbiter {
         var confirmed: UInt64?
         var requests = 0
         var lastRequest: UInt64 = 0
+        /// One past the last number the last request asked for.
+        var requestedEnd: UInt64 = 0
+        /// The last request was answered in full and the gap goes on: ask for the next part now.
+        var requestNow = false
         var markedStale = false
     }
 
@@ -136,9 +140,9 @@ struct LineArbiter {
                 tally.duplicatePackets &+= 1
                 tally.duplicateMessages &+= count
             } else if seq <= next {
-                applyPacket(packet, from: next, line: line, receiveTime: receiveTime, events: events, apply: apply,
+                applyPacket(packet, from: next, line: line, now: now, receiveTime: receiveTime, events: events, apply: apply,
                             staleChange: staleChange)
-                drain(events: events, apply: apply, staleChange: staleChange)
+                drain(now: now, events: events, apply: apply, staleChange: staleChange)
             } else {
                 switch buffer.insert(datagram, start: seq, end: end, receiveTime: receiveTime, line: line) {
                 case .stored: break
@@ -196,11 +200,13 @@ struct LineArbiter {
                 tokens = min(rate, tokens + Double(now &- tokensAt) / 1e9 * rate)
                 tokensAt = now
                 let interval = h.markedStale ? max(c.requestTimeoutNanoseconds, 1_000_000_000) : c.requestTimeoutNanoseconds
-                if (h.requests == 0 || now &- h.lastRequest >= interval) && tokens >= 1 {
+                if (h.requests == 0 || h.requestNow || now &- h.lastRequest >= interval) && tokens >= 1 {
                     tokens -= 1
-                    let n = UInt16(min(Int(holeEnd &- h.start), c.maxRequestMessages))
-                    send(MoldUDP64Request(session: session, sequenceNumber: h.start, count: max(n, 1)))
-                    if h.requests > 0 { tally.requestRetries &+= 1 }
+                    let n = max(1, min(Int(holeEnd &- h.start), c.maxRequestMessages))
+                    send(MoldUDP64Request(session: session, sequenceNumber: h.start, count: UInt16(n)))
+                    if h.requests > 0 && !h.requestNow { tally.requestRetries &+= 1 }
+                    h.requestNow = false
+                    h.requestedEnd = h.start &+ UInt64(n)
                     h.requests += 1
                     h.lastRequest = now
                     tally.requests &+= 1
@@ -249,27 +255,32 @@ struct LineArbiter {
         events(.sessionStarted(session: s.description, sequence: seq, late: seq > 1))
     }
 
-    private mutating func applyPacket(_ packet: MoldUDP64Packet, from first: UInt64, line: Int, receiveTime: UInt64,
+    private mutating func applyPacket(_ packet: MoldUDP64Packet, from first: UInt64, line: Int, now: UInt64, receiveTime: UInt64,
                                       events: (FeedEvent) -> Void,
                                       apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void, staleChange: (Bool) -> Int) {
         let skip = Int(first &- packet.sequenceNumber)
         if skip > 0 { tally.duplicateMessages &+= skip }
         let newNext = packet.sequenceNumber &+ UInt64(packet.announcedBlocks)
         if var h = hole {
-            // The hole at `next` is being filled: wholly, or partly (a long gap answered in several
-            // packets stays one gap, its start moving up).
-            if stale {
-                stale = false
-                tally.unstaleEvents &+= 1
-                let cleared = staleChange(false)
-                tally.staleInstruments = 0
-                h.markedStale = false
-                events(.unstale(instruments: cleared))
-            }
+            // The hole at `next` is being filled: partly (a long gap answered in several packets stays
+            // one gap, its start moving up, and progress restarts its recovery clock), or wholly.
             if newNext < h.end {
                 h.start = newNext
+                if h.confirmed != nil { h.confirmed = now }
+                h.markedStale = false
+                // The answer to the last request is complete: ask for the next part at once; otherwise
+                // the rest of it is on its way.
+                if h.requests > 0 && newNext >= h.requestedEnd { h.requestNow = true } else { h.lastRequest = now }
                 hole = h
             } else {
+                if stale {
+                    // Every message up to the end of the gap is applied in order: the books are whole again.
+                    stale = false
+                    tally.unstaleEvents &+= 1
+                    let cleared = staleChange(false)
+                    tally.staleInstruments = 0
+                    events(.unstale(instruments: cleared))
+                }
                 if h.requests > 0 || line == Self.lineRetransmit {
                     tally.gapsRecovered &+= 1
                     events(.recovered(from: h.first, to: newNext, requests: h.requests))
@@ -299,7 +310,7 @@ struct LineArbiter {
     }
 
     /// Applies buffered packets that have become next in line.
-    private mutating func drain(events: (FeedEvent) -> Void, apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void,
+    private mutating func drain(now: UInt64, events: (FeedEvent) -> Void, apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void,
                                 staleChange: (Bool) -> Int) {
         while let first = buffer.firstStart, first <= next {
             let e = buffer.removeFirst()
@@ -309,7 +320,7 @@ struct LineArbiter {
                 continue
             }
             let packet = try! MoldUDP64Packet(buffer.bytes(of: e))
-            applyPacket(packet, from: next, line: e.line, receiveTime: e.receiveTime, events: events, apply: apply,
+            applyPacket(packet, from: next, line: e.line, now: now, receiveTime: e.receiveTime, events: events, apply: apply,
                         staleChange: staleChange)
         }
     }

@@ -106,6 +106,27 @@ import Testing
         #expect(h.arbiter.health == .live)
     }
 
+    @Test func aLateJoinIsRecoveredFromOnePartAtATimeWithoutGoingStale() {
+        var h = Harness(retransmit: true)
+        defer { h.arbiter.deallocate() }
+        h.receive(Self.packet(10_001, 1), line: 0, at: 0)   // joined late: 1...10000 asked for
+        var now: UInt64 = 1
+        h.service(at: now)
+        for part in 0..<5 {
+            #expect(h.requests.last == MoldUDP64Request(session: Self.session, sequenceNumber: UInt64(1 + 2000 * part), count: 2000))
+            // Each part takes longer than the recovery timeout in all, but keeps making progress.
+            for first in stride(from: UInt64(1 + 2000 * part), to: UInt64(2001 + 2000 * part), by: 100) {
+                now += 100 * Self.ms
+                h.receive(Self.packet(first, 100), line: 2, at: now)
+                h.service(at: now)
+            }
+        }
+        #expect(h.applied == Array(1...10_001))
+        #expect(h.requests.count == 5 && h.arbiter.tally.requestRetries == 0)
+        #expect(h.staleChanges.isEmpty && h.arbiter.health == .live)
+        #expect(h.arbiter.tally.gaps == 1 && h.arbiter.tally.gapsRecovered == 1)
+    }
+
     @Test func anUnrecoveredGapMarksStaleAndALateAnswerClearsIt() {
         var h = Harness(retransmit: true)
         defer { h.arbiter.deallocate() }
