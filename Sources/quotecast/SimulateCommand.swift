@@ -29,6 +29,7 @@ let simulateCommand = Command(
         A progress line goes to stderr every second; a final line reports what was sent.
 
           --max             send as fast as the socket takes (timestamps still follow --rate)
+          --bursty          (on the wire) send on the clustered timestamps: bursts like a market open
         \(WireOptions.usage)
 
         Writing a file instead:
@@ -143,6 +144,30 @@ func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguratio
     var sent = 0
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: OrderFlowSimulator.maxMessageLength, alignment: 8)
     defer { buffer.deallocate() }
+    if configuration.bursty && !args.flag("max") {
+        // Bursty: send on the messages' own (clustered) timestamps, so the wire sees the bursts.
+        let start = monotonicNanoseconds()
+        var firstTimestamp: UInt64?
+        while sent < flow && !sendingStop.isRaised {
+            let n = simulator.next(into: buffer)
+            if n >= 11 {
+                let ts = WireBytes(buffer).u48(CommonLayout.timestamp)
+                let first = firstTimestamp ?? ts
+                firstTimestamp = first
+                let due = start + (ts &- first)
+                var now = monotonicNanoseconds()
+                if due > now + 200_000 { try wire.flush() }
+                while due > now + 200_000 && !sendingStop.isRaised {
+                    try wire.heartbeatIfIdle()
+                    usleep(UInt32(min(due - now, 10_000_000) / 1000))
+                    now = monotonicNanoseconds()
+                }
+            }
+            try wire.publisher.append(UnsafeRawBufferPointer(start: buffer, count: n))
+            sent += 1
+            if sent & 0x3FF == 0 { progress.update(sent) }
+        }
+    }
     while sent < flow && !sendingStop.isRaised {
         let due = min(pacer.due(maxBatch: 4096), flow - sent)
         if due == 0 {
