@@ -68,13 +68,17 @@ public struct ReceiverTally: Sendable, Equatable {
     public var bytes = [0, 0, 0]
     /// Heartbeats per line.
     public var heartbeats = [0, 0, 0]
-    /// Malformed datagrams (counted, skipped), by reason.
+    /// Malformed datagrams (counted, skipped), by reason: under 20 bytes;
     public var malformedShort = 0
+    /// blocks that do not fill the packet with the announced count (or a control packet with a body);
     public var malformedFraming = 0
+    /// a session that is not printable ASCII;
     public var malformedSession = 0
+    /// longer than the largest datagram kept.
     public var malformedOversize = 0
     /// Packets (and messages) already applied: the later copy of A/B, retransmission overlaps.
     public var duplicatePackets = 0
+    /// Messages skipped as already applied (whole duplicate packets and overlaps).
     public var duplicateMessages = 0
     /// Packets of a session that has been replaced by a newer one.
     public var oldSessionPackets = 0
@@ -82,12 +86,15 @@ public struct ReceiverTally: Sendable, Equatable {
     public var lineFills = 0
     /// Gaps on every line, and the messages missing in them when confirmed.
     public var gaps = 0
+    /// Messages missing in those gaps when they were confirmed.
     public var gapMessages = 0
     /// Retransmission requests sent (retries included), and the retries alone.
     public var requests = 0
+    /// Requests sent again after a timeout.
     public var requestRetries = 0
     /// Gaps filled by retransmission, and the messages applied from retransmitted packets.
     public var gapsRecovered = 0
+    /// Messages applied from retransmitted packets.
     public var recoveredMessages = 0
     /// Gaps not filled within the recovery timeout (each marks the books stale).
     public var unrecoveredGaps = 0
@@ -97,9 +104,11 @@ public struct ReceiverTally: Sendable, Equatable {
     public var unstaleEvents = 0
     /// Packets waiting behind a gap now, and packets dropped because that buffer was full.
     public var buffered = 0
+    /// Packets dropped because the gap buffer was full (asked for again later).
     public var bufferOverflows = 0
     /// Sessions started (the first one included), ends of session seen.
     public var sessions = 0
+    /// End-of-session packets honoured (once per session).
     public var endsOfSession = 0
     /// Times a line or the feed went silent.
     public var silences = 0
@@ -108,6 +117,7 @@ public struct ReceiverTally: Sendable, Equatable {
     /// Next expected sequence number.
     public var nextSequence: UInt64 = 0
 
+    /// All zero.
     public init() {}
 }
 
@@ -122,6 +132,7 @@ public final class FeedCounters: Sendable {
     private let tally = Mutex(ReceiverTally())
     private let multicast = Atomic<Bool>(false)
 
+    /// Counters at zero, state `starting`.
     public init() {}
 
     // Relaxed everywhere: these are statistics; nothing is inferred from their order.

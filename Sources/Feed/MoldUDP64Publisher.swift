@@ -28,6 +28,7 @@ public struct FaultInjection: Sendable, Equatable {
     /// Seed of the fault generator.
     public var seed: UInt64 = 1
 
+    /// No faults.
     public init() {}
 
     /// Whether any fault is configured.
@@ -52,11 +53,15 @@ public struct PublisherStatistics: Sendable, Equatable {
     public var datagrams = [0, 0]
     /// Packets dropped, duplicated, reordered, and malformed datagrams injected, per line.
     public var dropped = [0, 0]
+    /// Packets sent twice, per line.
     public var duplicated = [0, 0]
+    /// Packets swapped with the next one, per line.
     public var reordered = [0, 0]
+    /// Malformed datagrams injected, per line.
     public var malformed = [0, 0]
     /// Heartbeats sent (per line, counted once).
     public var heartbeats = 0
+    /// All zero.
     public init() {}
 }
 
@@ -67,10 +72,15 @@ public struct PublisherStatistics: Sendable, Equatable {
 ///
 /// Invariant: packets `0..<built` of the slab are complete and unsent; `builder` fills packet `built`.
 public final class MoldUDP64Publisher {
+    /// The session written into every packet.
     public let session: MoldUDP64Session
+    /// Line A, then line B if there is one.
     public let lines: [SocketAddress]
+    /// Largest packet built, bytes.
     public let payloadSize: Int
+    /// Packets sent per `sendmmsg` batch.
     public let batchPackets: Int
+    /// What was sent so far.
     public private(set) var statistics = PublisherStatistics()
     private let socket: UDPSocket
     private let window: RetransmissionWindow?

@@ -100,6 +100,8 @@ public struct MulticastFeedConfiguration: Sendable, Equatable {
 public struct FeedURLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// One line naming the part at fault.
     public let message: String
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
