@@ -37,8 +37,9 @@ public enum FeedHealth: UInt8, Sendable, CaseIterable {
 /// Something the multicast receiver noticed, reported to the owner (which logs it) on the feed
 /// thread; rare by nature, never per message.
 public enum FeedEvent: Sendable, Equatable {
-    /// A line socket joined its group; `receiveBuffer` is what the kernel granted.
-    case joined(line: String, group: String, receiveBuffer: Int)
+    /// A line socket joined its group; `receiveBuffer` is what the kernel granted (as getsockopt
+    /// reports it: twice the usable size), `requested` what was asked for.
+    case joined(line: String, group: String, receiveBuffer: Int, requested: Int)
     /// The first packet of a session; `late` when it did not start at sequence 1.
     case sessionStarted(session: String, sequence: UInt64, late: Bool)
     /// Packets of another session arrived: sequencing starts over for it.

@@ -20,11 +20,11 @@ extension FeedLoop {
         defer { sockets.forEach { $0.close() } }
         let a = try UDPSocket.multicastReceiver(group: c.lineA, interface: c.interface, receiveBuffer: c.receiveBuffer)
         sockets.append(a); lineOfSocket.append(LineArbiter.lineA)
-        report(.joined(line: "a", group: c.lineA.description, receiveBuffer: a.receiveBufferBytes))
+        report(.joined(line: "a", group: c.lineA.description, receiveBuffer: a.receiveBufferBytes, requested: c.receiveBuffer))
         if let groupB = c.lineB {
             let b = try UDPSocket.multicastReceiver(group: groupB, interface: c.interface, receiveBuffer: c.receiveBuffer)
             sockets.append(b); lineOfSocket.append(LineArbiter.lineB)
-            report(.joined(line: "b", group: groupB.description, receiveBuffer: b.receiveBufferBytes))
+            report(.joined(line: "b", group: groupB.description, receiveBuffer: b.receiveBufferBytes, requested: c.receiveBuffer))
         }
         var requester: UDPSocket?
         if c.retransmit != nil {

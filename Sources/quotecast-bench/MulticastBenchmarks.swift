@@ -85,7 +85,7 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
             configuration.receiveBuffer = rcvbuf
             let granted = Atomic<Int>(0)
             let feed = FeedLoop(source: .multicast(configuration), rate: 0, messageLimit: messages) { event in
-                if case .joined(_, _, let bytes) = event { granted.store(bytes, ordering: .relaxed) }
+                if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }
             }
             let ring = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.nonGating]))
             let counters = FeedCounters()

@@ -37,8 +37,13 @@ func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSou
 func feedEventLogger(_ log: Log) -> @Sendable (FeedEvent) -> Void {
     { event in
         switch event {
-        case .joined(let line, let group, let bytes):
+        case .joined(let line, let group, let bytes, let requested):
             log(.info, "feed_joined", ["line": line, "group": group, "rcvbuf_bytes": bytes])
+            if bytes < 2 * requested {
+                // The kernel reports twice the usable size; less than asked means rmem_max capped it.
+                log(.warn, "feed_rcvbuf_capped", ["line": line, "requested": requested, "granted": bytes / 2,
+                                                  "hint": "run as root, or: sysctl -w net.core.rmem_max=\(requested)"])
+            }
         case .sessionStarted(let session, let sequence, let late):
             log(late ? .warn : .info, "feed_session_started", ["session": session, "sequence": sequence, "late_join": late])
         case .sessionChanged(let from, let to, let sequence):
