@@ -186,6 +186,18 @@ import Testing
         #expect(Self.figure("gaps", in: summary) == 0)
     }
 
+    @Test func reorderedAndDuplicatedPacketsGiveTheSameBooks() throws {
+        let port = Self.port(), server = "127.0.0.1:\(Self.port())"
+        let a = "239.255.68.1:\(port)"
+        let receiver = try Receiver(url: "moldudp64://\(a)?retransmit=\(server)", extra: ["--messages", "\(Self.messages)"])
+        let sent = try simulate(["--line-a", a, "--retransmit", server, "--reorder", "0.02", "--duplicate", "0.02", "--linger", "3"])
+        #expect(!sent.stderr.contains("reordered=0 ") && !sent.stderr.contains("duplicated=0 "))
+        let summary = receiver.finish()
+        #expect(Self.books(summary) == (try Self.expectedBooks()))
+        #expect((Self.figure("duplicate_packets", in: summary) ?? 0) > 0)
+        #expect(Self.figure("unrecovered_gaps", in: summary) == 0)
+    }
+
     @Test func badFeedURLsAreUsageErrors() throws {
         for url in ["moldudp64://10.0.0.1:26400", "moldudp64://239.1.1.1:26400?b=nope", "moldudp64://239.1.1.1:26400?x=1",
                     "moldudp64://239.1.1.1:26400?retransmit=239.1.1.2:9"] {
