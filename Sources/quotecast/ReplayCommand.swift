@@ -20,7 +20,8 @@ let replayCommand = Command(
 
           --speed N         N times the recorded pace (default 1)
           --max             as fast as the socket takes
-        \\(WireOptions.usage)
+          --log-level LEVEL debug|info|warn|error (default info)
+        \(WireOptions.usage)
         """,
     run: runReplay)
 

@@ -30,9 +30,10 @@ let simulateCommand = Command(
 
           --max             send as fast as the socket takes (timestamps still follow --rate)
           --bursty          (on the wire) send on the clustered timestamps: bursts like a market open
+          --log-level LEVEL debug|info|warn|error (default info)
         \(WireOptions.usage)
 
-        Writing a file instead:
+        The day (both modes), and writing it to a file (--output):
 
           --output FILE     write the messages as an ITCH day-file (2-byte big-endian length prefixes)
           --messages N      how many messages in all (the start-of-day preamble and the closing system
