@@ -116,6 +116,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
             } else {
                 e.sync = .awaitingQuote(gapFrom: from)
                 e.apply(tick)
+                if tick.kind == .quote { resync(e, gapFrom: from) }
                 return
             }
         case .awaitingQuote(let from):
