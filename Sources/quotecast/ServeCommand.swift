@@ -135,9 +135,11 @@ func runServe(_ argv: [String]) throws -> Int32 {
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
     let router = HTTPRouter()
     router.get("/healthz") { _ in
-        let live = !feedEnded.isRaised
+        // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
+        let state = counters.health
+        let live = !feedEnded.isRaised && state != .stale && state != .silent
         return .json(live ? .ok : .serviceUnavailable,
-                     "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\",\"messages\":\(counters.messages),\"ticks\":\(counters.ticks)}")
+                     "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\"," + counters.healthJSON().dropFirst())
     }
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
     let stream = Gateway(reader: ring.makeReader(1), configuration: streamConfiguration) { line in
@@ -229,9 +231,6 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
 /// The feed's samples for `/metrics`.
 func feedSamples(_ counters: FeedCounters) -> [MetricSample] {
-    [
-        MetricSample("quotecast_feed_messages_total", .counter, help: "ITCH messages applied to the books", value: Double(counters.messages)),
-        MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the ring", value: Double(counters.ticks)),
-        MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(counters.ringRefusals)),
-    ]
+    // The feed's own list: messages, ticks, refusals, state, and the multicast receiver's counters.
+    counters.metricSamples()
 }

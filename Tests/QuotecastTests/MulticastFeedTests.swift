@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import Sockets
 import Testing
 
 /// The exchange on the wire, end to end on loopback multicast: `quotecast simulate` sends, `quotecast
@@ -48,6 +50,23 @@ import Testing
             defer { try? FileManager.default.removeItem(at: dir) }
             return (try? String(contentsOf: summary, encoding: .utf8)) ?? ""
         }
+    }
+
+    /// `GET path` from the receiver's HTTP listener (its address is in the serve_started log line).
+    static func httpGet(_ path: String, from log: String) throws -> String {
+        let field = try #require(log.split(separator: " ").first { $0.hasPrefix("listen=") })
+        let address = try #require(SocketAddress(parsing: String(field.dropFirst("listen=".count))))
+        let c = try TCPConnection.connect(to: address, blocking: true)
+        defer { c.close() }
+        try c.writeAll(Array("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".utf8))
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let r = chunk.withUnsafeMutableBytes { c.read(into: $0) }
+            guard case .bytes(let n) = r, n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Fresh random ports; groups are per test.
@@ -142,6 +161,13 @@ import Testing
         let receiver = try Receiver(url: "moldudp64://\(a)?b=\(b)&retransmit=127.0.0.1:\(Self.port())&recovery-timeout=300&request-timeout=50",
                                     extra: ["--duration", "4"])
         _ = try simulate(["--line-a", a, "--line-b", b, "--drop-every", "500", "--drop-line", "both", "--linger", "0"])
+        // While it runs: /healthz is down with the stale state, /metrics counts the gap.
+        #expect(QuotecastProcess.waitFor("event=feed_stale", in: { receiver.log }, timeout: 3))
+        let health = try Self.httpGet("/healthz", from: receiver.log)
+        #expect(health.hasPrefix("HTTP/1.1 503") && health.contains("\"state\":\"stale\""), "\(health)")
+        let metrics = try Self.httpGet("/metrics", from: receiver.log)
+        #expect(metrics.contains("quotecast_feed_unrecovered_gaps_total 1") && metrics.contains("quotecast_feed_stale_instruments 20")
+                && metrics.contains("quotecast_feed_state{state=\"stale\"} 1"), "\(metrics)")
         let summary = receiver.finish()
         #expect(summary.contains("feed: state=stale"), "\(summary)")
         #expect((Self.figure("unrecovered_gaps", in: summary) ?? 0) >= 1)
