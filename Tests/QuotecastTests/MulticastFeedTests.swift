@@ -22,7 +22,7 @@ import Testing
             dir = try QuotecastProcess.temporaryDirectory()
             summary = dir.appendingPathComponent("summary.txt")
             stderr = dir.appendingPathComponent("stderr")
-            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process.executableURL = QuotecastProcess.binary
             process.arguments = ["serve", "--feed", url, "--listen", "127.0.0.1:0", "--summary", summary.path] + extra
             process.standardOutput = FileHandle.nullDevice
