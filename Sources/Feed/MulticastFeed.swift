@@ -11,7 +11,7 @@ extension FeedLoop {
     ///
     /// One round: drain every socket with `recvmmsg` batches (alternating, so one line cannot run far
     /// ahead of the other in what we have read), publish the batch's ticks, then run the timers
-    /// (confirm gaps, request, retry, stale, silence) and sleep in `poll` only when nothing arrived.
+    /// (confirm gaps, request, retry, stale, silence) and sleep in `epoll_wait` only when nothing arrived.
     func runMulticast(_ c: MulticastFeedConfiguration, writer: inout RingWriter, stop: StopFlag, counters: FeedCounters,
                       engine: BookEngine) throws -> Int {
         let report: (FeedEvent) -> Void = { event in onEvent?(event) }
@@ -32,6 +32,10 @@ extension FeedLoop {
             sockets.append(r); lineOfSocket.append(LineArbiter.lineRetransmit)
             requester = r
         }
+
+        // One epoll set over every socket: the thread sleeps there only when nothing arrived.
+        let loop = try EventLoop(batch: 8)
+        for (i, socket) in sockets.enumerated() { try loop.add(socket.descriptor, events: .readable, token: UInt64(i)) }
 
         var arbiter = LineArbiter(configuration: c)
         defer { arbiter.deallocate() }
@@ -126,7 +130,7 @@ extension FeedLoop {
                 lastHealth = health
             }
             if received == 0 {
-                _ = UDPSocket.waitReadable(sockets, timeoutMilliseconds: arbiter.hasHole ? 2 : 50)
+                _ = try loop.wait(timeoutMilliseconds: arbiter.hasHole ? 2 : 50) { _, _ in }
             }
         }
         publish()
