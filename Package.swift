@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

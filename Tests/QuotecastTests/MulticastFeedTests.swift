@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Sockets
+import StreamClient
 import Testing
 
 /// The exchange on the wire, end to end on loopback multicast: `quotecast simulate` sends, `quotecast
@@ -183,6 +184,55 @@ import Testing
             books.split(separator: "\n").map { $0.split(separator: " ").dropLast().joined(separator: " ") }
         }
         #expect(stripStatus(Self.books(summary)) == stripStatus(try Self.expectedBooks(prefix: applied)))
+    }
+
+    /// What a WebSocket client sees when the feed goes stale: every subscribed instrument's status
+    /// turns `stale` (a status message, or the snapshot's status), and no quote or trade of it follows.
+    @Test func clientsSeeTheStaleStatusAndNoQuotesAfterIt() throws {
+        let port = Self.port()
+        let a = "239.255.69.1:\(port)", b = "239.255.69.2:\(port)"
+        let receiver = try Receiver(url: "moldudp64://\(a)?b=\(b)&retransmit=127.0.0.1:\(Self.port())&recovery-timeout=300",
+                                    extra: ["--duration", "4"])
+        // Slow enough (about 1.5 s to the first gap on both lines) for the client to subscribe first.
+        let sender = Process()
+        sender.executableURL = QuotecastProcess.binary
+        sender.arguments = ["simulate", "--messages", "40000", "--symbols", "20", "--seed", "11", "--rate", "20000",
+                            "--line-a", a, "--line-b", b, "--drop-every", "700", "--drop-line", "both", "--linger", "0"]
+        sender.standardError = FileHandle.nullDevice
+        try sender.run()
+        defer { if sender.isRunning { sender.terminate() }; sender.waitUntilExit() }
+        // The instruments, once the directory has gone through.
+        var symbols: [String] = []
+        let deadline = Date().addingTimeInterval(5)
+        while symbols.count < 20 && Date() < deadline {
+            let body = try Self.httpGet("/v1/symbols", from: receiver.log)
+            symbols = body.components(separatedBy: "\"symbol\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+            usleep(50_000)
+        }
+        #expect(symbols.count == 20)
+        let field = try #require(receiver.log.split(separator: " ").first { $0.hasPrefix("listen=") })
+        let client = try StreamConnection.connect(to: try StreamURL("ws://\(field.dropFirst("listen=".count))/v1/stream"))
+        defer { client.close() }
+        try client.send(text: "{\"op\":\"subscribe\",\"symbols\":[" + symbols.map { "\"\($0)\"" }.joined(separator: ",") + "]}")
+        var stale = Set<String>()
+        var updatesAfterStale = 0
+        let until = Date().addingTimeInterval(6)
+        while stale.count < symbols.count && Date() < until {
+            guard case .text(let text)? = try client.receive(timeout: .milliseconds(200)),
+                  let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let type = object["type"] as? String, let symbol = object["symbol"] as? String else { continue }
+            if stale.contains(symbol) && (type == "quote" || type == "trade") { updatesAfterStale += 1 }
+            if (type == "status" || type == "snapshot") && object["status"] as? String == "stale" { stale.insert(symbol) }
+        }
+        #expect(stale.count == 20, "stale: \(stale.count) of 20")
+        // A little longer: the simulator goes on sending, the books must not move.
+        let settle = Date().addingTimeInterval(0.5)
+        while Date() < settle {
+            guard case .text(let text)? = try client.receive(timeout: .milliseconds(100)) else { continue }
+            if text.contains("\"type\":\"quote\"") || text.contains("\"type\":\"trade\"") { updatesAfterStale += 1 }
+        }
+        #expect(updatesAfterStale == 0)
+        _ = receiver.finish()
     }
 
     @Test func malformedPacketsAreCountedAndSkipped() throws {
