@@ -83,6 +83,8 @@ public struct ReceiverTally: Sendable, Equatable {
     public var duplicateMessages = 0
     /// Packets of a session that has been replaced by a newer one.
     public var oldSessionPackets = 0
+    /// Packets not applied because a new session began while the books were stale (until a restart).
+    public var frozenPackets = 0
     /// Holes on one line that the other line filled before they counted as gaps.
     public var lineFills = 0
     /// Gaps on every line, and the messages missing in them when confirmed.
@@ -220,6 +222,7 @@ public final class FeedCounters: Sendable {
             ("quotecast_feed_duplicate_packets_total", .counter, "Packets already applied (the other line's copy), dropped", t.duplicatePackets),
             ("quotecast_feed_duplicate_messages_total", .counter, "Messages already applied, dropped", t.duplicateMessages),
             ("quotecast_feed_old_session_packets_total", .counter, "Packets of a session already replaced, dropped", t.oldSessionPackets),
+            ("quotecast_feed_frozen_packets_total", .counter, "Packets not applied: a new session began while the books were stale", t.frozenPackets),
             ("quotecast_feed_line_fills_total", .counter, "Holes on one line filled by the other line (not gaps)", t.lineFills),
             ("quotecast_feed_gaps_total", .counter, "Gaps on every line", t.gaps),
             ("quotecast_feed_gap_messages_total", .counter, "Messages missing in gaps when detected", t.gapMessages),

@@ -31,6 +31,9 @@ struct LineArbiter {
     private(set) var buffer: ReorderBuffer
     private var hole: Hole?
     private(set) var stale = false
+    /// A new session began while the books were stale: they hold orders of a session that was never
+    /// completed, so nothing more is applied until the receiver restarts.
+    private(set) var frozen = false
     private var endSequence: UInt64?
     private(set) var ended = false
     private var tokens: Double
@@ -129,6 +132,10 @@ struct LineArbiter {
             start(session: s, at: seq, events: events)
         }
         if kind == .heartbeat && line < 2 { tally.heartbeats[line] &+= 1 }
+        if frozen {
+            tally.frozenPackets &+= 1
+            return
+        }
         let end = seq &+ UInt64(count)
         if line < 2 { lineHigh[line] = max(lineHigh[line], end) }
         high = max(high, end)
@@ -238,6 +245,7 @@ struct LineArbiter {
 
     private mutating func start(session s: MoldUDP64Session, at seq: UInt64, events: (FeedEvent) -> Void) {
         if let old = session {
+            if stale { frozen = true }
             retired.append(old)
             if retired.count > 8 { retired.removeFirst() }
             events(.sessionChanged(from: old.description, to: s.description, sequence: seq))

@@ -198,6 +198,19 @@ import Testing
         #expect(h.events.contains(.sessionChanged(from: "TEST", to: "NEXT", sequence: 1)))
     }
 
+    @Test func aNewSessionWhileStaleAppliesNothing() {
+        var h = Harness()
+        defer { h.arbiter.deallocate() }
+        h.receive(Self.packet(1, 1), line: 0, at: 0)
+        h.receive(Self.packet(3, 1), line: 0, at: 1)
+        h.service(at: 2)
+        h.service(at: 2 + 1000 * Self.ms)
+        #expect(h.arbiter.health == .stale)
+        h.receive(Self.packet(1, 3, session: MoldUDP64Session("NEXT")!), line: 0, at: 3 + 1000 * Self.ms)
+        #expect(h.applied == [1])
+        #expect(h.arbiter.tally.frozenPackets == 1 && h.arbiter.health == .stale)
+    }
+
     @Test func silenceAndTheEndOfSessionAreNoticed() {
         var h = Harness(b: true)
         defer { h.arbiter.deallocate() }
