@@ -70,8 +70,9 @@ import Testing
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Fresh random ports; groups are per test.
-    static func port() -> Int { Int.random(in: 30_000...60_000) }
+    /// Fresh random ports below the kernel's ephemeral range (32768 and up), so no socket bound to port 0
+    /// can hold one; groups are per test.
+    static func port() -> Int { Int.random(in: 20_000...32_000) }
 
     /// The per-symbol rows of a `book` summary (the part before the first blank line).
     static func books(_ summary: String) -> String { summary.components(separatedBy: "\n\n")[0] }
