@@ -31,9 +31,12 @@ let package = Package(
         .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],
                 swiftSettings: swiftSettings),
 
+        // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
+        .target(name: "Ticker", dependencies: ["Market"], swiftSettings: swiftSettings),
+
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket"],
+                                         "Sockets", "WebSocket", "Ticker"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -47,6 +50,7 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
+        .testTarget(name: "TickerTests", dependencies: ["Ticker", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
     ],
     swiftLanguageModes: [.v6]

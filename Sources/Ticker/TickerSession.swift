@@ -1,0 +1,207 @@
+import Glibc
+
+/// What happened to the connection, for the plain mode's log lines on standard error.
+public enum TickerEvent: Equatable, Sendable {
+    /// Connected and subscribed.
+    case connected(url: String)
+    /// An attempt failed or the connection dropped; the next attempt is in `retryIn` ns.
+    case down(url: String, reason: String, retryIn: UInt64, attempt: Int)
+}
+
+/// The ticker's loop: keeps a connection to the gateway (reconnecting with backoff), feeds every
+/// message into `TickerState`, and either paints the screen (at most `framesPerSecond` frames a
+/// second, only changed cells) or prints one plain line per update.
+///
+/// Single-threaded: one `poll` over the connection and the keyboard, signals collected between polls.
+public final class TickerSession {
+    /// The configuration it runs.
+    public let configuration: TickerConfiguration
+    /// The state the screen shows.
+    public private(set) var state: TickerState
+    /// Frames drawn so far (screen mode).
+    public var frames: Int { pacer.frames }
+
+    private let connector: TickerConnector
+    private var link: TickerLink?
+    private var linkProvedGood = false
+    private var backoff: ReconnectBackoff
+    private var retryAt: UInt64 = 0
+    private var attempt = 1
+    private var pacer: FramePacer
+    private let monotonic: () -> UInt64
+    private let wall: () -> UInt64
+
+    /// A session for `configuration` that opens links with `connector`; clocks are injectable.
+    public init(configuration: TickerConfiguration, connector: @escaping TickerConnector,
+                monotonic: @escaping () -> UInt64 = TickerClock.monotonic, wall: @escaping () -> UInt64 = TickerClock.wall) {
+        self.configuration = configuration
+        self.connector = connector
+        self.monotonic = monotonic
+        self.wall = wall
+        state = TickerState(url: configuration.url, symbols: configuration.symbols, depthSymbol: configuration.depthSymbol)
+        state.color = configuration.color
+        state.unicode = configuration.unicode
+        backoff = ReconnectBackoff(initial: configuration.backoffInitial, maximum: configuration.backoffMaximum,
+                                   seed: UInt64(truncatingIfNeeded: wall()))
+        pacer = FramePacer(framesPerSecond: configuration.framesPerSecond)
+    }
+
+    deinit { link?.close() }
+
+    // MARK: the connection
+
+    /// Connects when it is time to (blocking up to the connect timeout), reporting through `event`.
+    func connectIfDue(_ event: (TickerEvent) -> Void) {
+        guard link == nil, monotonic() >= retryAt else { return }
+        state.connection = .connecting(attempt: attempt)
+        do {
+            let l = try connector(configuration.connectTimeout)
+            for request in configuration.subscriptions { try l.send(text: request) }
+            link = l
+            linkProvedGood = false
+            state.connectionOpened()
+            event(.connected(url: configuration.url))
+        } catch {
+            down(reason: "\(error)", event)
+        }
+    }
+
+    /// The link failed or closed: schedule the next attempt.
+    func down(reason: String, _ event: (TickerEvent) -> Void) {
+        link?.close()
+        link = nil
+        if linkProvedGood {
+            backoff.reset()
+            attempt = 1
+        }
+        linkProvedGood = false
+        let delay = backoff.nextDelay()
+        attempt += 1
+        retryAt = monotonic() &+ delay
+        state.connection = .waiting(attempt: attempt, retryAt: retryAt, reason: reason)
+        event(.down(url: configuration.url, reason: reason, retryIn: delay, attempt: attempt))
+    }
+
+    /// Reads what has arrived on the link and applies it; `each` sees every decoded message.
+    func drain(_ event: (TickerEvent) -> Void, _ each: (TickerMessage) -> Void) {
+        guard let l = link else { return }
+        let events: [LinkEvent]
+        do {
+            events = try l.drainAvailable()
+        } catch {
+            down(reason: "\(error)", event)
+            return
+        }
+        state.advance(now: monotonic(), wallNow: wall())
+        for e in events {
+            switch e {
+            case .text(let text):
+                linkProvedGood = true
+                if let message = TickerMessage.parse(text) {
+                    state.apply(message)
+                    each(message)
+                } else {
+                    state.noteBadMessage()
+                }
+            case .binary:
+                state.noteBadMessage()
+            case .closed(let code, let reason):
+                down(reason: "closed by the gateway (\(code)\(reason.isEmpty ? "" : " " + reason))", event)
+                return
+            }
+        }
+    }
+
+    /// Waits up to `timeoutNanoseconds` for the link or `extra` to be readable; returns whether
+    /// `extra` is.
+    func wait(_ timeoutNanoseconds: UInt64, extra: Int32?) -> Bool {
+        var fds: [pollfd] = []
+        if let link { fds.append(pollfd(fd: link.descriptor, events: Int16(POLLIN), revents: 0)) }
+        if let extra { fds.append(pollfd(fd: extra, events: Int16(POLLIN), revents: 0)) }
+        let ms = Int32(min(1000, max(1, (timeoutNanoseconds + 999_999) / 1_000_000)))
+        let n = poll(&fds, nfds_t(fds.count), ms)
+        guard n > 0, let extra else { return false }
+        return fds.contains { $0.fd == extra && $0.revents != 0 }
+    }
+
+    /// Nanoseconds until the next reconnect attempt (or a long time when connected).
+    func untilRetry() -> UInt64 {
+        guard link == nil else { return .max }
+        let now = monotonic()
+        return retryAt > now ? retryAt - now : 0
+    }
+
+    // MARK: screen mode
+
+    /// Runs full-screen on `terminal` until `q`, Ctrl-C or a stop signal; returns the exit status.
+    public func runScreen(terminal: Terminal, signals: inout SignalWatch) -> Int32 {
+        var painter = ScreenPainter(color: configuration.color)
+        var size = terminal.size
+        func draw(force: Bool) {
+            let now = monotonic()
+            guard force || pacer.mayDraw(at: now) else { return }
+            state.advance(now: now, wallNow: wall())
+            terminal.write(painter.frame(TickerRenderer.render(state, size: size)))
+            pacer.drew(at: now)
+        }
+        draw(force: true)
+        while true {
+            if link == nil, untilRetry() == 0 {
+                state.connection = .connecting(attempt: attempt)
+                draw(force: true)  // "connecting" is on screen while the attempt blocks
+                connectIfDue { _ in }
+            }
+            let timeout = min(pacer.wait(at: monotonic()) == 0 ? pacer.interval : pacer.wait(at: monotonic()), untilRetry())
+            let keysReady = wait(timeout, extra: terminal.input)
+            if keysReady {
+                for key in terminal.readKeys() {
+                    switch key {
+                    case .quit: return 0
+                    case .toggleView:
+                        if let d = configuration.depthSymbol, state.rows.count > 1 {
+                            state.view = state.view == .table ? .ladder(d) : .table
+                        }
+                    case .up: state.scroll = max(0, state.scroll - 1)
+                    case .down: state.scroll = min(max(0, state.rows.count - 1), state.scroll + 1)
+                    case .pageUp: state.scroll = max(0, state.scroll - max(1, size.height - 4))
+                    case .pageDown: state.scroll = min(max(0, state.rows.count - 1), state.scroll + max(1, size.height - 4))
+                    case .redraw: painter.invalidate()
+                    }
+                }
+            }
+            drain({ _ in }, { _ in })
+            for s in signals.pending() {
+                switch s {
+                case .resize:
+                    size = terminal.size
+                    painter.invalidate()
+                case .stop: return 0
+                }
+            }
+            draw(force: false)
+        }
+    }
+
+    // MARK: plain mode
+
+    /// Runs in plain mode: one line per update on `output`, connection events through `event`,
+    /// until a stop signal or `output` closes; returns the exit status.
+    public func runPlain(output: Int32, signals: inout SignalWatch, event: @escaping (TickerEvent) -> Void) -> Int32 {
+        var closed = false
+        let allLevels = configuration.depthSymbol
+        while !closed {
+            if link == nil, untilRetry() == 0 { connectIfDue(event) }
+            _ = wait(min(untilRetry(), 250_000_000), extra: nil)
+            var text = ""
+            drain(event) { message in
+                if let line = PlainFormatter.line(message, state: state, allLevels: message.symbol == allLevels) {
+                    text += line
+                    text += "\n"
+                }
+            }
+            if !text.isEmpty, !TerminalOutput.writeAll(output, Array(text.utf8)) { closed = true }
+            for s in signals.pending() { if case .stop = s { return 0 } }
+        }
+        return 0
+    }
+}
