@@ -40,7 +40,7 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Ticker"],
+                                         "Sockets", "WebSocket", "StreamClient", "Ticker"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",

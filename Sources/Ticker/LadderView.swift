@@ -21,21 +21,24 @@ enum LadderView {
             return
         case .live: break
         }
+        // The rest of the title line: each part is shown whole or not at all.
         let (statusText, statusStyle) = TableView.statusCell(row)
-        x = grid.put(statusText, column: x + 2, row: top, style: statusStyle)
-        if let last = row.last {
+        var parts: [[(String, CellStyle)]] = [[(statusText, statusStyle)]]
+        if row.last != nil {
             let (lastText, lastStyle) = TableView.last.cell(row, state)
-            x = grid.put("last", column: x + 2, row: top, style: CellStyle(dim: true))
-            x = grid.put(lastText, column: x + 1, row: top, style: lastStyle)
+            parts.append([("last", CellStyle(dim: true)), (lastText, lastStyle)])
             if let c = row.change, let p = row.changePercent {
                 let style = CellStyle(foreground: c > 0 ? .green : c < 0 ? .red : .default)
-                x = grid.put(TickerFormat.change(c, decimals: row.decimals) + " " + TickerFormat.percent(p),
-                             column: x + 1, row: top, style: style)
+                parts.append([(TickerFormat.change(c, decimals: row.decimals) + " " + TickerFormat.percent(p), style)])
             }
-            _ = last
         }
-        x = grid.put("vol", column: x + 2, row: top, style: CellStyle(dim: true))
-        grid.put(TickerFormat.grouped(row.volume), column: x + 1, row: top)
+        parts.append([("vol", CellStyle(dim: true)), (TickerFormat.grouped(row.volume), .plain)])
+        for part in parts {
+            let length = part.reduce(0) { $0 + $1.0.unicodeScalars.count + 1 } + 1
+            guard x + length <= width else { break }
+            x += 1
+            for (text, style) in part { x = grid.put(text, column: x + 1, row: top, style: style) }
+        }
         if row.flashUntil > state.now, row.direction != .none {
             grid.paint(row: top, column: 0, count: width) { style in
                 if state.color { style.background = row.direction == .up ? .green : .red; style.foreground = .black }

@@ -60,3 +60,13 @@ enum TickerFixtures {
         return s
     }
 }
+
+extension TickerFixtures {
+    /// Never connected: the third attempt is 2.5 s away.
+    static func downState() -> TickerState {
+        var s = TickerState(url: "ws://127.0.0.1:9/v1/stream", symbols: ["AAPL", "MSFT"])
+        s.advance(now: 1_000_000_000, wallNow: wall)
+        s.connection = .waiting(attempt: 3, retryAt: s.now + 2_500_000_000, reason: "connect: Connection refused")
+        return s
+    }
+}
