@@ -128,7 +128,8 @@ public enum TickerMessage: Equatable, Sendable {
 
     /// An integer JSON number (JSONSerialization gives NSNumber; reject fractions and booleans).
     private static func integer(_ value: Any?) -> Int64? {
-        guard let number = value as? NSNumber, !(value is Bool) else { return nil }
+        // Foundation hands booleans over as NSNumber too (objCType "c"); only integers count.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
         let d = number.doubleValue
         guard d == d.rounded(), abs(d) < 9.2e18 else { return nil }
         return number.int64Value
