@@ -28,6 +28,10 @@ public final class TickerSession {
     private var retryAt: UInt64 = 0
     private var attempt = 1
     private var pacer: FramePacer
+    private var lastDrain: UInt64 = 0
+    /// The screen reads the link at most this often, so messages come in batches (and superseded
+    /// quotes are skipped) instead of one wake-up per message.
+    static let batchInterval: UInt64 = 5_000_000
     private let monotonic: () -> UInt64
     private let wall: () -> UInt64
 
@@ -83,7 +87,10 @@ public final class TickerSession {
     }
 
     /// Reads what has arrived on the link and applies it; `each` sees every decoded message.
-    func drain(_ event: (TickerEvent) -> Void, _ each: (TickerMessage) -> Void) {
+    /// With `coalesce` (the screen, which shows only the latest book), a quote followed in the same
+    /// batch by a later quote or snapshot of its symbol is counted but not decoded: quotes replace
+    /// the whole book, so the state ends the same and decoding stays bounded whatever the rate.
+    func drain(coalesce: Bool = false, _ event: (TickerEvent) -> Void, _ each: (TickerMessage) -> Void) {
         guard let l = link else { return }
         let events: [LinkEvent]
         do {
@@ -92,12 +99,25 @@ public final class TickerSession {
             down(reason: "\(error)", event)
             return
         }
-        state.advance(now: monotonic(), wallNow: wall())
-        for e in events {
+        lastDrain = monotonic()
+        state.advance(now: lastDrain, wallNow: wall())
+        var superseded = Set<Int>()
+        if coalesce, events.count > 1 {
+            var seen = Set<Substring>()
+            for (i, e) in events.enumerated().reversed() {
+                guard case .text(let text) = e, let (type, symbol) = MessagePrefix.scan(text) else { continue }
+                if type == "quote" || type == "snapshot" {
+                    if !seen.insert(symbol).inserted, type == "quote" { superseded.insert(i) }
+                }
+            }
+        }
+        for (i, e) in events.enumerated() {
             switch e {
             case .text(let text):
                 linkProvedGood = true
-                if let message = TickerMessage.parse(text) {
+                if superseded.contains(i) {
+                    state.noteSkippedQuote()
+                } else if let message = TickerMessage.parse(text) {
                     state.apply(message)
                     each(message)
                 } else {
@@ -122,6 +142,13 @@ public final class TickerSession {
         let n = poll(&fds, nfds_t(fds.count), ms)
         guard n > 0, let extra else { return false }
         return fds.contains { $0.fd == extra && $0.revents != 0 }
+    }
+
+    /// Waits up to `timeoutNanoseconds` for keys only; returns whether there are some.
+    func waitForKeys(_ timeoutNanoseconds: UInt64, _ input: Int32) -> Bool {
+        var p = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+        let ms = Int32(min(1000, max(1, (timeoutNanoseconds + 999_999) / 1_000_000)))
+        return poll(&p, 1, ms) > 0
     }
 
     /// Nanoseconds until the next reconnect attempt (or a long time when connected).
@@ -152,7 +179,12 @@ public final class TickerSession {
                 connectIfDue { _ in }
             }
             let timeout = min(pacer.wait(at: monotonic()) == 0 ? pacer.interval : pacer.wait(at: monotonic()), untilRetry())
-            let keysReady = wait(timeout, extra: terminal.input)
+            // Within the batch interval after a read, only keys wake the loop; the link waits.
+            let sinceDrain = monotonic() &- lastDrain
+            let batching = link != nil && sinceDrain < TickerSession.batchInterval
+            let keysReady = batching
+                ? waitForKeys(min(timeout, TickerSession.batchInterval - sinceDrain), terminal.input)
+                : wait(timeout, extra: terminal.input)
             if keysReady {
                 for key in terminal.readKeys() {
                     switch key {
@@ -169,7 +201,7 @@ public final class TickerSession {
                     }
                 }
             }
-            drain({ _ in }, { _ in })
+            if !batching { drain(coalesce: true, { _ in }, { _ in }) }
             for s in signals.pending() {
                 switch s {
                 case .resize:

@@ -280,6 +280,12 @@ public struct TickerState: Equatable, Sendable {
         badMessages += 1
     }
 
+    /// Counts a quote that was superseded by a later one in the same batch and not decoded.
+    public mutating func noteSkippedQuote() {
+        messages += 1
+        windowCount += 1
+    }
+
     /// Whether any row is flashing at `now` (the screen must be redrawn when it stops).
     public var isFlashing: Bool { rows.contains { $0.flashUntil > now } }
 
