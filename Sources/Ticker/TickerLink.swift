@@ -22,5 +22,5 @@ public protocol TickerLink: AnyObject {
 }
 
 /// Opens a link to the gateway within a timeout (ns); throws an error whose description says what
-/// failed (refused, timed out, handshake rejected).
-public typealias TickerConnector = (_ timeoutNanoseconds: UInt64) throws -> TickerLink
+/// failed (refused, timed out, handshake rejected). Runs on a thread of its own (`ConnectAttempt`).
+public typealias TickerConnector = @Sendable (_ timeoutNanoseconds: UInt64) throws -> TickerLink

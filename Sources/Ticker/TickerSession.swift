@@ -23,6 +23,7 @@ public final class TickerSession {
 
     private let connector: TickerConnector
     private var link: TickerLink?
+    private var pending: ConnectAttempt?
     private var linkProvedGood = false
     private var backoff: ReconnectBackoff
     private var retryAt: UInt64 = 0
@@ -54,14 +55,37 @@ public final class TickerSession {
 
     // MARK: the connection
 
-    /// Connects when it is time to (blocking up to the connect timeout), reporting through `event`.
-    func connectIfDue(_ event: (TickerEvent) -> Void) {
-        guard link == nil, monotonic() >= retryAt else { return }
+    /// Moves the connection along without blocking: starts an attempt when one is due, takes over
+    /// a finished one (subscribing), gives up on one past the connect timeout. Reports through `event`.
+    func pumpConnection(_ event: (TickerEvent) -> Void) {
+        let now = monotonic()
+        if let a = pending {
+            if let outcome = a.take() {
+                pending = nil
+                if a.abandoned {
+                    if case .success(let l) = outcome { l.close() }
+                } else {
+                    finish(outcome, event)
+                }
+            } else if !a.abandoned, now &- a.started >= configuration.connectTimeout {
+                a.abandoned = true  // it ends by itself; no new attempt starts before it does
+                down(reason: "no answer from \(TickerRenderer.gatewayLabel(configuration.url)) within "
+                     + "\(configuration.connectTimeout / 1_000_000_000)s", event)
+            }
+        }
+        if let a = pending, a.abandoned, link == nil, now >= retryAt {
+            state.connection = .connecting(attempt: attempt)  // due, but the last attempt has not ended
+        }
+        guard link == nil, pending == nil, now >= retryAt else { return }
         state.connection = .connecting(attempt: attempt)
+        pending = ConnectAttempt(connector: connector, timeout: configuration.connectTimeout, started: now)
+    }
+
+    private func finish(_ outcome: Result<TickerLink, any Error>, _ event: (TickerEvent) -> Void) {
         do {
-            let l = try connector(configuration.connectTimeout)
-            for request in configuration.subscriptions { try l.send(text: request) }
+            let l = try outcome.get()
             link = l
+            for request in configuration.subscriptions { try l.send(text: request) }
             linkProvedGood = false
             state.connectionOpened()
             event(.connected(url: configuration.url))
@@ -69,6 +93,9 @@ public final class TickerSession {
             down(reason: "\(error)", event)
         }
     }
+
+    /// Whether a connection attempt is under way (tests wait on it).
+    var isConnecting: Bool { pending.map { !$0.abandoned } ?? false }
 
     /// The link failed or closed: schedule the next attempt.
     func down(reason: String, _ event: (TickerEvent) -> Void) {
@@ -137,6 +164,7 @@ public final class TickerSession {
     func wait(_ timeoutNanoseconds: UInt64, extra: Int32?) -> Bool {
         var fds: [pollfd] = []
         if let link { fds.append(pollfd(fd: link.descriptor, events: Int16(POLLIN), revents: 0)) }
+        if let pending { fds.append(pollfd(fd: pending.wakeDescriptor, events: Int16(POLLIN), revents: 0)) }
         if let extra { fds.append(pollfd(fd: extra, events: Int16(POLLIN), revents: 0)) }
         let ms = Int32(min(1000, max(1, (timeoutNanoseconds + 999_999) / 1_000_000)))
         let n = poll(&fds, nfds_t(fds.count), ms)
@@ -151,9 +179,9 @@ public final class TickerSession {
         return poll(&p, 1, ms) > 0
     }
 
-    /// Nanoseconds until the next reconnect attempt (or a long time when connected).
+    /// Nanoseconds until the next reconnect attempt (or a long time when connected or connecting).
     func untilRetry() -> UInt64 {
-        guard link == nil else { return .max }
+        guard link == nil, pending == nil else { return .max }
         let now = monotonic()
         return retryAt > now ? retryAt - now : 0
     }
@@ -173,11 +201,7 @@ public final class TickerSession {
         }
         draw(force: true)
         while true {
-            if link == nil, untilRetry() == 0 {
-                state.connection = .connecting(attempt: attempt)
-                draw(force: true)  // "connecting" is on screen while the attempt blocks
-                connectIfDue { _ in }
-            }
+            pumpConnection { _ in }
             let timeout = min(pacer.wait(at: monotonic()) == 0 ? pacer.interval : pacer.wait(at: monotonic()), untilRetry())
             // Within the batch interval after a read, only keys wake the loop; the link waits.
             let sinceDrain = monotonic() &- lastDrain
@@ -222,7 +246,7 @@ public final class TickerSession {
         var closed = false
         let allLevels = configuration.depthSymbol
         while !closed {
-            if link == nil, untilRetry() == 0 { connectIfDue(event) }
+            pumpConnection(event)
             _ = wait(min(untilRetry(), 250_000_000), extra: nil)
             var text = ""
             drain(event) { message in

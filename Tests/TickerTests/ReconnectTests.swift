@@ -1,9 +1,11 @@
+import Foundation
 import Glibc
 import Testing
 @testable import Ticker
 
 /// A clock the test moves by hand.
 final class FakeClock: @unchecked Sendable {
+    // @unchecked: moved by the test thread only.
     var now: UInt64 = 1_000_000_000
     func advance(_ ns: UInt64) { now += ns }
 }
@@ -40,6 +42,38 @@ final class FakeLink: TickerLink {
 
 struct Refused: Error, CustomStringConvertible {
     var description: String { "cannot connect to 127.0.0.1:8080: connect: Connection refused (errno 111)" }
+}
+
+/// What a test's connector does, shared with the attempt's thread.
+final class ConnectorScript: @unchecked Sendable {
+    // @unchecked: the session runs one attempt at a time and the test waits for each to end.
+    var failuresLeft = 0
+    var hang: UInt32 = 0
+    var links: [FakeLink] = []
+    var calls = 0
+
+    var connector: TickerConnector {
+        { [self] _ in
+            calls += 1
+            if hang > 0 { usleep(hang) }
+            if failuresLeft > 0 { failuresLeft -= 1; throw Refused() }
+            let l = FakeLink()
+            links.append(l)
+            return l
+        }
+    }
+}
+
+extension TickerSession {
+    /// Starts an attempt if one is due and pumps until it is over (bounded).
+    func connectNow(_ event: (TickerEvent) -> Void) {
+        pumpConnection(event)
+        let deadline = Date().addingTimeInterval(5)
+        while isConnecting, Date() < deadline {
+            usleep(1000)
+            pumpConnection(event)
+        }
+    }
 }
 
 /// Reconnection with backoff, driven by a fake clock: no sleeping, exact times.
@@ -79,21 +113,18 @@ struct Refused: Error, CustomStringConvertible {
     /// subscribes when it gets through, and after a good connection drops retries after 0.5 s again.
     @Test func sessionRetriesWithBackoffAndResubscribes() throws {
         let clock = FakeClock()
-        var failuresLeft = 3
-        var links: [FakeLink] = []
+        let script = ConnectorScript()
+        script.failuresLeft = 3
         var configuration = TickerConfiguration()
         configuration.symbols = ["AAPL", "MSFT"]
         configuration.depthSymbol = "NVDA"
-        let session = TickerSession(configuration: configuration, connector: { _ in
-            if failuresLeft > 0 { failuresLeft -= 1; throw Refused() }
-            let l = FakeLink()
-            links.append(l)
-            return l
-        }, monotonic: { clock.now }, wall: { 0 })
+        let session = TickerSession(configuration: configuration, connector: script.connector,
+                                    monotonic: { clock.now }, wall: { 0 })
+        var links: [FakeLink] { script.links }
         var events: [TickerEvent] = []
         let record: (TickerEvent) -> Void = { events.append($0) }
 
-        func attempt() { session.connectIfDue(record) }
+        func attempt() { session.connectNow(record) }
         func expectWaiting(attempt n: Int, in ns: UInt64) {
             guard case .waiting(let a, let retryAt, let reason) = session.state.connection else {
                 Issue.record("not waiting: \(session.state.connection)"); return
@@ -148,5 +179,42 @@ struct Refused: Error, CustomStringConvertible {
         guard case .down(_, let why, let second, _) = events.last! else { Issue.record("not down"); return }
         #expect(why.contains("reset by peer"))
         #expect(second >= 800_000_000)
+    }
+}
+
+/// A gateway host that never answers: the attempt runs on its own thread, the session gives up at
+/// the connect timeout, says so, and starts no second attempt until the first has ended.
+@Suite struct ConnectTimeoutTests {
+    @Test func silentHostTimesOutWithoutBlocking() {
+        let clock = FakeClock()
+        let script = ConnectorScript()
+        script.hang = 300_000  // 0.3 s of real time
+        var configuration = TickerConfiguration()
+        configuration.symbols = ["AAPL"]
+        configuration.connectTimeout = 2_000_000_000
+        let session = TickerSession(configuration: configuration, connector: script.connector,
+                                    monotonic: { clock.now }, wall: { 0 })
+        var events: [TickerEvent] = []
+        let started = Date()
+        session.pumpConnection { events.append($0) }
+        #expect(Date().timeIntervalSince(started) < 0.1)  // did not wait for the connect
+        #expect(session.state.connection == .connecting(attempt: 1))
+        clock.advance(2_000_000_000)
+        session.pumpConnection { events.append($0) }
+        guard case .waiting(_, _, let reason) = session.state.connection else { Issue.record("not waiting"); return }
+        #expect(reason == "no answer from 127.0.0.1:8080 within 2s")
+        clock.advance(20_000_000_000)  // the retry is due, but the first attempt still runs
+        session.pumpConnection { events.append($0) }
+        #expect(session.state.connection == .connecting(attempt: 2))
+        // When it ends (here: with a link, which is closed unused), the next attempt starts.
+        let deadline = Date().addingTimeInterval(5)
+        while script.links.isEmpty, Date() < deadline { usleep(1000) }
+        #expect(script.calls == 1)  // no second attempt while the first ran
+        usleep(10_000)
+        session.pumpConnection { events.append($0) }
+        #expect(script.links.first?.closed == true)
+        session.connectNow { events.append($0) }
+        #expect(script.calls == 2)
+        #expect(session.state.connection == .connected)
     }
 }

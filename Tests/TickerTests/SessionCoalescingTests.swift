@@ -1,6 +1,12 @@
 import Testing
 @testable import Ticker
 
+/// Hands a prepared link to the attempt's thread.
+final class LinkBox: @unchecked Sendable {
+    let link: FakeLink
+    init(_ link: FakeLink) { self.link = link }
+}
+
 /// The screen skips quotes superseded within one batch; plain mode prints every update.
 @Suite struct SessionCoalescingTests {
     static func quote(_ symbol: String, _ seq: Int, bid: String) -> LinkEvent {
@@ -10,8 +16,9 @@ import Testing
     func session(_ link: FakeLink) -> TickerSession {
         var configuration = TickerConfiguration()
         configuration.symbols = ["A", "B"]
-        let s = TickerSession(configuration: configuration, connector: { _ in link })
-        s.connectIfDue { _ in }
+        let box = LinkBox(link)
+        let s = TickerSession(configuration: configuration, connector: { _ in box.link })
+        s.connectNow { _ in }
         return s
     }
 
