@@ -1,6 +1,24 @@
 /// A terminal colour the ticker uses (the 8 ANSI colours: every terminal has them).
+/// Raw values are the ANSI colour numbers (SGR 30+n foreground, 40+n background).
 public enum TerminalColor: UInt8, Equatable, Sendable {
-    case `default` = 255, black = 0, red = 1, green = 2, yellow = 3, blue = 4, magenta = 5, cyan = 6, white = 7
+    /// The terminal's own colour (no SGR code).
+    case `default` = 255
+    /// ANSI 0.
+    case black = 0
+    /// ANSI 1: downticks, asks, trouble.
+    case red = 1
+    /// ANSI 2: upticks, bids, live.
+    case green = 2
+    /// ANSI 3: halts, connecting.
+    case yellow = 3
+    /// ANSI 4.
+    case blue = 4
+    /// ANSI 5: stale.
+    case magenta = 5
+    /// ANSI 6: column titles.
+    case cyan = 6
+    /// ANSI 7.
+    case white = 7
 }
 
 /// How a cell is drawn.

@@ -2,7 +2,20 @@ import Glibc
 
 /// A key the ticker reacts to.
 public enum TickerKey: Equatable, Sendable {
-    case quit, toggleView, up, down, pageUp, pageDown, redraw
+    /// `q`, `Q`, Ctrl-C, Ctrl-D.
+    case quit
+    /// Tab: table and ladder.
+    case toggleView
+    /// Up arrow or `k`.
+    case up
+    /// Down arrow or `j`.
+    case down
+    /// Page Up.
+    case pageUp
+    /// Page Down.
+    case pageDown
+    /// Ctrl-L: draw everything again.
+    case redraw
 }
 
 /// Decodes key presses from raw terminal input: `q`, Ctrl-C (raw mode delivers it as a byte), Tab,
@@ -148,7 +161,12 @@ public struct TerminalError: Error, CustomStringConvertible {
 /// and the terminal is always restored on the way out.
 public struct SignalWatch {
     /// What a pending signal asks for.
-    public enum Event: Equatable, Sendable { case resize, stop(Int32) }
+    public enum Event: Equatable, Sendable {
+        /// SIGWINCH: the window changed size.
+        case resize
+        /// SIGINT, SIGTERM, SIGHUP or SIGQUIT: quit cleanly.
+        case stop(Int32)
+    }
 
     private var set = sigset_t()
 

@@ -10,7 +10,12 @@ public enum SymbolAvailability: Equatable, Sendable {
 
 /// The direction of the last price move of a symbol.
 public enum TickDirection: Equatable, Sendable {
-    case none, up, down
+    /// No move seen yet (or only one price).
+    case none
+    /// The last price was above the one before.
+    case up
+    /// The last price was below the one before.
+    case down
 }
 
 /// One trade print kept for the depth view's tape.
