@@ -143,7 +143,8 @@ public struct TickerState: Equatable, Sendable {
     public var wallNow: UInt64 = 0
     /// Messages per second over the last whole second.
     public var messagesPerSecond = 0
-    /// Median latency (wall now minus `rt`) over the last whole second, ns; nil before any sample.
+    /// Median latency (wall now minus `rt`) over the last whole second, ns (the first sample until a
+    /// second has passed); nil before any sample.
     public var latency: UInt64?
     /// Messages received in all.
     public var messages = 0
@@ -310,5 +311,6 @@ public struct TickerState: Equatable, Sendable {
     private mutating func sample(_ stamp: MarketStamp) {
         guard stamp.rt > 0, wallNow >= stamp.rt, windowLatencies.count < 4096 else { return }
         windowLatencies.append(wallNow - stamp.rt)
+        if latency == nil { latency = wallNow - stamp.rt }  // something to show before the first whole second
     }
 }
