@@ -167,11 +167,15 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         for d in 0..<Tick.depth {
             for s in e.subscribers[d] {
                 guard let c = clients[Int(s.slot)] else { continue }
-                if c.conflating {
-                    c.markGap(e, seq: tick.seq)
-                } else {
-                    send(frame, to: c, kind: kind)
+                // Trades and status are delivered even to a conflating client; its conflated quote of
+                // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
+                if c.conflating, case .quote? = c.pending[e.locate] {
+                    c.pending.removeValue(forKey: e.locate)
+                    send(conflatedQuote(e, depth: d + 1), to: c, kind: .quote)
+                    statistics.conflatedSent.add(1)
                 }
+                if c.conflating, case .gap? = c.pending[e.locate] { continue }  // its resync snapshot covers it
+                send(frame, to: c, kind: kind)
             }
         }
     }

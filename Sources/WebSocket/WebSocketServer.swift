@@ -219,6 +219,10 @@ public final class WebSocketServer: @unchecked Sendable {
             if let size = configuration.sendBufferBytes {
                 try? tcp.descriptor.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: Int32(clamping: size))
             }
+            if let limit = configuration.unsentLimitBytes {
+                // TCP_NOTSENT_LOWAT (25): writes stop (EAGAIN) once this much is queued and not yet sent.
+                try? tcp.descriptor.setOption(level: Int32(IPPROTO_TCP), name: 25, value: Int32(clamping: limit))
+            }
             let slot: Int
             if let free = freeSlots.popLast() { slot = free } else { slot = connections.count; connections.append(nil) }
             generation &+= 1

@@ -18,7 +18,7 @@ let serveCommand = Command(
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
                                [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
                                [--client-buffer BYTES] [--client-buffer-max BYTES]
-                               [--slow-client-timeout SECONDS] [--client-sndbuf BYTES]
+                               [--slow-client-timeout SECONDS] [--client-unsent BYTES] [--client-sndbuf BYTES]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
@@ -54,8 +54,10 @@ let serveCommand = Command(
                                  quotes are conflated (default 262144)
           --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
           --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
-          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning);
-                                 smaller makes slow readers show up in --client-buffer sooner
+          --client-unsent BYTES  most bytes a client socket holds in the kernel unsent (TCP_NOTSENT_LOWAT;
+                                 default 16384): a stalled reader's backlog then waits in the gateway,
+                                 where --client-buffer conflates it, not stale in the kernel
+          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning)
           --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
           --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
                                  no answer within 10 s)
@@ -72,7 +74,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                                 "duration", "messages", "log-level", "listen", "echo",
                                                 "allowed-origin", "max-clients", "max-message", "ping-interval",
                                                 "max-subscriptions", "client-buffer", "client-buffer-max",
-                                                "slow-client-timeout", "client-sndbuf"],
+                                                "slow-client-timeout", "client-sndbuf", "client-unsent"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -117,6 +119,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     gatewayConfiguration.maxConnections = streamConfiguration.maxClients + 1024
     // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
     gatewayConfiguration.maxPendingBytes = streamConfiguration.clientBufferMax + (1 << 20)
+    gatewayConfiguration.unsentLimitBytes = try args.int("client-unsent", default: 16_384, in: 1024...(1 << 28))
     if args.string("client-sndbuf") != nil {
         gatewayConfiguration.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
     }
