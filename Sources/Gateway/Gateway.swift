@@ -188,8 +188,13 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         statistics.countOut(kind)
         if state.pendingBytes > configuration.clientBufferMax {
             closeSlow(c, reason: .hardLimit)
-        } else if state.backlogBytes > configuration.clientBuffer && !c.conflating {
-            beginConflating(c)
+        } else if state.pendingBytes > configuration.clientBuffer && !c.conflating {
+            // Over the soft limit within this turn: write now to learn whether the socket takes it
+            // (a fast reader) or leaves it (a slow one, which starts conflating).
+            if state.backlogBytes > configuration.clientBuffer
+                || (server.flushNow(c.ws)?.backlogBytes ?? 0) > configuration.clientBuffer {
+                beginConflating(c)
+            }
         }
     }
 
