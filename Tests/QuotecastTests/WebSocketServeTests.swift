@@ -194,6 +194,63 @@ import Testing
         #expect(server.text.contains("event=serve_stopped"))
     }
 
+    @Test func servesTheStreamSymbolsMetricsAndThePageAndStopsWithin1001InASecond() throws {
+        let server = try Server()
+        #expect(server.text.contains("event=serve_started url=http://127.0.0.1:\(server.port)/"))
+        let c = try Client(server.address)
+        defer { c.close() }
+        let page = try c.request("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(page.hasPrefix("HTTP/1.1 200") && page.contains("text/html") && page.contains("/v1/stream"))
+        var symbols = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !symbols.contains("\"bid\":{"), Date() < deadline {
+            symbols = try c.request("GET /v1/symbols HTTP/1.1\r\nHost: t\r\n\r\n")
+            usleep(100_000)
+        }
+        #expect(symbols.hasPrefix("HTTP/1.1 200") && symbols.contains("application/json") && symbols.contains("\"status\":\"trading\""))
+        let body = String(symbols[symbols.range(of: "\r\n\r\n")!.upperBound...])
+        let list = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["symbols"] as? [[String: Any]] ?? []
+        let name = try #require(list.first?["symbol"] as? String)
+
+        // A stream client subscribes and gets subscribed, a snapshot, then updates.
+        let s = try StreamBackpressureTests.Reader(port: server.port)
+        try s.send("{\"op\":\"subscribe\",\"symbols\":[\"\(name)\"],\"depth\":3}")
+        let until = Date().addingTimeInterval(10)
+        while s.messages.count < 3, Date() < until { usleep(50_000); s.pump() }
+        #expect(s.messages.first?.type == "subscribed")
+        #expect(s.messages.dropFirst().first?.type == "snapshot")
+
+        // /metrics: every line parses as the Prometheus text format; the stages' metrics are there.
+        let metrics = try c.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(metrics.contains("text/plain; version=0.0.4"))
+        let text = String(metrics[metrics.range(of: "\r\n\r\n")!.upperBound...])
+        var typed: Set<String> = []
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("# TYPE ") { typed.insert(String(line.split(separator: " ")[2])); continue }
+            if line.hasPrefix("#") { continue }
+            let name = String(line.prefix { $0 != "{" && $0 != " " })
+            #expect(typed.contains(name), "sample before its TYPE: \(line)")
+            #expect(line.range(of: #"^[a-z_:][a-z0-9_:]*(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? -?[0-9.e+]+$"#,
+                               options: .regularExpression) != nil, "not Prometheus text: \(line)")
+        }
+        for name in ["quotecast_gateway_clients", "quotecast_gateway_messages_out_total", "quotecast_bytes_out_total",
+                     "quotecast_gateway_conflations_total", "quotecast_gateway_clients_conflating",
+                     "quotecast_gateway_disconnects_total", "quotecast_ring_lag", "quotecast_feed_messages_total"] {
+            #expect(typed.contains(name), "missing \(name)")
+        }
+        #expect(text.contains("quotecast_gateway_clients 1\n"))
+
+        // SIGTERM: the stream client gets 1001 and the process exits 0 within a second.
+        let start = Date()
+        kill(server.process.processIdentifier, SIGTERM)
+        while server.process.isRunning, Date().timeIntervalSince(start) < 5 { usleep(10_000) }
+        let took = Date().timeIntervalSince(start)
+        #expect(server.stop() == 0)
+        #expect(took < 1.0, "serve took \(took) s to stop")
+        s.pump()
+        #expect(s.closeCode == 1001)
+    }
+
     @Test func anExplicitListenAddressThatIsBusyIsAnError() throws {
         let holder = try TCPListener(binding: SocketAddress(host: "127.0.0.1", port: 0)!)
         defer { holder.close() }
