@@ -32,7 +32,12 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     private var frameCache: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
     private let scratch: UnsafeMutablePointer<UInt8>
     private var now: UInt64 = 0
-    private weak var server: WebSocketServer?
+    /// Messages queued this turn by kind (published to `statistics` once per turn: no atomic per message).
+    private var sentThisTurn = [Int](repeating: 0, count: MessageKind.names.count)
+    private var sentAnything = false
+    // unowned(unsafe): the server owns the gateway as its hook and outlives every call into it;
+    // a weak reference would cost an atomic load per message on the hot path.
+    private unowned(unsafe) var server: WebSocketServer?
     private let log: (String) -> Void
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
@@ -60,7 +65,10 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public func serverWillWait(_ server: WebSocketServer) -> Int32 {
         now = qc_monotonic_ns()
         var n = 0
-        defer { if !conflatingSlots.isEmpty { serviceConflatingClients() } }
+        defer {
+            if !conflatingSlots.isEmpty { serviceConflatingClients() }
+            publishCounts()
+        }
         while n < configuration.ticksPerTurn {
             switch reader.poll(into: &tick) {
             case .tick:
@@ -82,6 +90,16 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         }
         statistics.ticks.add(n)
         return 0
+    }
+
+    /// Adds this turn's message counts to the shared statistics.
+    private func publishCounts() {
+        guard sentAnything else { return }
+        sentAnything = false
+        for i in sentThisTurn.indices where sentThisTurn[i] != 0 {
+            statistics.countOut(MessageKind(rawValue: i)!, sentThisTurn[i])
+            sentThisTurn[i] = 0
+        }
     }
 
     /// Ends a park on the ring.
@@ -185,7 +203,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     @inline(__always)
     private func send(_ frame: WebSocketFrame, to c: StreamClient, kind: MessageKind) {
         guard let server, let state = server.queue(frame, to: c.ws) else { return }
-        statistics.countOut(kind)
+        sentThisTurn[kind.rawValue] &+= 1
+        sentAnything = true
         if state.pendingBytes > configuration.clientBufferMax {
             closeSlow(c, reason: .hardLimit)
         } else if state.pendingBytes > configuration.clientBuffer && !c.conflating {
@@ -389,6 +408,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
             statistics.countError(code)
             sendText(ControlMessage.error(code, message), to: c, kind: .control)
         }
+        publishCounts()
     }
 
     /// Forgets the client and its subscriptions, counting why it went.

@@ -205,7 +205,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                  "feed": feedText, "rate": rate, "ring_capacity": capacity,
                                  "threads": gateway == nil ? "qc-feed,qc-status" : "qc-feed,qc-status,qc-gateway",
                                  "listen": gateway.map { "\($0.localAddress)" } ?? "none",
-                                 "echo": echoPath ?? "off"])
+                                 "echo": echoPath ?? "off",
+                                 "stream": gateway.map { "ws://\($0.localAddress)\(streamConfiguration.streamPath)" } ?? "none"])
 
     let started = monotonicNanoseconds()
     var reason = "source_finished"
