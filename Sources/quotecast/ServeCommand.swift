@@ -126,6 +126,14 @@ func runServe(_ argv: [String]) throws -> Int32 {
     gatewayConfiguration.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
     gatewayConfiguration.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
 
+    // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
+    let descriptorsWanted = gatewayConfiguration.maxConnections + 256
+    let descriptorsAllowed = raiseOpenFileLimit(to: descriptorsWanted)
+    if descriptorsAllowed < descriptorsWanted {
+        log(.warn, "open_file_limit", ["wanted": descriptorsWanted, "allowed": descriptorsAllowed,
+                                        "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
+    }
+
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
     var signals = sigset_t()
@@ -241,4 +249,16 @@ func feedSamples(_ counters: FeedCounters) -> [MetricSample] {
         MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the ring", value: Double(counters.ticks)),
         MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(counters.ringRefusals)),
     ]
+}
+
+/// Raises the soft RLIMIT_NOFILE towards `wanted` (up to the hard limit); returns the limit in effect.
+func raiseOpenFileLimit(to wanted: Int) -> Int {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    if Int(limit.rlim_cur) < wanted {
+        limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+    return Int(limit.rlim_cur)
 }
