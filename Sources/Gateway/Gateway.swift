@@ -453,7 +453,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
             if e.sync != .synced { e.awaitingSnapshots += 1 }
             accepted.append(e)
         }
-        if !accepted.isEmpty {
+        if !accepted.isEmpty || names.isEmpty {
             sendText(ControlMessage.symbols("subscribed", accepted.map(\.name)), to: c, kind: .control)
             for e in accepted where e.sync == .synced {
                 send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)

@@ -251,6 +251,16 @@ import Testing
         #expect(s.closeCode == 1001)
     }
 
+    @Test func badGatewayFlagsExitWith2NamingTheFlag() throws {
+        for (args, flag) in [(["--client-buffer", "4096", "--client-buffer-max", "2048"], "--client-buffer-max"),
+                             (["--max-subscriptions", "0"], "--max-subscriptions"),
+                             (["--slow-client-timeout", "x"], "--slow-client-timeout"),
+                             (["--client-unsent", "-1"], "--client-unsent")] {
+            let r = try QuotecastProcess.run(["serve", "--listen", "127.0.0.1:0"] + args, timeout: 20)
+            #expect(r.status == 2 && r.stderr.contains(flag), "\(args): \(r.status) \(r.stderr)")
+        }
+    }
+
     @Test func anExplicitListenAddressThatIsBusyIsAnError() throws {
         let holder = try TCPListener(binding: SocketAddress(host: "127.0.0.1", port: 0)!)
         defer { holder.close() }
