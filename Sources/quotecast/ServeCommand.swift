@@ -145,7 +145,6 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
     let stop = StopFlag()
     let counters = FeedCounters()
-    let status = StatusReader(intervalSeconds: interval)
     let feedEnded = StopFlag()
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
@@ -158,6 +157,13 @@ func runServe(_ argv: [String]) throws -> Int32 {
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
     let stream = Gateway(reader: ring.makeReader(1), configuration: streamConfiguration) { line in
         if LogLevel.info >= log.minimum { printError("level=info " + line) }
+    }
+    let gatewayStatistics = stream.statistics
+    let status = StatusReader(intervalSeconds: interval) {
+        let g = gatewayStatistics
+        return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
+            + " msgs_out=\(["quote", "trade", "status", "trade_break", "snapshot", "gap", "control"].reduce(0) { $0 + g.messagesOut($1) })"
+            + " conflating=\(g.clientsConflating.load(ordering: .relaxed)) gateway_laps=\(g.laps.load(ordering: .relaxed))"
     }
     router.webSocket(streamConfiguration.streamPath, stream)
     router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
