@@ -469,6 +469,10 @@ import Testing
                 guard let sym = m.symbol, let seq = m.seq else { continue }
                 if m.type == "snapshot" { last[sym] = seq; continue }
                 #expect(seq > (last[sym] ?? Int.max), "slow client \(n) \(sym): \(seq) after \(last[sym] ?? -1)")
+                // Depth 10 sees every quote and trades are never dropped: a jump lands on a conflated quote.
+                if seq != (last[sym] ?? -1) + 1 {
+                    #expect(m.type == "quote" && m["conflated"] as? Bool == true, "slow client \(n) \(sym): unexplained jump to \(seq)")
+                }
                 last[sym] = seq
                 guard m.type == "quote" else { continue }
                 if m["conflated"] as? Bool == true { conflated += 1 }
