@@ -28,10 +28,14 @@ let package = Package(
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
         .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
+        // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
+        .target(name: "Multicast", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        // The client side of the WebSocket API: for the ticker, the load harness and tests.
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "CShim"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "CShim"],
                 swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "CShim"],
                 swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
@@ -50,6 +54,8 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
+        .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator"]),
+        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
     ],

@@ -12,7 +12,7 @@ let serveCommand = Command(
     name: "serve",
     summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status, HTTP/WebSocket listener",
     usage: """
-        usage: quotecast serve [--feed sim|file://PATH] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
+        usage: quotecast serve [--feed sim|file://PATH|moldudp64://GROUP:PORT[?...]] [--summary FILE] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
                                [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
                                [--messages N] [--log-level debug|info|warn|error]
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
@@ -33,7 +33,12 @@ let serveCommand = Command(
         quotes conflated past --client-buffer and is closed (1008) past --client-buffer-max or after
         --slow-client-timeout over the soft limit; see docs/gateway.md.
 
-          --feed SOURCE          sim (default) or file://PATH (a day-file or pcap, paced by --rate)
+          --feed SOURCE          sim (default), file://PATH (a day-file or pcap, paced by --rate), or
+                                 moldudp64://GROUP:PORT?interface=ADDR&b=GROUP:PORT&retransmit=HOST:PORT
+                                 (the exchange's multicast: A/B arbitration, gap recovery, stale marking;
+                                 every key in docs/feed-input.md)
+          --summary FILE         when the feed stops, write the final books there in `quotecast book`'s
+                                 summary layout, plus the feed's receive counters
           --symbols N|LIST       simulator instruments: how many (default 100) or their names
           --rate N               messages per second (default 10000); 0 = as fast as possible
           --seed N               simulator seed (default 1)
@@ -74,7 +79,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                                 "duration", "messages", "log-level", "listen", "echo",
                                                 "allowed-origin", "max-clients", "max-message", "ping-interval",
                                                 "max-subscriptions", "client-buffer", "client-buffer-max",
-                                                "slow-client-timeout", "client-sndbuf", "client-unsent"],
+                                                "slow-client-timeout", "client-sndbuf", "client-unsent", "summary"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -86,18 +91,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
     let limit = args.string("messages") == nil ? nil : try args.int("messages", default: 0, in: 1...Int.max)
     let feedText = args.string("feed") ?? "sim"
-    let source: FeedSource
-    if feedText == "sim" {
-        source = .simulator(try simulatorConfiguration(args))
-    } else if feedText.hasPrefix("file://") {
-        let path = String(feedText.dropFirst("file://".count))
-        guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("--feed: cannot read \(path)") }
-        source = .file(path: path)
-    } else if feedText.hasPrefix("moldudp64://") {
-        throw UsageError("--feed: moldudp64:// input is not in this build yet (issue 4); use sim or file://PATH")
-    } else {
-        throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(feedText)'")
-    }
+    let source = try feedSource(feedText, args)
+    let summaryPath = args.string("summary")
 
     let listenText = args.string("listen") ?? "127.0.0.1:8080"
     guard let listenAddress = SocketAddress(parsing: listenText) else {
@@ -202,12 +197,14 @@ func runServe(_ argv: [String]) throws -> Int32 {
         var r = ring.makeReader(0)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit)
+    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
     let gatewayThread = gateway.map { server in NamedThread(name: "qc-gateway") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+            let engine = BookEngine()
+            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: engine)
+            if let summaryPath { try writeFeedSummary(engine, counters: counters, to: summaryPath) }
             log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
                                         "bad_length": stats.badLength, "unknown_type": stats.unknownType])
         } catch {
