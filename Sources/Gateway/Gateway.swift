@@ -35,6 +35,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     /// Messages queued this turn by kind (published to `statistics` once per turn: no atomic per message).
     private var sentThisTurn = [Int](repeating: 0, count: MessageKind.names.count)
     private var sentAnything = false
+    /// Messages queued in the current turn (all kinds).
+    private var queuedThisTurn = 0
     // unowned(unsafe): the server owns the gateway as its hook and outlives every call into it;
     // a weak reference would cost an atomic load per message on the hot path.
     private unowned(unsafe) var server: WebSocketServer?
@@ -65,11 +67,13 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public func serverWillWait(_ server: WebSocketServer) -> Int32 {
         now = qc_monotonic_ns()
         var n = 0
+        queuedThisTurn = 0
         defer {
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
             publishCounts()
         }
-        while n < configuration.ticksPerTurn {
+        let messageBudget = configuration.messagesPerTurn
+        while n < configuration.ticksPerTurn && queuedThisTurn < messageBudget {
             switch reader.poll(into: &tick) {
             case .tick:
                 process()
@@ -204,6 +208,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     private func send(_ frame: WebSocketFrame, to c: StreamClient, kind: MessageKind) {
         guard let server, let state = server.queue(frame, to: c.ws) else { return }
         sentThisTurn[kind.rawValue] &+= 1
+        queuedThisTurn &+= 1
         sentAnything = true
         if state.pendingBytes > configuration.clientBufferMax {
             closeSlow(c, reason: .hardLimit)

@@ -199,6 +199,7 @@ private func gatewayFanout(clients requested: Int, ticks: Int) -> [BenchmarkResu
     var configuration = GatewayConfiguration()
     configuration.clientBuffer = 8 << 20
     configuration.clientBufferMax = 64 << 20
+    if let text = ProcessInfo.processInfo.environment["QC_MESSAGES_PER_TURN"], let n = Int(text) { configuration.messagesPerTurn = n }
     let gateway = Gateway(reader: ring.makeReader(0), configuration: configuration)
     let router = HTTPRouter()
     router.webSocket("/v1/stream", gateway)
