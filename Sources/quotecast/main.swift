@@ -18,7 +18,7 @@ let commands: [Command] = [
     notYet("feed", "feed-handler node: exchange feed in, normalized ticks out on multicast", issue: 7),
     notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
     replayCommand,
-    notYet("ticker", "terminal ticker viewer", issue: 8),
+    tickerCommand,
     notYet("load", "load-test harness", issue: 9),
 ]
 
