@@ -47,7 +47,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "CRingBaseline", "WebSocket", "Sockets", "Gateway"],
+                                         "CRingBaseline", "WebSocket", "Sockets", "Gateway", "StreamClient"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),

@@ -9,6 +9,7 @@ import Gateway
 import Glibc
 import Market
 import Sockets
+import StreamClient
 import Synchronization
 import WebSocket
 
@@ -120,39 +121,6 @@ private final class FrameCounter: @unchecked Sendable {
     }
 }
 
-/// Connects and upgrades to `/v1/stream` (blocking), returning the socket.
-private func streamConnect(port: UInt16) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    let request = Array(("GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8)
-    guard connected == 0, request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { close(fd); return nil }
-    var head: [UInt8] = []
-    var byte: UInt8 = 0
-    while !(head.count >= 4 && head.suffix(4).elementsEqual([13, 10, 13, 10])) {
-        guard read(fd, &byte, 1) == 1, head.count < 4096 else { close(fd); return nil }
-        head.append(byte)
-    }
-    guard head.starts(with: Array("HTTP/1.1 101".utf8)) else { close(fd); return nil }
-    return fd
-}
-
-/// A masked client text frame.
-private func clientTextFrame(_ text: String) -> [UInt8] {
-    let payload = Array(text.utf8)
-    let mask: [UInt8] = [0x11, 0x22, 0x33, 0x44]
-    var f: [UInt8] = [0x81]
-    if payload.count < 126 { f.append(0x80 | UInt8(payload.count)) } else { f += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)] }
-    return f + mask + payload.enumerated().map { $0.element ^ mask[$0.offset & 3] }
-}
-
 private func benchSymbol(_ i: Int) -> Symbol { Symbol("S\(i)")! }
 
 /// A quote of symbol `i` with 10 levels a side, moved by `step`.
@@ -236,9 +204,9 @@ private func gatewayFanout(clients requested: Int, ticks: Int) -> [BenchmarkResu
         for fd in fds { close(fd) }
     }
     for c in 0..<clients {
-        guard let fd = streamConnect(port: server.localAddress.port) else { printError("gateway.fanout: connect failed (errno \(errno))"); return failed }
+        guard let fd = wsConnect(port: server.localAddress.port, path: "/v1/stream") else { printError("gateway.fanout: connect failed (errno \(errno))"); return failed }
         let symbols = (0..<symbolsPerClient).map { "\"\(benchSymbol((c + $0 * (symbolCount / symbolsPerClient)) % symbolCount))\"" }
-        let request = clientTextFrame("{\"op\":\"subscribe\",\"symbols\":[\(symbols.joined(separator: ","))]}")
+        let request = ClientFrame.text("{\"op\":\"subscribe\",\"symbols\":[\(symbols.joined(separator: ","))]}", maskKey: 0x4433_2211)
         guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return failed }
         fds.append(fd)
     }

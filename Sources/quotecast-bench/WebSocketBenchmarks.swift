@@ -5,6 +5,7 @@ import CShim
 import Foundation
 import Glibc
 import Sockets
+import StreamClient
 import Synchronization
 import WebSocket
 
@@ -102,7 +103,7 @@ private func raiseDescriptorLimit(to wanted: Int) -> Int {
 
 /// Connects (blocking) to 127.0.0.1:`port`, performs the opening handshake for `path` and returns
 /// the socket (still blocking), or nil on failure.
-private func wsConnect(port: UInt16, path: String) -> Int32? {
+func wsConnect(port: UInt16, path: String) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     var address = sockaddr_in()
@@ -148,13 +149,6 @@ private func readExactly(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _
         offset += n
     }
     return true
-}
-
-/// A masked client text frame (RFC 6455 §5.3) carrying `payload` (under 126 bytes).
-private func maskedTextFrame(_ payload: [UInt8]) -> [UInt8] {
-    precondition(payload.count < 126)
-    let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
-    return [0x81, 0x80 | UInt8(payload.count)] + mask + payload.enumerated().map { $0.element ^ mask[$0.offset & 3] }
 }
 
 /// Drains the fan-out clients on its own thread with an epoll loop until `target` bytes arrived
@@ -233,7 +227,7 @@ private func wsFanout(clients requested: Int, rounds: Int) -> [BenchmarkResult] 
     // Wait until the server has registered every client (the 101 is queued before the delegate runs).
     while running.delegate.opened.load(ordering: .acquiring) < clients + 1 { usleep(1000) }
     guard let drainer = try? Drainer(fds: fds) else { printError("ws.fanout: epoll failed"); return failed }
-    let trigger = maskedTextFrame(Array(String(rounds).utf8))
+    let trigger = ClientFrame.text(String(rounds), maskKey: 0x7856_3412)
     let target = clients * rounds * frame.bytes.count
     var byteRates: [Double] = []
     let frameRate = medianOf(runs: wsRuns) {
@@ -264,7 +258,7 @@ private func wsEcho(roundTrips: Int) -> [BenchmarkResult] {
     }
     defer { close(fd) }
     let message = Array("0123456789abcdef".utf8)
-    let request = maskedTextFrame(message)
+    let request = ClientFrame.text(String(decoding: message, as: UTF8.self), maskKey: 0x7856_3412)
     let expected: [UInt8] = [0x81, UInt8(message.count)] + message
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: expected.count, alignment: 16)
     defer { buffer.deallocate() }
