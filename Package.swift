@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
         .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
-        .target(name: "Multicast", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
         .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "CShim"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
@@ -43,7 +43,7 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "StreamClient", "Ticker"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -61,7 +61,8 @@ let package = Package(
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient",
+                                                         "Multicast"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,15 +2,15 @@ import ITCH
 import Sockets
 import Synchronization
 
-/// The exchange's MoldUDP64 retransmission request server: answers each 20-byte request (session,
-/// first sequence number, count) from its `RetransmissionWindow` with new packets sent back to the
-/// requester's address. Runs on its own thread until `stop()`; requests that are malformed, for
+/// A MoldUDP64 retransmission request server: answers each 20-byte request (session, first sequence
+/// number, count) from the `RetransmissionWindow` of that session with new packets sent back to the
+/// requester's address. The exchange simulator has one session; a feed node one per channel. Runs on its own thread until `stop()`; requests that are malformed, for
 /// another session or for messages no longer held are counted and not answered.
 public final class RetransmissionServer: Sendable {
     /// The address requests are sent to.
     public let address: SocketAddress
     private let socket: UDPSocket
-    private let window: RetransmissionWindow
+    private let windows: [RetransmissionWindow]
     private let payloadSize: Int
     /// Largest count honoured per request (larger ones are answered up to it).
     public let maxCount: Int
@@ -23,11 +23,17 @@ public final class RetransmissionServer: Sendable {
 
     /// Binds `address` (port 0 picks a free one, see `address`) and starts answering on a thread
     /// named `qc-retransmit`.
-    public init(binding address: SocketAddress, window: RetransmissionWindow,
+    public convenience init(binding address: SocketAddress, window: RetransmissionWindow,
+                            payloadSize: Int = MoldUDP64.defaultMaxPayloadSize, maxCount: Int = 10_000) throws(SystemError) {
+        try self.init(binding: address, windows: [window], payloadSize: payloadSize, maxCount: maxCount)
+    }
+
+    /// Binds `address` and answers requests for any of `windows`' sessions (one window per session).
+    public init(binding address: SocketAddress, windows: [RetransmissionWindow],
                 payloadSize: Int = MoldUDP64.defaultMaxPayloadSize, maxCount: Int = 10_000) throws(SystemError) {
         socket = try UDPSocket.unicast(binding: address)
         self.address = socket.localAddress
-        self.window = window
+        self.windows = windows
         self.payloadSize = payloadSize
         self.maxCount = maxCount
         let t = NamedThread(name: "qc-retransmit") { [self] in serve() }
@@ -69,9 +75,10 @@ public final class RetransmissionServer: Sendable {
                 let requester = batch.source(i)
                 var honoured = request
                 honoured.count = UInt16(min(Int(request.count), maxCount))
-                let copied = window.answer(honoured, payloadSize: payloadSize) { packet in
+                let window = windows.count == 1 ? windows[0] : windows.first { $0.session == request.session }
+                let copied = window?.answer(honoured, payloadSize: payloadSize) { packet in
                     _ = try? socket.send(packet, to: requester)
-                }
+                } ?? 0
                 if copied == 0 { unanswered.add(1, ordering: .relaxed) }
                 answeredMessages.add(copied, ordering: .relaxed)
             }

@@ -15,7 +15,7 @@ let commands: [Command] = [
     serveCommand,
     bookCommand,
     simulateCommand,
-    notYet("feed", "feed-handler node: exchange feed in, normalized ticks out on multicast", issue: 7),
+    feedCommand,
     notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
     replayCommand,
     tickerCommand,

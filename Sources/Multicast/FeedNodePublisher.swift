@@ -1,0 +1,236 @@
+import Fanout
+import Glibc
+import Feed
+import ITCH
+import Market
+import Sockets
+import Synchronization
+
+/// Where a feed node sends: channel `i` to `group + i` (same port), out of `interface`.
+public struct FeedNodeOutput: Sendable {
+    /// The first channel's group; channel `i` uses the group address plus `i`.
+    public var group: SocketAddress
+    /// Address of the interface to send from.
+    public var interface: String
+    /// Multicast TTL (1: the local network only).
+    public var ttl: Int
+    /// Messages each channel's retransmission window keeps.
+    public var windowMessages = 1_000_000
+    /// Packet bytes all the channels' windows keep together (split evenly; memory is taken up front).
+    public var windowBytes = 64 << 20
+
+    public init(group: SocketAddress, interface: String, ttl: Int) {
+        self.group = group
+        self.interface = interface
+        self.ttl = ttl
+    }
+
+    /// The group of `channel`: the base group's address plus `channel`, same port; nil if that leaves
+    /// the multicast range.
+    public func group(ofChannel channel: Int) -> SocketAddress? {
+        let parts = group.host.split(separator: ".").compactMap { UInt32($0) }
+        guard parts.count == 4 else { return nil }
+        let value = (parts[0] << 24 | parts[1] << 16 | parts[2] << 8 | parts[3]) &+ UInt32(channel)
+        let host = "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
+        guard let address = SocketAddress(host: host, port: group.port), address.isMulticast else { return nil }
+        return address
+    }
+}
+
+/// What the service thread asks the publisher thread for: a consistent snapshot of some channels.
+/// The publisher fills `answer` between two ticks and signals.
+final class SnapshotRequest: @unchecked Sendable {
+    // @unchecked: `answer` is written once by the publisher thread before `done` is signalled and
+    // read by the service thread only after waiting on it.
+    let channels: [Int]
+    var answer: [UInt8] = []
+    let done = Mutex<Bool>(false)
+    init(channels: [Int]) { self.channels = channels }
+}
+
+/// Counters of a feed node's publisher, readable from any thread.
+public final class FeedNodeCounters: Sendable {
+    let messages = Atomic<Int>(0)
+    let packets = Atomic<Int>(0)
+    let heartbeats = Atomic<Int>(0)
+    let snapshots = Atomic<Int>(0)
+    let sendFailures = Atomic<Int>(0)
+
+    public init() {}
+
+    /// Samples for `/metrics`.
+    public func samples() -> [MetricSample] {
+        [
+            MetricSample("quotecast_publish_messages_total", .counter, help: "Normalized messages published on the channels",
+                         value: Double(messages.load(ordering: .relaxed))),
+            MetricSample("quotecast_publish_packets_total", .counter, help: "MoldUDP64 packets sent on the channels",
+                         value: Double(packets.load(ordering: .relaxed))),
+            MetricSample("quotecast_publish_heartbeats_total", .counter, help: "Heartbeats sent on idle channels",
+                         value: Double(heartbeats.load(ordering: .relaxed))),
+            MetricSample("quotecast_publish_snapshots_total", .counter, help: "Channel snapshots served to gateways",
+                         value: Double(snapshots.load(ordering: .relaxed))),
+            MetricSample("quotecast_publish_send_failures_total", .counter, help: "Datagrams the socket did not take",
+                         value: Double(sendFailures.load(ordering: .relaxed))),
+        ]
+    }
+
+    /// Messages published so far.
+    public var messagesPublished: Int { messages.load(ordering: .relaxed) }
+}
+
+/// The feed node's publisher stage: reads every tick from its (gating) ring reader, keeps each
+/// instrument's merged state, packs ticks onto the channels (`ChannelPublisher`), sends each batch
+/// with `sendmmsg` per channel group, remembers what it sent in each channel's retransmission window,
+/// and answers snapshot requests between two ticks so they match the sequence numbers exactly.
+public final class FeedNodePublisher: @unchecked Sendable {
+    // @unchecked: `run` owns the mutable state on the publisher thread; other threads touch only
+    // `mailbox` (a Mutex), the counters (atomics) and the windows (their own locks).
+    public let publisher: ChannelPublisher
+    public let windows: [RetransmissionWindow]
+    public let counters = FeedNodeCounters()
+    private let output: FeedNodeOutput
+    private let groups: [SocketAddress]
+    private let socket: UDPSocket
+    private var states = InstrumentStates()
+    private let mailbox = Mutex<[SnapshotRequest]>([])
+    private let pending = Atomic<Bool>(false)
+
+    /// A publisher sending `channels` channels as `output` says, sessions named from `sessionBase`.
+    public init(channels: Int, output: FeedNodeOutput, sessionBase: String) throws(SystemError) {
+        var configuration = ChannelPublisherConfiguration(channels: channels)
+        configuration.outboxCapacity = 64
+        publisher = ChannelPublisher(configuration: configuration, sessionBase: sessionBase)
+        self.output = output
+        var groups: [SocketAddress] = []
+        for channel in 0..<channels {
+            guard let g = output.group(ofChannel: channel) else {
+                throw SystemError("channel \(channel) of \(output.group) is outside 224.0.0.0/4", errno: EINVAL)
+            }
+            groups.append(g)
+        }
+        self.groups = groups
+        socket = try UDPSocket.multicastSender(interface: output.interface, ttl: output.ttl)
+        let bytesPerChannel = max(1 << 20, output.windowBytes / channels)
+        windows = publisher.sessions.map {
+            RetransmissionWindow(session: $0, capacityMessages: output.windowMessages, capacityBytes: bytesPerChannel)
+        }
+    }
+
+    /// Asks the publisher thread for a snapshot of `channels` and waits (at most `timeoutMilliseconds`)
+    /// for the answer: the bytes of `SnapshotProtocol` for each channel, or nil on timeout.
+    func snapshot(channels: [Int], timeoutMilliseconds: Int = 5_000) -> [UInt8]? {
+        let request = SnapshotRequest(channels: channels)
+        mailbox.withLock { $0.append(request) }
+        pending.store(true, ordering: .releasing)
+        for _ in 0..<(timeoutMilliseconds / 2) {
+            if request.done.withLock({ $0 }) { return request.answer }
+            usleep(2_000)
+        }
+        return nil
+    }
+
+    /// Runs until the ring is closed and drained: publishes every tick, then ends the session on every
+    /// channel (after `lingerNanoseconds`, snapshots are still answered until `stop` is raised).
+    public func run(reader: inout RingReader, stop: StopFlag) {
+        var tick = Tick()
+        var now = monotonicNanoseconds()
+        var sinceClock = 0
+        loop: while true {
+            switch reader.poll(into: &tick) {
+            case .tick:
+                states.apply(tick)
+                if publisher.outboxIsFull { send() }
+                publisher.publish(tick, now: now)
+                sinceClock &+= 1
+                if sinceClock == 64 {
+                    // Under load: the clock every 64 ticks bounds a packet's wait by the flush bound.
+                    sinceClock = 0
+                    now = monotonicNanoseconds()
+                    publisher.flushDue(now: now, heartbeats: false)
+                    if publisher.outboxCount > 0 { send() }
+                }
+            case .lapped:
+                continue  // a gating reader is never lapped
+            case .empty:
+                // Nothing more to batch with: send what is pending at once (latency), then wait.
+                now = monotonicNanoseconds()
+                while !publisher.flushAll(now: now) { send() }
+                send()
+                serveSnapshots()
+                publisher.flushDue(now: now)  // heartbeats on idle channels
+                send()
+                if case .tick = reader.next(into: &tick, timeoutMilliseconds: 50) {
+                    now = monotonicNanoseconds()
+                    states.apply(tick)
+                    publisher.publish(tick, now: now)
+                }
+            case .closed:
+                break loop
+            }
+            if pending.load(ordering: .acquiring) { serveSnapshots() }
+        }
+        now = monotonicNanoseconds()
+        while !publisher.flushAll(now: now) { send() }
+        send()
+        while !publisher.endSession(now: now) { send() }
+        send()
+        // Keep answering snapshots (gateways that start late) until told to stop.
+        while !stop.isRaised {
+            serveSnapshots()
+            usleep(10_000)
+        }
+    }
+
+    private func serveSnapshots() {
+        let requests = mailbox.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        pending.store(false, ordering: .relaxed)
+        for request in requests {
+            var bytes: [UInt8] = []
+            for channel in request.channels {
+                let mine = states.states.filter { publisher.channel(of: $0) == channel }
+                SnapshotProtocol.encode(channel: channel, session: publisher.sessions[channel],
+                                        nextSequence: publisher.nextSequenceNumber(channel: channel), states: mine, to: &bytes)
+            }
+            request.answer = bytes
+            request.done.withLock { $0 = true }
+            counters.snapshots.add(request.channels.count, ordering: .relaxed)
+        }
+    }
+
+    /// Sends the outbox: per channel one `sendmmsg` batch to its group, remembered in its window.
+    private func send() {
+        guard publisher.outboxCount > 0 else { return }
+        publisher.withOutbox { list in
+            withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: list.count) { pointers in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: list.count) { lengths in
+                    for channel in 0..<groups.count {
+                        var n = 0
+                        var data = 0
+                        for packet in list where packet.channel == channel {
+                            pointers[n] = packet.bytes.baseAddress
+                            lengths[n] = UInt32(packet.bytes.count)
+                            n += 1
+                            if packet.bytes.count > MoldUDP64.headerLength { data += 1 }
+                        }
+                        guard n > 0 else { continue }
+                        var sent = 0
+                        while sent < n {
+                            let k = (try? socket.send(pointers.baseAddress! + sent, lengths: lengths.baseAddress! + sent,
+                                                      count: n - sent, to: groups[channel])) ?? 0
+                            if k == 0 { counters.sendFailures.add(n - sent, ordering: .relaxed); break }
+                            sent += k
+                        }
+                        windows[channel].append(pointers.baseAddress!, lengths: lengths.baseAddress!, count: n)
+                        counters.packets.add(n, ordering: .relaxed)
+                    }
+                }
+            }
+        }
+        counters.messages.store(publisher.messagesPublished, ordering: .relaxed)
+        counters.heartbeats.store(publisher.heartbeatsPublished, ordering: .relaxed)
+        publisher.clearOutbox()
+    }
+}

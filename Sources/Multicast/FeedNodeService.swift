@@ -1,0 +1,85 @@
+import Feed
+import Glibc
+import Sockets
+import Synchronization
+
+/// A feed node's service for gateways on one address: snapshots over TCP (`SnapshotProtocol`, taken
+/// by the publisher thread) and MoldUDP64 retransmission requests over UDP on the same port number
+/// (answered from each channel's window). Connections are served one at a time on the `qc-service`
+/// thread, each bounded in time (a request must arrive within 2 s; the answer is written within 10 s).
+public final class FeedNodeService: Sendable {
+    /// The bound address (TCP and UDP).
+    public let address: SocketAddress
+    private let listener: TCPListener
+    private let retransmission: RetransmissionServer
+    private let publisher: FeedNodePublisher
+    private let stopped = Atomic<Bool>(false)
+    private let refused = Atomic<Int>(0)
+    private let thread = Mutex<NamedThread?>(nil)
+
+    /// Binds `address` (port 0 picks one, the same for TCP and UDP) and starts serving.
+    public init(binding address: SocketAddress, publisher: FeedNodePublisher) throws(SystemError) {
+        listener = try TCPListener(binding: address, backlog: 64)
+        self.address = listener.localAddress
+        do {
+            retransmission = try RetransmissionServer(binding: listener.localAddress, windows: publisher.windows)
+        } catch {
+            listener.close()
+            throw error
+        }
+        self.publisher = publisher
+        let t = NamedThread(name: "qc-service") { [self] in serve() }
+        thread.withLock { $0 = t }
+    }
+
+    /// Requests refused (malformed, unknown channel, too slow).
+    public var refusedRequests: Int { refused.load(ordering: .relaxed) }
+
+    /// Stops both services and joins their threads.
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        let t = thread.withLock { t in
+            defer { t = nil }
+            return t
+        }
+        t?.join()
+        retransmission.stop()
+        listener.close()
+    }
+
+    private func serve() {
+        while !stopped.load(ordering: .relaxed) {
+            var p = pollfd(fd: listener.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) > 0 else { continue }
+            guard let connection = try? listener.accept() else { usleep(10_000); continue }
+            answer(connection)
+            connection.close()
+        }
+    }
+
+    private func answer(_ connection: TCPConnection) {
+        var request: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 512)
+        let deadline = monotonicNanoseconds() + 2_000_000_000
+        var channels: [Int]?
+        while channels == nil {
+            guard monotonicNanoseconds() < deadline, request.count <= 261 else { refused.add(1, ordering: .relaxed); return }
+            var p = pollfd(fd: connection.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            guard poll(&p, 1, 100) >= 0 else { return }
+            switch chunk.withUnsafeMutableBytes({ connection.read(into: $0) }) {
+            case .bytes(let n): request += chunk[0..<n]
+            case .wouldBlock: continue
+            case .endOfStream, .failed: refused.add(1, ordering: .relaxed); return
+            }
+            do {
+                channels = try SnapshotProtocol.parseRequest(request, channelCount: publisher.publisher.configuration.channels)
+            } catch {
+                refused.add(1, ordering: .relaxed)
+                return
+            }
+        }
+        guard let channels, let bytes = publisher.snapshot(channels: channels) else { refused.add(1, ordering: .relaxed); return }
+        try? connection.writeAll(bytes)
+        connection.shutdownWrite()
+    }
+}

@@ -1,0 +1,158 @@
+import Fanout
+import Feed
+import Foundation
+import Market
+import Multicast
+import OrderBook
+import Sockets
+
+let feedCommand = Command(
+    name: "feed",
+    summary: "feed-handler node: exchange feed in, books, normalized ticks out on multicast channels",
+    usage: """
+        usage: quotecast feed --publish GROUP:PORT [--channels K] [--interface ADDR] [--ttl N]
+                              [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...]
+                              [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--messages N]
+                              [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
+                              [--log-level debug|info|warn|error]
+
+        The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
+        (qc-feed) like `serve` does, and publishes every tick once, normalized (docs/wire-format.md),
+        in MoldUDP64 packets on K multicast channels (qc-publish): an instrument's channel is a stable
+        hash of its symbol, channel i goes to GROUP+i. Packets leave when full or as soon as the ring
+        is empty (under load at most 100 µs after their first message); idle channels send a heartbeat
+        every second; the end of input ends every channel's session. Gateways recover through
+        --service (qc-service): snapshots of the channels' state over TCP, and MoldUDP64
+        retransmission requests over UDP on the same port, answered from a window of recent packets.
+
+          --publish GROUP:PORT  first channel's multicast group (required)
+          --channels K          number of channels, 1..100 (default 4)
+          --interface ADDR      address of the interface to send from (default 127.0.0.1)
+          --ttl N               multicast TTL, 0..255 (default 1: this network only)
+          --service HOST:PORT   snapshot (TCP) and retransmission (UDP) service (default 127.0.0.1:26500;
+                                port 0 picks a free one, logged at start)
+          --feed SOURCE         exchange input as for serve: sim (default), file://PATH, moldudp64://...
+          --symbols, --rate, --seed, --bursty   the simulator, as for serve
+          --messages N          stop the input after N messages
+          --duration SECONDS    stop after this long
+          --linger SECONDS      after the input ends, keep the service up this long (default 5)
+          --ring-capacity N     broadcast ring slots, a power of two (default 65536)
+          --log-level LEVEL     debug, info (default), warn, error
+
+        SIGINT or SIGTERM stops it: pending packets are sent and every channel's session ended.
+
+        """,
+    run: runFeed)
+
+func runFeed(_ argv: [String]) throws -> Int32 {
+    let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "publish", "channels", "interface",
+                                                "ttl", "service", "messages", "duration", "linger", "ring-capacity",
+                                                "log-level"],
+                             switchFlags: ["bursty"])
+    guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+    let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
+    let log = Log(minimum: LogLevel(name: levelName)!)
+    guard let publishText = args.string("publish") else { throw UsageError("--publish GROUP:PORT is required") }
+    guard let group = SocketAddress(parsing: publishText), group.isMulticast else {
+        throw UsageError("--publish: expected a multicast GROUP:PORT (224.0.0.0/4), got '\(publishText)'")
+    }
+    let channels = try args.int("channels", default: 4, in: 1...100)
+    let interface = args.string("interface") ?? "127.0.0.1"
+    guard SocketAddress(host: interface, port: 0) != nil else { throw UsageError("--interface: expected an IPv4 address, got '\(interface)'") }
+    let ttl = try args.int("ttl", default: 1, in: 0...255)
+    let serviceText = args.string("service") ?? "127.0.0.1:26500"
+    guard let serviceAddress = SocketAddress(parsing: serviceText) else {
+        throw UsageError("--service: expected HOST:PORT, got '\(serviceText)'")
+    }
+    let rate = try args.int("rate", default: 10_000, in: 0...100_000_000)
+    let capacity = try args.int("ring-capacity", default: 65_536, in: 2...(1 << 24))
+    guard capacity & (capacity - 1) == 0 else { throw UsageError("--ring-capacity: expected a power of two, got \(capacity)") }
+    let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
+    let limit = args.string("messages") == nil ? nil : try args.int("messages", default: 0, in: 1...Int.max)
+    let linger = try args.int("linger", default: 5, in: 0...86_400)
+    let feedText = args.string("feed") ?? "sim"
+    let source = try feedSource(feedText, args)
+
+    var output = FeedNodeOutput(group: group, interface: interface, ttl: ttl)
+    output.windowMessages = 1_000_000
+    guard output.group(ofChannel: channels - 1) != nil else {
+        throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
+    }
+    // A session name per start: "Q" and the start time's last 7 decimal digits of seconds.
+    let sessionBase = "Q" + String(String(Int(Date().timeIntervalSince1970)).suffix(7))
+
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+    let publisher: FeedNodePublisher
+    let service: FeedNodeService
+    do {
+        publisher = try FeedNodePublisher(channels: channels, output: output, sessionBase: sessionBase)
+    } catch {
+        throw UsageError("--interface: cannot send multicast from \(interface): \(error)")
+    }
+    do {
+        service = try FeedNodeService(binding: serviceAddress, publisher: publisher)
+    } catch {
+        throw UsageError("--service: cannot listen on \(serviceText): \(error)")
+    }
+
+    // The publisher gates the ring: a tick is never overwritten before it is published.
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.gating]))
+    let stop = StopFlag()
+    let publisherDone = StopFlag()
+    let counters = FeedCounters()
+    let publisherThread = NamedThread(name: "qc-publish") {
+        var reader = ring.makeReader(0)
+        publisher.run(reader: &reader, stop: publisherDone)
+    }
+    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
+    let feedThread = NamedThread(name: "qc-feed") {
+        do {
+            _ = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: BookEngine())
+        } catch {
+            log(.error, "feed_failed", ["error": "\(error)"])
+            ring.close()
+        }
+    }
+    log(.info, "feed_started", ["feed": feedText, "publish": "\(group)", "channels": channels, "interface": interface,
+                                "ttl": ttl, "service": "\(service.address)", "session": sessionBase,
+                                "threads": "qc-feed,qc-publish,qc-service,qc-retransmit"])
+
+    let started = monotonicNanoseconds()
+    var reason = "source_finished"
+    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+    var finishedAt: UInt64?
+    while true {
+        let signal = sigtimedwait(&signals, nil, &timeout)
+        if signal == SIGINT || signal == SIGTERM {
+            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            break
+        }
+        let now = monotonicNanoseconds()
+        if counters.finished {
+            if finishedAt == nil {
+                finishedAt = now
+                log(.info, "feed_input_ended", ["messages": counters.messages, "published": publisher.counters.messagesPublished,
+                                                "linger_s": linger])
+            }
+            if now - finishedAt! >= UInt64(linger) * 1_000_000_000 { break }
+        }
+        if let duration, finishedAt == nil, now - started >= UInt64(duration) * 1_000_000_000 {
+            reason = "duration"
+            break
+        }
+    }
+    stop.raise()
+    feedThread.join()
+    ring.close()
+    publisherDone.raise()
+    publisherThread.join()
+    service.stop()
+    log(.info, "feed_stopped", ["reason": reason, "messages": counters.messages,
+                                "published": publisher.counters.messagesPublished])
+    return 0
+}
