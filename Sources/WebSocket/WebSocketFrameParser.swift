@@ -15,7 +15,17 @@ public enum WebSocketFrameEvent: Equatable, Sendable {
     case failure(WebSocketCloseCode, reason: String)
 }
 
-/// An incremental RFC 6455 parser for frames sent by a client: fed whatever bytes arrived, it
+/// Which end of the connection the parser reads for: a server reads client frames, which must be
+/// masked (RFC 6455 §5.1); a client reads server frames, which must not be.
+public enum WebSocketRole: Sendable {
+    /// The parser runs in a server and reads what a client sent: every frame masked.
+    case server
+    /// The parser runs in a client and reads what a server sent: no frame masked.
+    case client
+}
+
+/// An incremental RFC 6455 parser for frames sent by the peer (a client by default, a server with
+/// `role: .client`): fed whatever bytes arrived, it
 /// returns one event at a time and says how many bytes it consumed. Frame headers are taken whole
 /// (a partial header is left unconsumed: `insufficientData`); payloads stream in as they arrive, are
 /// unmasked into the message buffer and, for text, UTF-8-checked chunk by chunk (fail fast, also
@@ -47,10 +57,13 @@ public struct WebSocketFrameParser: Sendable {
     public private(set) var control: [UInt8] = []
     /// The largest message accepted, in bytes (a larger one fails with 1009).
     public let maxMessageBytes: Int
+    /// Which end this parser reads for (decides whether frames must be masked).
+    public let role: WebSocketRole
 
     /// A parser for a fresh connection.
-    public init(maxMessageBytes: Int = 1 << 20) {
+    public init(maxMessageBytes: Int = 1 << 20, role: WebSocketRole = .server) {
         self.maxMessageBytes = maxMessageBytes
+        self.role = role
         control.reserveCapacity(125)
     }
 
@@ -71,14 +84,19 @@ public struct WebSocketFrameParser: Sendable {
                 let fin = b0 & 0x80 != 0
                 if b0 & 0x70 != 0 { return fail(.protocolError, "reserved bits set (no extension negotiated)") }
                 guard let opcode = WebSocketOpcode(rawValue: b0 & 0x0F) else { return fail(.protocolError, "reserved opcode") }
-                guard b1 & 0x80 != 0 else { return fail(.protocolError, "client frames must be masked") }
+                let masked = b1 & 0x80 != 0
+                switch role {
+                case .server: guard masked else { return fail(.protocolError, "client frames must be masked") }
+                case .client: guard !masked else { return fail(.protocolError, "server frames must not be masked") }
+                }
+                let maskLength = masked ? 4 : 0
                 let length7 = Int(b1 & 0x7F)
                 if opcode.isControl {
                     if !fin { return fail(.protocolError, "fragmented control frame") }
                     if length7 > 125 { return fail(.protocolError, "control frame longer than 125 bytes") }
                 }
                 let extra = length7 == 126 ? 2 : length7 == 127 ? 8 : 0
-                guard available >= 2 + extra + 4 else { return .insufficientData }
+                guard available >= 2 + extra + maskLength else { return .insufficientData }
                 var length = length7
                 if extra == 2 {
                     length = Int(input[offset + 2]) << 8 | Int(input[offset + 3])
@@ -107,9 +125,9 @@ public struct WebSocketFrameParser: Sendable {
                     control.removeAll(keepingCapacity: true)
                 }
                 let maskOffset = offset + 2 + extra
-                let mask = UInt32(input[maskOffset]) | UInt32(input[maskOffset + 1]) << 8
+                let mask = !masked ? 0 : UInt32(input[maskOffset]) | UInt32(input[maskOffset + 1]) << 8
                     | UInt32(input[maskOffset + 2]) << 16 | UInt32(input[maskOffset + 3]) << 24
-                offset = maskOffset + 4
+                offset = maskOffset + maskLength
                 state = .payload(opcode: opcode, fin: fin, remaining: length, mask: mask, phase: 0)
             case .payload(let opcode, let fin, let remaining, let mask, let phase):
                 let take = min(remaining, input.count - offset)
@@ -172,7 +190,7 @@ public struct WebSocketFrameParser: Sendable {
 /// byte `phase`: eight bytes at a time, then the tail.
 @inline(__always)
 func unmask(_ bytes: UnsafeMutableRawBufferPointer, _ mask: UInt32, _ phase: Int) {
-    guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+    guard mask != 0, let base = bytes.baseAddress, !bytes.isEmpty else { return }
     let shift = UInt32(phase * 8)
     let rotated = shift == 0 ? mask : mask >> shift | mask << (32 - shift)
     let wide = UInt64(rotated) | UInt64(rotated) << 32

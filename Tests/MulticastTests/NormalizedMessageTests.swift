@@ -1,0 +1,129 @@
+import ITCH
+import Market
+import Multicast
+import OrderBook
+import Simulator
+import Testing
+
+/// Every field a gateway reads, compared one by one (levels up to each side's count).
+func sameTick(_ a: Tick, _ b: Tick) -> Bool {
+    guard a.symbol == b.symbol, a.seq == b.seq, a.timestamp == b.timestamp, a.receiveTime == b.receiveTime,
+          a.volume == b.volume, a.tradePrice == b.tradePrice, a.tradeSize == b.tradeSize, a.locate == b.locate,
+          a.kind == b.kind, a.status == b.status, a.flags == b.flags else { return false }
+    switch a.kind {
+    case .quote:
+        guard a.bidCount == b.bidCount, a.askCount == b.askCount, a.changedLevel == b.changedLevel else { return false }
+        for i in 0..<Int(a.bidCount) where a.bids[i] != b.bids[i] { return false }
+        for i in 0..<Int(a.askCount) where a.asks[i] != b.asks[i] { return false }
+        return true
+    case .trade:
+        return a.side == b.side && a.matchNumber == b.matchNumber
+    case .status, .tradeBreak:
+        return a.matchNumber == b.matchNumber
+    }
+}
+
+@Suite struct NormalizedMessageTests {
+    /// Every tick the feed handler makes from 200 000 simulated messages survives the trip.
+    @Test func everyTickOfASimulatedDayRoundTrips() {
+        var simulator = OrderFlowSimulator(SimulatorConfiguration(seed: 11))
+        let engine = BookEngine()
+        let ticks = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
+        defer { ticks.deallocate() }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: NormalizedMessage.maxLength, alignment: 8)
+        defer { buffer.deallocate() }
+        var counts: [TickKind: Int] = [:]
+        var failures = 0
+        simulator.generate(messages: 200_000) { raw in
+            do {
+                let n = engine.apply(raw.baseAddress!, length: raw.count, receiveTime: 1_764_000_000_000_000_000, into: ticks)
+                for i in 0..<n {
+                    let length = NormalizedMessage.encode(ticks[i], into: buffer)
+                    #expect(length <= NormalizedMessage.maxLength)
+                    counts[ticks[i].kind, default: 0] += 1
+                    guard case .success(.tick(let back)) = NormalizedMessage.decode(buffer, length: length),
+                          sameTick(ticks[i], back) else { failures += 1; continue }
+                }
+            }
+        }
+        #expect(failures == 0)
+        #expect(counts[.quote, default: 0] > 10_000 && counts[.trade, default: 0] > 100 && counts[.status, default: 0] > 0)
+    }
+
+    @Test func layoutIsTheDocumentedOne() {
+        var tick = Tick()
+        tick.kind = .trade
+        tick.symbol = Symbol("AAPL")!
+        tick.locate = 0x0102
+        tick.seq = 43
+        tick.timestamp = 0x0A0B
+        tick.receiveTime = 7
+        tick.volume = 123_400
+        tick.status = .trading
+        tick.tradePrice = 1_892_600
+        tick.tradeSize = 100
+        tick.side = UInt8(ascii: "B")
+        tick.matchNumber = 9
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(tick, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.Trade.length)
+        let expected: [UInt8] = [0x54, 0, 0x01, 0x02] + Array("AAPL    ".utf8) + [0, 0, 0, 0, 0, 0, 0, 43]
+            + [0, 0, 0, 0, 0, 0, 0x0A, 0x0B] + [0, 0, 0, 0, 0, 0, 0, 7] + [0, 0, 0, 0, 0, 0x01, 0xE2, 0x08] + [1]
+            + [0x00, 0x1C, 0xE0, 0xF8] + [0, 0, 0, 100] + [0x42] + [0, 0, 0, 0, 0, 0, 0, 9]
+        #expect(Array(bytes[0..<n]) == expected)
+        let d = bytes.withUnsafeMutableBytes { NormalizedMessage.encodeDirectory(symbol: Symbol("MSFT")!, locate: 5, into: $0.baseAddress!) }
+        #expect(Array(bytes[0..<d]) == [0x52, 0, 0, 5] + Array("MSFT    ".utf8))
+        guard case .success(.directory(let symbol, let locate)) = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: d) }) else {
+            Issue.record("directory entry did not decode")
+            return
+        }
+        #expect(symbol == Symbol("MSFT")! && locate == 5)
+    }
+
+    /// Truncations, extensions and random bytes are refused with a reason, never a crash.
+    @Test func malformedMessagesAreRefused() {
+        var random = SplitMix64(seed: 5)
+        var quote = Tick()
+        quote.kind = .quote
+        quote.bidCount = 3
+        quote.askCount = 2
+        var bytes = [UInt8](repeating: 0, count: 512)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(quote, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.Quote.length(levels: 5))
+        for cut in [0, 1, 10, 44, 45, 55, n - 1, n + 1] {
+            if case .success = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: cut) }) {
+                Issue.record("length \(cut) of a \(n)-byte quote was accepted")
+            }
+        }
+        bytes[NormalizedMessage.Quote.bidCount] = 11
+        #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("level counts 11/2")))
+        var accepted = 0
+        for _ in 0..<20_000 {
+            let length = Int(random.next() % 230)
+            for i in 0..<length { bytes[i] = UInt8(truncatingIfNeeded: random.next()) }
+            if case .success = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: length) }) { accepted += 1 }
+        }
+        #expect(accepted < 200, "random bytes should almost never form a valid message")
+    }
+
+    /// Pinned values (FNV-1a over the padded symbol, computed independently): a change here would
+    /// split a running feed node from its gateways.
+    @Test func channelMapIsStable() {
+        #expect(ChannelMap.channel(of: Symbol("AAPL")!, channels: 4) == 3)
+        #expect(ChannelMap.channel(of: Symbol("MSFT")!, channels: 7) == 6)
+        #expect(ChannelMap.channel(of: Symbol("QQQ")!, channels: 4) == 2)
+        #expect(ChannelMap.channel(of: Symbol("ZVZZT")!, channels: 4) == 1)
+        #expect(ChannelMap.channel(of: Symbol("A")!, channels: 4) == 0)
+        #expect(ChannelMap.channel(of: Symbol("A")!, channels: 1) == 0)
+    }
+}
+
+extension NormalizedMessage.Decoded: Equatable {
+    public static func == (a: Self, b: Self) -> Bool {
+        switch (a, b) {
+        case (.tick(let x), .tick(let y)): sameTick(x, y)
+        case (.directory(let s, let l), .directory(let t, let m)): s == t && l == m
+        default: false
+        }
+    }
+}
