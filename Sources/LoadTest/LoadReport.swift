@@ -81,13 +81,13 @@ public struct LoadReport: Sendable {
     /// The figure a `--fail-if` bound names (durations in ns); nil when it was not measured.
     public func figure(_ metric: String) -> Double? {
         switch metric {
-        case "p50": latency(0.5).map(Double.init)
-        case "p90": latency(0.9).map(Double.init)
-        case "p99": latency(0.99).map(Double.init)
-        case "p99.9": latency(0.999).map(Double.init)
+        case "p50": latency(0.5).map { Double($0) }
+        case "p90": latency(0.9).map { Double($0) }
+        case "p99": latency(0.99).map { Double($0) }
+        case "p99.9": latency(0.999).map { Double($0) }
         case "max": latencyCount == 0 ? nil : Double(result.latency.max)
         case "mean": result.latency.mean
-        case "handshake_p99": result.handshake.quantile(0.99).map(Double.init)
+        case "handshake_p99": result.handshake.quantile(0.99).map { Double($0) }
         case "msgs_per_s": messagesPerSecond
         case "bytes_per_s": bytesPerSecond
         case "connect_failed": Double(connectsFailed)

@@ -270,10 +270,10 @@ public struct RampStep: Sendable {
     /// The figure a `--fail-if` bound names, as measured over this step (nil when not measured).
     func figure(_ metric: String) -> Double? {
         switch metric {
-        case "p50": histogram.quantile(0.5).map(Double.init)
-        case "p90": histogram.quantile(0.9).map(Double.init)
-        case "p99": histogram.quantile(0.99).map(Double.init)
-        case "p99.9": histogram.quantile(0.999).map(Double.init)
+        case "p50": histogram.quantile(0.5).map { Double($0) }
+        case "p90": histogram.quantile(0.9).map { Double($0) }
+        case "p99": histogram.quantile(0.99).map { Double($0) }
+        case "p99.9": histogram.quantile(0.999).map { Double($0) }
         case "max": histogram.count == 0 ? nil : Double(histogram.max)
         case "mean": histogram.mean
         case "msgs_per_s": messagesPerSecond

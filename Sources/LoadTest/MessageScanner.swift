@@ -154,10 +154,28 @@ struct JSONCursor {
     }
 
     /// Skips a string starting at `"` (checked by the caller); false when unterminated, holding a
-    /// raw control character or a bad escape.
+    /// raw control character or a bad escape. Eight bytes at a time while none of them is `"`, `\\`
+    /// or below 0x20 (the classic "has zero byte" test), then straight to the first such byte: a
+    /// false hit can only sit above a true one in the same word, so the lowest flag is a true hit.
     @inline(__always) mutating func skipString() -> Bool {
         i &+= 1
-        while i < n {
+        while true {
+            while i &+ 8 <= n {
+                let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222
+                let slash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                    | ((slash &- 0x0101_0101_0101_0101) & ~slash)
+                    | ((w &- 0x2020_2020_2020_2020) & ~w)
+                let hits = special & 0x8080_8080_8080_8080
+                if hits != 0 {
+                    // The lowest flagged byte is a true hit (borrows only run upwards).
+                    i &+= hits.trailingZeroBitCount &>> 3
+                    break
+                }
+                i &+= 8
+            }
+            guard i < n else { return false }
             let c = p[i]
             if c == 0x22 { i &+= 1; return true }
             if c == 0x5C {
@@ -179,49 +197,50 @@ struct JSONCursor {
             if c < 0x20 { return false }
             i &+= 1
         }
-        return false
     }
 
     /// Skips a number starting at `-` or a digit; returns its value when it is a plain non-negative
-    /// integer that fits 64 bits (`isInteger`), and whether the grammar held.
+    /// integer of at most 19 digits (`isInteger`; longer ones are not plausible seqs or times), and
+    /// whether the grammar held.
     @inline(__always) mutating func scanNumber(_ value: inout UInt64, _ isInteger: inout Bool) -> Bool {
         var integer = true
         if p[i] == 0x2D { integer = false; i &+= 1; guard i < n else { return false } }
         var v: UInt64 = 0
-        var overflow = false
         let first = p[i]
         if first == 0x30 {
             i &+= 1
-        } else if first >= 0x31 && first <= 0x39 {
+        } else if first &- 0x31 <= 8 {
+            let start = i
             while i < n {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
-                let (m, o1) = v.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(UInt64(d))
-                overflow = overflow || o1 || o2
-                v = a
+                v = v &* 10 &+ UInt64(d)
                 i &+= 1
             }
+            if i &- start > 19 { integer = false }
         } else {
             return false
         }
-        if i < n && p[i] == 0x2E {
-            integer = false
-            i &+= 1
-            let start = i
-            while i < n && p[i] &- 0x30 <= 9 { i &+= 1 }
-            guard i > start else { return false }
-        }
-        if i < n && (p[i] | 0x20) == 0x65 {
-            integer = false
-            i &+= 1
-            if i < n && (p[i] == 0x2B || p[i] == 0x2D) { i &+= 1 }
-            let start = i
-            while i < n && p[i] &- 0x30 <= 9 { i &+= 1 }
-            guard i > start else { return false }
+        if i < n {
+            let c = p[i]
+            if c == 0x2E {
+                integer = false
+                i &+= 1
+                let start = i
+                while i < n && p[i] &- 0x30 <= 9 { i &+= 1 }
+                guard i > start else { return false }
+            }
+            if i < n && (p[i] | 0x20) == 0x65 {
+                integer = false
+                i &+= 1
+                if i < n && (p[i] == 0x2B || p[i] == 0x2D) { i &+= 1 }
+                let start = i
+                while i < n && p[i] &- 0x30 <= 9 { i &+= 1 }
+                guard i > start else { return false }
+            }
         }
         value = v
-        isInteger = integer && !overflow
+        isInteger = integer
         return true
     }
 
@@ -354,6 +373,11 @@ struct JSONCursor {
 
     /// Up to the first 8 bytes at `s` packed little-endian (first byte lowest), for name compares.
     @inline(__always) func packed(_ s: Int, _ length: Int) -> UInt64 {
+        if s &+ 8 <= n {
+            // One load, the bytes past the name masked off (they are inside the message).
+            let w = UInt64(littleEndian: UnsafeRawPointer(p + s).loadUnaligned(as: UInt64.self))
+            return length >= 8 ? w : w & ((1 << UInt64(8 &* length)) &- 1)
+        }
         var key: UInt64 = 0
         var k = 0
         let m = length < 8 ? length : 8

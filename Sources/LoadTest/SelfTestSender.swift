@@ -11,8 +11,8 @@ import WebSocket
 /// never the bottleneck.
 ///
 /// How it stays fast: every (symbol, kind) message is built once as a complete server frame whose
-/// `seq` and `rt` values sit in fixed 20-byte slots, right-aligned after spaces (JSON allows
-/// whitespace before a value); sending a message is a copy plus writing two numbers' digits.
+/// `seq` and `rt` values sit in fixed slots (12 and 19 bytes), right-aligned after spaces (JSON
+/// allows whitespace before a value; `rt` has 19 digits until the year 2286); sending a message is a copy plus writing two numbers' digits.
 /// One thread serves every connection with blocking writes of 64 KiB batches, round robin.
 public final class SelfTestSender: @unchecked Sendable {
     // @unchecked: `listener` and `symbols` are immutable; `stopFlag`/`sent` are atomics; everything
@@ -23,12 +23,24 @@ public final class SelfTestSender: @unchecked Sendable {
     public let symbols: [String]
     /// Messages sent so far (all connections).
     public let sent = Atomic<UInt64>(0)
+    /// Faults the sender injects, so tests can show the harness catches them.
+    public enum Fault: Sendable {
+        /// None: a clean stream.
+        case none
+        /// Every Nth message skips one `seq` (an unexplained gap).
+        case skipSeq(every: Int)
+        /// Every Nth message is not valid JSON (its closing brace becomes a bracket).
+        case invalidJSON(every: Int)
+    }
+
+    private let fault: Fault
     private let listener: TCPListener
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Listens on 127.0.0.1 with an ephemeral port; `symbols` names (S0000, S0001, …).
-    public init(symbolCount: Int = 100) throws {
+    public init(symbolCount: Int = 100, fault: Fault = .none) throws {
+        self.fault = fault
         listener = try TCPListener(binding: SocketAddress(host: "127.0.0.1", port: 0)!)
         port = listener.localAddress.port
         symbols = (0..<symbolCount).map { "S" + String(format: "%04d", $0) }
@@ -60,6 +72,7 @@ public final class SelfTestSender: @unchecked Sendable {
         var templates: [Template] = []
         var seqs: [UInt64] = []
         var next = 0
+        var sentCount: UInt64 = 0
         init(fd: Int32) { self.fd = fd }
     }
 
@@ -68,10 +81,10 @@ public final class SelfTestSender: @unchecked Sendable {
         var bytes: [UInt8]
         var seqSlot: Int
         var rtSlot: Int
+        static let seqWidth = 12
+        static let rtWidth = 19
         var symbol: Int
     }
-
-    private static let slot = 20
 
     private static func frame(_ json: String) -> [UInt8] {
         let payload = Array(json.utf8)
@@ -91,13 +104,14 @@ public final class SelfTestSender: @unchecked Sendable {
     }
 
     private func makeTemplates(_ names: [String], depth: Int) -> [Template] {
-        let pad = String(repeating: " ", count: SelfTestSender.slot)
+        let seqPad = String(repeating: " ", count: Template.seqWidth)
+        let rtPad = String(repeating: " ", count: Template.rtWidth)
         var out: [Template] = []
         for (i, name) in names.enumerated() {
             let bids = (0..<depth).map { "[\"\(100 + i).\(String(format: "%04d", 5000 - $0 * 100))\",\(100 * ($0 + 1))]" }.joined(separator: ",")
             let asks = (0..<depth).map { "[\"\(100 + i).\(String(format: "%04d", 5100 + $0 * 100))\",\(100 * ($0 + 1))]" }.joined(separator: ",")
-            let quote = "{\"type\":\"quote\",\"symbol\":\"\(name)\",\"seq\":\(pad),\"ts\":34200000000000,\"rt\":\(pad),\"bids\":[\(bids)],\"asks\":[\(asks)]}"
-            let trade = "{\"type\":\"trade\",\"symbol\":\"\(name)\",\"seq\":\(pad),\"ts\":34200000000000,\"rt\":\(pad),\"price\":\"\(100 + i).5100\",\"size\":100,\"side\":\"B\"}"
+            let quote = "{\"type\":\"quote\",\"symbol\":\"\(name)\",\"seq\":\(seqPad),\"ts\":34200000000000,\"rt\":\(rtPad),\"bids\":[\(bids)],\"asks\":[\(asks)]}"
+            let trade = "{\"type\":\"trade\",\"symbol\":\"\(name)\",\"seq\":\(seqPad),\"ts\":34200000000000,\"rt\":\(rtPad),\"price\":\"\(100 + i).5100\",\"size\":100,\"side\":\"B\"}"
             // Seven quotes to one trade, about the simulator's mix.
             for _ in 0..<7 { out.append(SelfTestSender.template(quote, symbol: i)) }
             out.append(SelfTestSender.template(trade, symbol: i))
@@ -108,11 +122,11 @@ public final class SelfTestSender: @unchecked Sendable {
         return interleaved
     }
 
-    /// Writes `value` right-aligned into the 20-byte slot at `at` (spaces before the digits).
+    /// Writes `value` right-aligned into the `width`-byte slot at `at` (spaces before the digits).
     @inline(__always)
-    private static func put(_ value: UInt64, _ base: UnsafeMutablePointer<UInt8>, _ at: Int) {
+    private static func put(_ value: UInt64, _ base: UnsafeMutablePointer<UInt8>, _ at: Int, _ width: Int) {
         var v = value
-        var i = at + slot - 1
+        var i = at + width - 1
         repeat {
             base[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
@@ -150,13 +164,23 @@ public final class SelfTestSender: @unchecked Sendable {
                 let now = Clock.realtime()
                 var used = 0
                 var count: UInt64 = 0
+                var every = 0, skip = false
+                switch fault {
+                case .none: break
+                case .skipSeq(let n): every = n; skip = true
+                case .invalidJSON(let n): every = n
+                }
                 while true {
                     let t = peer.templates[peer.next]
                     if used + t.bytes.count > 1 << 16 { break }
                     t.bytes.withUnsafeBytes { (chunk + used).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
                     peer.seqs[t.symbol] &+= 1
-                    SelfTestSender.put(peer.seqs[t.symbol], chunk + used, t.seqSlot)
-                    SelfTestSender.put(now, chunk + used, t.rtSlot)
+                    peer.sentCount &+= 1
+                    if every > 0 && peer.sentCount % UInt64(every) == 0 {
+                        if skip { peer.seqs[t.symbol] &+= 1 } else { chunk[used + t.bytes.count - 1] = 0x5D }
+                    }
+                    SelfTestSender.put(peer.seqs[t.symbol], chunk + used, t.seqSlot, Template.seqWidth)
+                    SelfTestSender.put(now, chunk + used, t.rtSlot, Template.rtWidth)
                     used += t.bytes.count
                     count += 1
                     peer.next += 1
