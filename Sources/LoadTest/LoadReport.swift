@@ -168,6 +168,8 @@ public struct LoadReport: Sendable {
                           "total_messages": counts.messages, "total_bytes": counts.bytes,
                           "updates": counts.updates, "snapshots": counts.snapshots, "by_type": byType],
             "latency_ms": latency,
+            "latency_fast_ms": latencyObject(result.fastLatency),
+            "latency_slow_ms": latencyObject(result.slowLatency),
             "fairness": ["fast": spreadObject(spread(slow: false)), "slow": spreadObject(spread(slow: true))],
             "conflation": ["messages": counts.conflatedMessages, "skipped_seqs": counts.conflatedSkipped],
             "gaps": ["notices": counts.gapNotices, "skipped_seqs": counts.gapSkipped,
@@ -223,6 +225,10 @@ public struct LoadReport: Sendable {
         row("handshake", "p50 \(d(result.handshake.quantile(0.5)))  p99 \(d(result.handshake.quantile(0.99)))  max \(d(result.handshake.count > 0 ? result.handshake.max : nil))")
         row("delivered", "\(n(messagesPerSecond)) msgs/s, \(n(bytesPerSecond))B/s (\(result.windowMessages) messages in the window)")
         row("latency (now - rt)", "p50 \(d(latency(0.5)))  p90 \(d(latency(0.9)))  p99 \(d(latency(0.99)))  p99.9 \(d(latency(0.999)))  max \(d(latencyCount > 0 ? result.latency.max : nil))  (\(latencyCount) updates)")
+        if result.slowLatency.count > 0 {
+            row("  fast clients", "p50 \(d(result.fastLatency.quantile(0.5)))  p99 \(d(result.fastLatency.quantile(0.99)))  max \(d(result.fastLatency.count > 0 ? result.fastLatency.max : nil))")
+            row("  slow clients", "p50 \(d(result.slowLatency.quantile(0.5)))  p99 \(d(result.slowLatency.quantile(0.99)))  max \(d(result.slowLatency.max))")
+        }
         if fast.clients > 0 {
             row("per fast client", "min \(fast.min)  median \(fast.median)  max \(fast.max) msgs  cv \(String(format: "%.3f", fast.cv))  (\(fast.clients) clients, \(fast.conflatedClients) conflated)")
         }
@@ -245,8 +251,8 @@ public struct LoadReport: Sendable {
                                   n(cpuSeconds > 0 ? Double(result.counts.messages) / cpuSeconds : 0)))
         if let before = metricsBefore, let after = metricsAfter {
             let interesting = after.keys.filter { k in (after[k] ?? 0) != (before[k] ?? 0) }.sorted().prefix(12)
-            row("server /metrics", interesting.isEmpty ? "no change" : "")
-            for k in interesting { row("  " + k, "\(before[k].map { n($0) } ?? "-") -> \(n(after[k] ?? 0))") }
+            row("server /metrics", interesting.isEmpty ? "no change" : "what changed (before -> after):")
+            for k in interesting { lines.append("  \(k): \(before[k].map { n($0) } ?? "-") -> \(n(after[k] ?? 0))") }
         } else {
             row("server /metrics", configuration.fetchMetrics ? "unavailable" : "not fetched")
         }

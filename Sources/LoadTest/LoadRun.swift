@@ -209,6 +209,8 @@ public final class LoadRun {
             let r = w.result
             merged.counts.merge(r.counts)
             merged.latency.merge(r.latency)
+            merged.fastLatency.merge(r.fastLatency)
+            merged.slowLatency.merge(r.slowLatency)
             merged.handshake.merge(r.handshake)
             merged.connectsOK += r.connectsOK
             merged.connectsFailed += r.connectsFailed

@@ -8,8 +8,11 @@ import WebSocket
 /// What one driver thread hands back at the end.
 struct WorkerResult: Sendable {
     var counts = CheckCounts()
-    /// Tick latency (now − `rt`) of updates received in the measurement window.
+    /// Tick latency (now − `rt`) of updates received in the measurement window, by fast and slow
+    /// clients (`latency` is both, filled at the end).
     var latency = LatencyHistogram()
+    var fastLatency = LatencyHistogram()
+    var slowLatency = LatencyHistogram()
     /// Connect → 101, per successful handshake.
     var handshake = LatencyHistogram()
     var connectsOK = 0
@@ -257,6 +260,8 @@ final class LoadWorker: @unchecked Sendable {
         result.windowBytes = result.counts.bytes - countsSinceWindow.bytes
         if !measuring { result.windowMessages = 0; result.windowBytes = 0 }
         result.perClient = slots.map { ($0.index, $0.slow, $0.messages - $0.messagesAtWindowStart, $0.conflations, $0.openAllWindow) }
+        result.latency = result.fastLatency
+        result.latency.merge(result.slowLatency)
         result.cpuNanoseconds = qc_thread_cpu_ns()
     }
 
@@ -480,7 +485,9 @@ final class LoadWorker: @unchecked Sendable {
                 var latency: UInt64 = 0
                 if now >= message.rt { latency = now &- message.rt } else { result.negativeLatencies &+= 1 }
                 interval.record(latency)
-                if measuring { result.latency.record(latency) }
+                if measuring {
+                    if slot.slow { result.slowLatency.record(latency) } else { result.fastLatency.record(latency) }
+                }
             }
             check(slot)
         case .snapshot:

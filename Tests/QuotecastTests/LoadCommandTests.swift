@@ -86,12 +86,14 @@ import Testing
 
     @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
     func slowClientsAreConflatedAndFastOnesAreNot() throws {
-        let server = try WebSocketServeTests.Server(["--rate", "20000", "--client-buffer", "8192",
+        // A slow client's backlog must be small enough (a 2 KiB receive buffer, 4 KiB unsent in the
+        // kernel) for it to read into its conflated quotes within the run.
+        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "8192", "--client-unsent", "4096",
                                                      "--client-buffer-max", "16777216"])
         defer { server.stop() }
         let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "40",
-                                    "--symbols-per-client", "20", "--duration", "5", "--profile", "slow",
-                                    "--slow-fraction", "0.25", "--slow-bytes-per-sec", "1000",
+                                    "--symbols-per-client", "20", "--duration", "6", "--profile", "slow",
+                                    "--slow-fraction", "0.25", "--slow-bytes-per-sec", "5000",
                                     "--slow-receive-buffer", "2048"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr.suffix(2000))")
         let fairness = try #require(report?["fairness"] as? [String: Any])
@@ -100,6 +102,10 @@ import Testing
         #expect((slow["clients_conflated"] as? Int ?? 0) > 0, "no slow client was conflated: \(slow)")
         #expect(fast["clients_conflated"] as? Int == 0, "fast clients were conflated: \(fast)")
         #expect(((report?["gaps"] as? [String: Any])?["unexplained"] as? Int) == 0)
+        // The slow ones do not slow the fast ones down.
+        let fastLatency = try #require(report?["latency_fast_ms"] as? [String: Any])
+        let slowLatency = try #require(report?["latency_slow_ms"] as? [String: Any])
+        #expect((fastLatency["p50"] as? Double ?? .infinity) < (slowLatency["p50"] as? Double ?? 0))
     }
 
     @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
