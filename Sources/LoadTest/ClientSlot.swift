@@ -52,6 +52,9 @@ final class ClientSlot {
     /// Messages received over the whole run, and at the start of the measurement window.
     var messages: UInt64 = 0
     var messagesAtWindowStart: UInt64 = 0
+    var messagesAtWindowEnd: UInt64 = 0
+    /// We sent our close frame: the server's answering close is not a disconnect.
+    var closingByUs = false
     /// Whether the client was open when the measurement window started and is still the same
     /// connection (a fair basis for the fairness spread).
     var openAllWindow = false
@@ -78,6 +81,7 @@ final class ClientSlot {
         pending.removeAll()
         watchingWrites = false
         openAllWindow = false
+        closingByUs = false
         for i in tracks.indices { tracks[i] = SymbolTrack() }
     }
 

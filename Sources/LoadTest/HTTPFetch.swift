@@ -89,6 +89,13 @@ enum HTTPFetch {
         return names.isEmpty ? nil : names
     }
 
+    /// Whether a `/v1/symbols` body is a well-formed but empty list.
+    static func isEmptyList(_ body: [UInt8]) -> Bool {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(body)) else { return false }
+        if let array = value as? [Any] { return array.isEmpty }
+        return ((value as? [String: Any])?["symbols"] as? [Any])?.isEmpty == true
+    }
+
     /// The samples of a Prometheus text exposition: `name{labels}` → value (comments skipped, a
     /// trailing timestamp ignored).
     static func prometheusSamples(_ text: String) -> [String: Double] {

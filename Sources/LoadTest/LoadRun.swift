@@ -37,14 +37,24 @@ public final class LoadRun {
         if let given = c.symbols {
             symbols = given
         } else {
-            let answer: (status: Int, body: [UInt8])
-            do {
-                answer = try HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/v1/symbols")
-            } catch {
-                throw LoadRunError("cannot fetch the symbol list: \(error) (is the gateway at \(url) up? or give --symbol-list)")
-            }
-            guard answer.status == 200, let names = HTTPFetch.symbols(fromJSON: answer.body) else {
-                throw LoadRunError("GET /v1/symbols answered \(answer.status) without a symbol list; give --symbol-list A,B,…")
+            // A gateway that just started may list no symbols until the feed has announced them:
+            // ask again for up to --connect-timeout (at least 5 s) while the list is empty or 503.
+            let deadline = Clock.monotonic() + UInt64(max(c.connectTimeout, 5) * 1e9)
+            var names: [String] = []
+            while true {
+                let answer: (status: Int, body: [UInt8])
+                do {
+                    answer = try HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/v1/symbols")
+                } catch {
+                    throw LoadRunError("cannot fetch the symbol list: \(error) (is the gateway at \(url) up? or give --symbol-list)")
+                }
+                let listed = answer.status == 200 ? HTTPFetch.symbols(fromJSON: answer.body) : nil
+                if let listed, !listed.isEmpty { names = listed; break }
+                let retry = (answer.status == 200 && HTTPFetch.isEmptyList(answer.body)) || answer.status == 503
+                guard retry, Clock.monotonic() < deadline else {
+                    throw LoadRunError("GET /v1/symbols answered \(answer.status) without a symbol list; give --symbol-list A,B,…")
+                }
+                usleep(200_000)
             }
             symbols = names
         }

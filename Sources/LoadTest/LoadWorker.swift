@@ -57,7 +57,10 @@ final class LoadWorker: @unchecked Sendable {
     var result = WorkerResult()
 
     private let loop: EventLoop
-    private let bufferSize = 256 * 1024
+    /// At most this much is read per ready client per loop turn, and at most `batch` clients are
+    /// served per turn: a turn stays short (a few MiB), so pacing, slow readers and progress keep
+    /// their schedule even when every client has data waiting.
+    private let bufferSize = 64 * 1024
     private let buffer: UnsafeMutableRawPointer
     private var random: SplitMix64
     private var message = ServerMessage()
@@ -72,6 +75,7 @@ final class LoadWorker: @unchecked Sendable {
     private var stormPending = false
     private var stormDone: (generation: Int, nanoseconds: UInt64)?
     private var countsSinceWindow = (messages: UInt64(0), bytes: UInt64(0))
+    private var windowCounts = (messages: UInt64(0), bytes: UInt64(0))
     private let depthSkips: Bool
 
     init(id: Int, configuration: LoadConfiguration, url: StreamURL, host: String, port: UInt16,
@@ -83,7 +87,7 @@ final class LoadWorker: @unchecked Sendable {
         self.port = port
         self.control = control
         self.slots = slots
-        loop = try EventLoop(batch: 512)
+        loop = try EventLoop(batch: 64)
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
         random = SplitMix64(seed: configuration.seed &+ UInt64(id) &* 0x9E37_79B9)
         depthSkips = configuration.depth < 10
@@ -158,6 +162,7 @@ final class LoadWorker: @unchecked Sendable {
                 break
             }
         }
+        closeWindow()
         finish()
     }
 
@@ -246,23 +251,46 @@ final class LoadWorker: @unchecked Sendable {
     var errorCount: UInt64 { result.counts.sequenceErrors + result.counts.messageErrors + result.frameErrors }
 
     private func finish() {
+        // The polite end: a close frame to every open client, then up to a second for the server's
+        // answering close (so the server counts a normal close, not a dropped connection).
+        var closing = 0
         for slot in slots where slot.phase != .idle {
             if slot.phase == .open {
                 send(slot, ClientFrame.close(.normal, reason: "load test done", maskKey: UInt32(truncatingIfNeeded: random.next())))
+                slot.closingByUs = true
+                closing += 1
+            } else {
+                drop(slot)
             }
-            loop.remove(Descriptor(rawValue: slot.fd))
-            ClientSocket.close(slot.fd)
-            slot.phase = .idle
-            slot.fd = -1
         }
+        let deadline = Clock.monotonic() + 1_000_000_000
+        while closing > 0 && Clock.monotonic() < deadline {
+            _ = try? loop.wait(timeoutMilliseconds: 20) { token, events in
+                guard token != EventLoop.wakeToken else { return }
+                let slot = self.slots[Int(token)]
+                if slot.phase == .open { _ = self.readOpen(slot, limit: self.bufferSize) }
+            }
+            closing = slots.reduce(0) { $0 + ($1.phase == .open ? 1 : 0) }
+        }
+        for slot in slots where slot.phase != .idle { drop(slot) }
         publish()
-        result.windowMessages = result.counts.messages - countsSinceWindow.messages
-        result.windowBytes = result.counts.bytes - countsSinceWindow.bytes
-        if !measuring { result.windowMessages = 0; result.windowBytes = 0 }
-        result.perClient = slots.map { ($0.index, $0.slow, $0.messages - $0.messagesAtWindowStart, $0.conflations, $0.openAllWindow) }
+        result.windowMessages = windowCounts.messages
+        result.windowBytes = windowCounts.bytes
         result.latency = result.fastLatency
         result.latency.merge(result.slowLatency)
         result.cpuNanoseconds = qc_thread_cpu_ns()
+    }
+
+    /// Closes the measurement window: what arrived in it is fixed before the clients are closed.
+    private func closeWindow() {
+        if measuring {
+            windowCounts = (result.counts.messages - countsSinceWindow.messages, result.counts.bytes - countsSinceWindow.bytes)
+        }
+        for slot in slots { slot.messagesAtWindowEnd = measuring ? slot.messages : slot.messagesAtWindowStart }
+        result.perClient = slots.map {
+            ($0.index, $0.slow, $0.messagesAtWindowEnd - $0.messagesAtWindowStart, $0.conflations, $0.openAllWindow && $0.phase == .open)
+        }
+        measuring = false
     }
 
     // MARK: connections
@@ -302,9 +330,10 @@ final class LoadWorker: @unchecked Sendable {
         slot.resetConnection()
     }
 
-    /// The server closed (or dropped) an open connection: counted by close code.
+    /// The server closed (or dropped) an open connection: counted by close code (unless it was the
+    /// answer to our own close).
     private func disconnected(_ slot: ClientSlot, code: UInt16) {
-        result.disconnects[code, default: 0] += 1
+        if !slot.closingByUs { result.disconnects[code, default: 0] += 1 }
         drop(slot)
     }
 
@@ -445,7 +474,9 @@ final class LoadWorker: @unchecked Sendable {
                 continue
             case .close(let code):
                 let value = code?.rawValue ?? 1005
-                send(slot, ClientFrame.close(code ?? .normal, reason: "", maskKey: UInt32(truncatingIfNeeded: random.next())))
+                if !slot.closingByUs {
+                    send(slot, ClientFrame.close(code ?? .normal, reason: "", maskKey: UInt32(truncatingIfNeeded: random.next())))
+                }
                 disconnected(slot, code: value)
                 return
             case .failure(let code, let reason):

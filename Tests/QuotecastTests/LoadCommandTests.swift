@@ -65,7 +65,7 @@ import Testing
 
     @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
     func steadyRunWith200ClientsHasNoUnexplainedGapsAndReportsLatency() throws {
-        let server = try WebSocketServeTests.Server(["--rate", "5000", "--max-clients", "1000"])
+        let server = try WebSocketServeTests.Server(["--rate", "1000", "--max-clients", "1000"])
         defer { server.stop() }
         let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "200",
                                     "--symbols-per-client", "10", "--duration", "3", "--connect-rate", "2000"])
