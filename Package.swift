@@ -32,7 +32,10 @@ let package = Package(
         .target(name: "Multicast", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
         .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "CShim"], swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "CShim"],
+        // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
+        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "CShim"],
+                swiftSettings: swiftSettings),
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "CShim"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "CShim"],
@@ -40,11 +43,11 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "LoadTest"],
+                                         "Sockets", "WebSocket", "LoadTest", "Gateway"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "CRingBaseline", "WebSocket", "Sockets", "LoadTest"],
+                                         "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
     ],

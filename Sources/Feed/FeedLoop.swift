@@ -13,35 +13,8 @@ public enum FeedSource: Sendable {
     /// A day-file or pcap on disk, applied once from start to end (pcap packets deduplicated by
     /// (session, sequence) as `book` does).
     case file(path: String)
-}
-
-/// Counters the feed thread publishes for the status line and /metrics. Written by the feed thread
-/// only, read by anyone.
-public final class FeedCounters: Sendable {
-    private let messageCount = Atomic<Int>(0)
-    private let tickCount = Atomic<Int>(0)
-    private let ringFails = Atomic<Int>(0)
-    private let finishedFlag = Atomic<Bool>(false)
-
-    public init() {}
-
-    // Relaxed everywhere: these are statistics; nothing is inferred from their order.
-    /// ITCH messages applied.
-    public var messages: Int { messageCount.load(ordering: .relaxed) }
-    /// Ticks written to the ring.
-    public var ticks: Int { tickCount.load(ordering: .relaxed) }
-    /// Ticks the ring refused (a gating reader full under the `.fail` policy, or the ring closed).
-    public var ringRefusals: Int { ringFails.load(ordering: .relaxed) }
-    /// Whether the source ran out (a file ended, or the simulator reached its message limit).
-    public var finished: Bool { finishedFlag.load(ordering: .relaxed) }
-
-    func add(messages: Int, ticks: Int, refusals: Int) {
-        messageCount.add(messages, ordering: .relaxed)
-        tickCount.add(ticks, ordering: .relaxed)
-        if refusals > 0 { ringFails.add(refusals, ordering: .relaxed) }
-    }
-
-    func markFinished() { finishedFlag.store(true, ordering: .relaxed) }
+    /// MoldUDP64 over UDP multicast, lines A and B, with gap recovery (`--feed moldudp64://...`).
+    case multicast(MulticastFeedConfiguration)
 }
 
 /// The feed stage: takes ITCH messages from its source, applies them to the books, and writes every
@@ -54,10 +27,15 @@ public struct FeedLoop: Sendable {
     /// Stop after this many messages (nil = until stopped or the source ends).
     public var messageLimit: Int?
 
-    public init(source: FeedSource, rate: Int, messageLimit: Int? = nil) {
+    /// Called on the feed thread with what the multicast receiver notices (gaps, recoveries, stale
+    /// marks, sessions, silence): rare events, for the log.
+    public var onEvent: (@Sendable (FeedEvent) -> Void)?
+
+    public init(source: FeedSource, rate: Int, messageLimit: Int? = nil, onEvent: (@Sendable (FeedEvent) -> Void)? = nil) {
         self.source = source
         self.rate = rate
         self.messageLimit = messageLimit
+        self.onEvent = onEvent
     }
 
     /// Runs until `stop` is raised or the source ends, then flushes and closes the ring so readers
@@ -89,7 +67,16 @@ public struct FeedLoop: Sendable {
         }
 
         var total = 0
+        counters.setHealth(.live)
         switch source {
+        case .multicast(let configuration):
+            counters.setHealth(.starting)
+            do {
+                _ = try runMulticast(configuration, writer: &writer, stop: stop, counters: counters, engine: engine)
+            } catch {
+                ring.close()
+                throw error
+            }
         case .simulator(let configuration):
             var simulator = OrderFlowSimulator(configuration)
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: OrderFlowSimulator.maxMessageLength, alignment: 8)
@@ -145,6 +132,7 @@ public struct FeedLoop: Sendable {
             }
         }
         publishBatch()
+        if case .multicast = source {} else { counters.setHealth(.ended) }
         counters.markFinished()
         ring.close()
         return engine.statistics
@@ -153,25 +141,27 @@ public struct FeedLoop: Sendable {
 
 /// Paces a stream at `rate` items per second against CLOCK_MONOTONIC, in batches: the feed sleeps
 /// between batches instead of spinning, so an idle-rate daemon uses almost no CPU.
-struct Pacer {
-    let rate: Int
+public struct Pacer {
+    /// Items per second; 0 = unpaced.
+    public let rate: Int
     let start = monotonicNanoseconds()
     var sent = 0
 
-    init(rate: Int) { self.rate = rate }
+    public init(rate: Int) { self.rate = rate }
 
     /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
-    func due(maxBatch: Int) -> Int {
+    public func due(maxBatch: Int) -> Int {
         guard rate > 0 else { return maxBatch }
         let elapsed = monotonicNanoseconds() - start
         let target = Int(Double(elapsed) * Double(rate) / 1e9)
         return max(0, min(maxBatch, target - sent))
     }
 
-    mutating func consumed(_ n: Int) { sent += n }
+    /// Records that `n` items went.
+    public mutating func consumed(_ n: Int) { sent += n }
 
     /// Sleeps about until the next item is due (at least 200 µs, at most 10 ms).
-    func sleepUntilNext() {
+    public func sleepUntilNext() {
         guard rate > 0 else { return }
         let perItem = 1e9 / Double(rate)
         let nanos = UInt32(min(10_000_000, max(200_000, perItem)))

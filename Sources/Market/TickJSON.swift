@@ -85,8 +85,11 @@ public enum TickJSON {
 
     /// Encodes `tick` as its WebSocket message, quotes cut to `depth` levels a side (1...10).
     /// `out` must have room for `maxLength` bytes. Returns the byte count.
+    /// `conflated` adds `"conflated":true` to a quote (the gateway's mark that earlier quotes of the
+    /// symbol were collapsed into this one for a slow client).
     @inlinable
-    public static func encode(_ tick: Tick, depth: Int = Tick.depth, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    public static func encode(_ tick: Tick, depth: Int = Tick.depth, conflated: Bool = false,
+                              into out: UnsafeMutablePointer<UInt8>) -> Int {
         var w = Writer(out)
         switch tick.kind {
         case .quote:
@@ -95,6 +98,7 @@ public enum TickJSON {
             w.levels(tick.bids, count: min(Int(tick.bidCount), depth))
             w.raw(",\"asks\":")
             w.levels(tick.asks, count: min(Int(tick.askCount), depth))
+            if conflated { w.raw(",\"conflated\":true") }
         case .trade:
             w.header("trade", tick)
             w.raw(",\"price\":")
@@ -147,6 +151,21 @@ public enum TickJSON {
         }
         w.raw(",\"volume\":")
         w.int(tick.volume)
+        w.byte(0x7D)
+        return w.n
+    }
+
+    /// Encodes the gateway's `gap` message: updates `from`...`to` (inclusive) of `symbol` were not
+    /// delivered one by one; the snapshot that follows (with `seq` = `to`) replaces them.
+    @inlinable
+    public static func encodeGap(symbol: Symbol, from: UInt64, to: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var w = Writer(out)
+        w.raw("{\"type\":\"gap\",\"symbol\":")
+        w.symbol(symbol)
+        w.raw(",\"from\":")
+        w.int(from)
+        w.raw(",\"to\":")
+        w.int(to)
         w.byte(0x7D)
         return w.n
     }

@@ -236,7 +236,7 @@ public final class BookEngine {
 
     /// Fills the common fields of the next tick of `book` and advances its sequence.
     @inline(__always)
-    private func begin(_ out: UnsafeMutablePointer<Tick>, book: UnsafeMutablePointer<InstrumentBook>,
+    func begin(_ out: UnsafeMutablePointer<Tick>, book: UnsafeMutablePointer<InstrumentBook>,
                        locate: UInt16, kind: TickKind, timestamp: UInt64, receiveTime: UInt64) {
         book.pointee.seq &+= 1
         book.pointee.lastTimestamp = timestamp

@@ -32,6 +32,10 @@ final class ServerConnection {
     var lastReceived: UInt64
     /// When the outstanding ping was sent, 0 if none.
     var pingSentAt: UInt64 = 0
+    /// Bytes left in `outbound` after the last write attempt (what the socket would not take).
+    var backlogBytes = 0
+    /// Whether the connection is on the server's list to flush this loop turn.
+    var flushScheduled = false
     /// Shut the write side down once `outbound` is empty.
     var shutdownAfterFlush = false
     /// Set once the upgrade completed.

@@ -36,6 +36,8 @@ public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, CustomSt
     public static let policyViolation = WebSocketCloseCode(rawValue: 1008)
     /// A message was larger than the server accepts.
     public static let messageTooBig = WebSocketCloseCode(rawValue: 1009)
+    /// The server is overloaded; try again later (too many clients).
+    public static let tryAgainLater = WebSocketCloseCode(rawValue: 1013)
     /// An unexpected condition in the server.
     public static let internalError = WebSocketCloseCode(rawValue: 1011)
 

@@ -35,6 +35,10 @@ public final class WebSocketServer: @unchecked Sendable {
     private static let listenerToken: UInt64 = .max - 1
     private var acceptPausedUntil: UInt64 = 0
     private var listening = true
+    private var hook: WebSocketServerLoopHook?
+    private static let hookToken: UInt64 = .max - 2
+    /// Connections with frames queued by `queue(_:to:)` and not yet flushed this loop turn.
+    private var flushList: [ServerConnection] = []
     private let log: @Sendable (WebSocketServerLogLevel, String) -> Void
 
     /// Binds the listener (so a bad address fails here, before any thread starts).
@@ -71,15 +75,27 @@ public final class WebSocketServer: @unchecked Sendable {
         loop.wake()
     }
 
+    /// Attaches work that runs on the loop thread once per loop turn (before the loop sleeps), and an
+    /// optional descriptor (an eventfd) whose readability wakes the loop for it. Call before `run()`.
+    public func attach(_ hook: WebSocketServerLoopHook, wakeDescriptor: Int32?) throws(SystemError) {
+        self.hook = hook
+        if let fd = wakeDescriptor {
+            try loop.add(Descriptor(rawValue: fd), events: .readable, token: WebSocketServer.hookToken)
+        }
+    }
+
     /// Runs the loop until `stop()`; then sends close 1001 to every WebSocket client, waits up to
-    /// `closeTimeout` for them to finish closing, drops what is left and closes the listener.
+    /// `shutdownTimeout` for them to finish closing, drops what is left and closes the listener.
     public func run() {
         var lastSweep = qc_monotonic_ns()
         var stopDeadline: UInt64 = 0
         while true {
+            var timeout: Int32 = 250
+            if let hook { timeout = max(0, min(250, hook.serverWillWait(self))) }
+            flushQueued()
             do {
-                try loop.wait(timeoutMilliseconds: 250) { token, events in
-                    if token == EventLoop.wakeToken { return }
+                try loop.wait(timeoutMilliseconds: timeout) { token, events in
+                    if token == EventLoop.wakeToken || token == WebSocketServer.hookToken { return }
                     if token == WebSocketServer.listenerToken { acceptAll(); return }
                     handle(token: token, events: events)
                 }
@@ -87,9 +103,10 @@ public final class WebSocketServer: @unchecked Sendable {
                 log(.error, "event=gateway_loop_error error=\"\(error)\"")
                 break
             }
+            hook?.serverDidWake(self)
             let now = qc_monotonic_ns()
             if stopRequested.load(ordering: .relaxed) && stopDeadline == 0 {
-                stopDeadline = now + nanoseconds(configuration.closeTimeout) + 500_000_000
+                stopDeadline = now + nanoseconds(configuration.shutdownTimeout)
                 beginShutdown(now: now)
             }
             if stopDeadline != 0 && (openCount == 0 || now >= stopDeadline) { break }
@@ -116,6 +133,43 @@ public final class WebSocketServer: @unchecked Sendable {
             return false
         }
         return true
+    }
+
+    /// Queues `frame` for `client` without writing it yet: the loop writes every connection queued
+    /// this way once per turn, so many frames go out in one `writev`. Returns the client's output
+    /// state after queueing, or nil when it is no longer open. The caller enforces its own limits
+    /// (`maxPendingBytes` still closes the client with 1008 as a last resort).
+    @inline(__always)
+    public func queue(_ frame: WebSocketFrame, to client: WebSocketClient) -> OutputState? {
+        guard let c = connection(client.id), c.phase == .open else { return nil }
+        c.outbound.append(frame)
+        statistics.framesOut.increment()
+        if !c.flushScheduled {
+            c.flushScheduled = true
+            flushList.append(c)
+        }
+        if c.outbound.pendingBytes > configuration.maxPendingBytes {
+            statistics.slowClientCloses.increment()
+            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit")
+            return nil
+        }
+        return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
+    }
+
+    /// The output state of `client` (nil when it is not open).
+    public func outputState(of client: WebSocketClient) -> OutputState? {
+        guard let c = connection(client.id), c.phase == .open else { return nil }
+        return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
+    }
+
+    /// Writes every connection that `queue(_:to:)` queued output for (the loop does this each turn).
+    public func flushQueued() {
+        guard !flushList.isEmpty else { return }
+        for c in flushList {
+            c.flushScheduled = false
+            if isLive(c) { flush(c) }
+        }
+        flushList.removeAll(keepingCapacity: true)
     }
 
     /// Bytes queued for `client` and not yet written.
@@ -353,6 +407,7 @@ public final class WebSocketServer: @unchecked Sendable {
         let before = c.outbound.pendingBytes
         let result = c.outbound.flush(to: c.tcp, vectors: vectors, vectorCount: WebSocketServer.vectorCount)
         statistics.bytesOut.increment(by: before - c.outbound.pendingBytes)
+        c.backlogBytes = c.outbound.pendingBytes
         switch result {
         case .done:
             if c.watchingWrites {
@@ -433,6 +488,25 @@ public final class WebSocketServer: @unchecked Sendable {
     }
 
     private func nanoseconds(_ seconds: Double) -> UInt64 { UInt64(max(0, seconds) * 1e9) }
+}
+
+/// A client's output as the server sees it, for the application's backpressure decisions.
+public struct OutputState: Sendable {
+    /// Bytes queued and not yet written (including what was queued since the last write).
+    public var pendingBytes: Int
+    /// Bytes the socket did not take at the last write attempt: the part of the queue that is there
+    /// because the client reads too slowly (0 for a client that keeps up).
+    public var backlogBytes: Int
+}
+
+/// Work an application runs on the server's loop thread every loop turn (a gateway reading its
+/// ticks): `serverWillWait` does the work and says how long the loop may then sleep.
+public protocol WebSocketServerLoopHook: AnyObject {
+    /// Does this turn's work (queue frames with `queue(_:to:)`; the loop flushes them right after)
+    /// and returns how long the loop may sleep, milliseconds: 0 when more work is ready.
+    func serverWillWait(_ server: WebSocketServer) -> Int32
+    /// The loop woke up (events, the hook's descriptor, or the timeout).
+    func serverDidWake(_ server: WebSocketServer)
 }
 
 /// How much a server log line matters.

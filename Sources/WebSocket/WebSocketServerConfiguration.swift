@@ -27,6 +27,9 @@ public struct WebSocketServerConfiguration: Sendable {
     /// After the server sends its close frame (or an error response), how long it waits for the
     /// peer's close frame and end of stream before dropping the TCP connection, seconds.
     public var closeTimeout: Double = 2
+    /// On `stop()`, how long the server waits for clients to answer its 1001 close frames before it
+    /// drops what is left, seconds (a daemon asked to stop should be gone within a second).
+    public var shutdownTimeout: Double = 0.5
     /// Allowed `Origin` values for handshakes; empty allows any (requests without Origin always pass).
     public var allowedOrigins: [String] = []
 

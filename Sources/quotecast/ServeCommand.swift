@@ -1,6 +1,7 @@
 import Fanout
 import Feed
 import Foundation
+import Gateway
 import Market
 import OrderBook
 import Simulator
@@ -11,24 +12,33 @@ let serveCommand = Command(
     name: "serve",
     summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status, HTTP/WebSocket listener",
     usage: """
-        usage: quotecast serve [--feed sim|file://PATH] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
+        usage: quotecast serve [--feed sim|file://PATH|moldudp64://GROUP:PORT[?...]] [--summary FILE] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
                                [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
                                [--messages N] [--log-level debug|info|warn|error]
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
-                               [--max-message BYTES] [--ping-interval SECONDS]
+                               [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
+                               [--client-buffer BYTES] [--client-buffer-max BYTES]
+                               [--slow-client-timeout SECONDS] [--client-sndbuf BYTES]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
         lock-free broadcast ring. Its readers run on their own threads: in this build a status reader
         (qc-status) that checks every tick's per-symbol sequence and prints a status line.
 
-        The HTTP/WebSocket listener (--listen) runs on its own thread (qc-gateway): GET /healthz answers
-        200 with JSON while the feed thread runs (503 after), --echo PATH adds a WebSocket echo
-        endpoint (for conformance suites). The market-data stream /v1/stream, /metrics and /v1/symbols
-        answer 503 in this build (issue 6); multicast publishing (--publish) and live multicast input
-        (--feed moldudp64://...) are not in this build yet (issues 4, 7). See docs/websocket.md.
+        The gateway runs on its own thread (qc-gateway): the WebSocket market-data stream
+        ws://HOST:PORT/v1/stream (subscribe, snapshots, quotes, trades, status; see
+        docs/websocket-api.md), GET / (a live quotes page), GET /v1/symbols, GET /metrics (Prometheus
+        text), GET /healthz (200 with JSON while the feed thread runs, 503 after); --echo PATH adds a
+        WebSocket echo endpoint (for conformance suites). A client that reads too slowly has its
+        quotes conflated past --client-buffer and is closed (1008) past --client-buffer-max or after
+        --slow-client-timeout over the soft limit; see docs/gateway.md.
 
-          --feed SOURCE          sim (default) or file://PATH (a day-file or pcap, paced by --rate)
+          --feed SOURCE          sim (default), file://PATH (a day-file or pcap, paced by --rate), or
+                                 moldudp64://GROUP:PORT?interface=ADDR&b=GROUP:PORT&retransmit=HOST:PORT
+                                 (the exchange's multicast: A/B arbitration, gap recovery, stale marking;
+                                 every key in docs/feed-input.md)
+          --summary FILE         when the feed stops, write the final books there in `quotecast book`'s
+                                 summary layout, plus the feed's receive counters
           --symbols N|LIST       simulator instruments: how many (default 100) or their names
           --rate N               messages per second (default 10000); 0 = as fast as possible
           --seed N               simulator seed (default 1)
@@ -42,7 +52,15 @@ let serveCommand = Command(
                                  port, logged as listen= in serve_started)
           --echo PATH            also serve a WebSocket echo endpoint at PATH (off by default)
           --allowed-origin LIST  comma-separated Origin values allowed to open WebSockets (default any)
-          --max-clients N        most open HTTP/WebSocket connections; more get 503 (default 10000)
+          --max-clients N        most WebSocket stream clients; more get 503 (default 10000; plain HTTP
+                                 connections get 1024 more)
+          --max-subscriptions N  most symbols one client may subscribe to (default 1000)
+          --client-buffer BYTES  per-client soft limit: output the socket would not take beyond which
+                                 quotes are conflated (default 262144)
+          --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
+          --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
+          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning);
+                                 smaller makes slow readers show up in --client-buffer sooner
           --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
           --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
                                  no answer within 10 s)
@@ -57,7 +75,9 @@ let serveCommand = Command(
 func runServe(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "ring-capacity", "status-interval",
                                                 "duration", "messages", "log-level", "listen", "echo",
-                                                "allowed-origin", "max-clients", "max-message", "ping-interval"],
+                                                "allowed-origin", "max-clients", "max-message", "ping-interval",
+                                                "max-subscriptions", "client-buffer", "client-buffer-max",
+                                                "slow-client-timeout", "client-sndbuf", "summary"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -69,18 +89,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
     let limit = args.string("messages") == nil ? nil : try args.int("messages", default: 0, in: 1...Int.max)
     let feedText = args.string("feed") ?? "sim"
-    let source: FeedSource
-    if feedText == "sim" {
-        source = .simulator(try simulatorConfiguration(args))
-    } else if feedText.hasPrefix("file://") {
-        let path = String(feedText.dropFirst("file://".count))
-        guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("--feed: cannot read \(path)") }
-        source = .file(path: path)
-    } else if feedText.hasPrefix("moldudp64://") {
-        throw UsageError("--feed: moldudp64:// input is not in this build yet (issue 4); use sim or file://PATH")
-    } else {
-        throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(feedText)'")
-    }
+    let source = try feedSource(feedText, args)
+    let summaryPath = args.string("summary")
 
     let listenText = args.string("listen") ?? "127.0.0.1:8080"
     guard let listenAddress = SocketAddress(parsing: listenText) else {
@@ -90,7 +100,21 @@ func runServe(_ argv: [String]) throws -> Int32 {
     if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
     var gatewayConfiguration = WebSocketServerConfiguration(listen: listenAddress)
     gatewayConfiguration.allowedOrigins = (args.string("allowed-origin") ?? "").split(separator: ",").map(String.init)
-    gatewayConfiguration.maxConnections = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
+    var streamConfiguration = GatewayConfiguration()
+    streamConfiguration.maxClients = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
+    streamConfiguration.maxSubscriptions = try args.int("max-subscriptions", default: 1_000, in: 1...65_536)
+    streamConfiguration.clientBuffer = try args.int("client-buffer", default: 256 * 1024, in: 1024...(1 << 30))
+    streamConfiguration.clientBufferMax = try args.int("client-buffer-max", default: 4 << 20, in: 2048...(1 << 31))
+    guard streamConfiguration.clientBufferMax > streamConfiguration.clientBuffer else {
+        throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(streamConfiguration.clientBuffer))")
+    }
+    streamConfiguration.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
+    gatewayConfiguration.maxConnections = streamConfiguration.maxClients + 1024
+    // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
+    gatewayConfiguration.maxPendingBytes = streamConfiguration.clientBufferMax + (1 << 20)
+    if args.string("client-sndbuf") != nil {
+        gatewayConfiguration.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
+    }
     gatewayConfiguration.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
     gatewayConfiguration.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
 
@@ -102,7 +126,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating]))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
     let stop = StopFlag()
     let counters = FeedCounters()
     let status = StatusReader(intervalSeconds: interval)
@@ -115,9 +139,13 @@ func runServe(_ argv: [String]) throws -> Int32 {
         return .json(live ? .ok : .serviceUnavailable,
                      "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\",\"messages\":\(counters.messages),\"ticks\":\(counters.ticks)}")
     }
-    for path in ["/v1/stream", "/metrics", "/v1/symbols", "/"] {
-        router.get(path) { _ in .text(.serviceUnavailable, "not in this build yet (issue 6)") }
+    // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
+    let stream = Gateway(reader: ring.makeReader(1), configuration: streamConfiguration) { line in
+        if LogLevel.info >= log.minimum { printError("level=info " + line) }
     }
+    router.webSocket(streamConfiguration.streamPath, stream)
+    router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
+    router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
     if let echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
     var gateway: WebSocketServer?
     do {
@@ -125,6 +153,19 @@ func runServe(_ argv: [String]) throws -> Int32 {
             let mapped: LogLevel = level == .info ? .info : level == .warn ? .warn : .error
             if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
         }
+        // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
+        let server = gateway!
+        let providers: [() -> [MetricSample]] = [
+            { feedSamples(counters) },
+            { ring.metrics().samples(readerNames: ["status", "gateway"]) },
+            { stream.statistics.samples() },
+            { server.statistics.samples() },
+        ]
+        router.get("/metrics") { _ in
+            HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
+                         body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
+        }
+        try stream.attach(to: server)
     } catch {
         // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
         // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),
@@ -139,12 +180,14 @@ func runServe(_ argv: [String]) throws -> Int32 {
         var r = ring.makeReader(0)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit)
+    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
     let gatewayThread = gateway.map { server in NamedThread(name: "qc-gateway") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+            let engine = BookEngine()
+            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: engine)
+            if let summaryPath { try writeFeedSummary(engine, counters: counters, to: summaryPath) }
             log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
                                         "bad_length": stats.badLength, "unknown_type": stats.unknownType])
         } catch {
@@ -152,7 +195,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
             ring.close()
         }
     }
-    log(.info, "serve_started", ["feed": feedText, "rate": rate, "ring_capacity": capacity,
+    log(.info, "serve_started", ["url": gateway.map { "http://\($0.localAddress)/" } ?? "none",
+                                 "feed": feedText, "rate": rate, "ring_capacity": capacity,
                                  "threads": gateway == nil ? "qc-feed,qc-status" : "qc-feed,qc-status,qc-gateway",
                                  "listen": gateway.map { "\($0.localAddress)" } ?? "none",
                                  "echo": echoPath ?? "off"])
@@ -181,4 +225,13 @@ func runServe(_ argv: [String]) throws -> Int32 {
     status.printLine(final: true, ring: ring, counters: counters)
     log(.info, "serve_stopped", ["reason": reason])
     return status.sequenceErrors == 0 ? 0 : 1
+}
+
+/// The feed's samples for `/metrics`.
+func feedSamples(_ counters: FeedCounters) -> [MetricSample] {
+    [
+        MetricSample("quotecast_feed_messages_total", .counter, help: "ITCH messages applied to the books", value: Double(counters.messages)),
+        MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the ring", value: Double(counters.ticks)),
+        MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(counters.ringRefusals)),
+    ]
 }

@@ -1,19 +1,37 @@
+import Feed
 import Foundation
 import ITCH
 import Market
 import Simulator
+import Sockets
 
 let simulateCommand = Command(
     name: "simulate",
-    summary: "the exchange: a deterministic ITCH 5.0 stream (this build: --output day-files only)",
+    summary: "the exchange: a deterministic ITCH 5.0 stream on multicast (MoldUDP64, lines A/B, retransmission)",
     usage: """
-        usage: quotecast simulate --output FILE --messages N [--symbols N|A,B,...] [--seed N] [--rate R] [--bursty]
+        usage: quotecast simulate [--messages N] [--symbols N|A,B,...] [--seed N] [--rate R] [--max] [--bursty]
+                                  [--line-a GROUP:PORT] [--line-b GROUP:PORT] [--interface ADDR] [--ttl N]
+                                  [--retransmit HOST:PORT] [--payload-size BYTES] [fault injection flags]
+               quotecast simulate --output FILE --messages N [--symbols ...] [--seed N] [--rate R] [--bursty]
                                   [--output-format dayfile|pcap] [--line-a GROUP:PORT] [--line-b GROUP:PORT]
                                   [--vlan ID] [--payload-size BYTES]
 
         Generates the built-in exchange simulator's order flow: system events, a stock directory, then
         adds, cancels, executions, replaces and deletes around a random walk, with occasional halts.
         Deterministic: the same --seed, --symbols and --messages give the same bytes.
+
+        Without --output it is the exchange on the wire: the messages go out as MoldUDP64 packets (up to
+        --payload-size bytes, 1400 by default) on multicast line A and, with --line-b, line B, paced at
+        --rate messages per second (or --max: as fast as the socket takes), with heartbeats when idle,
+        the end of session after --messages N (without it: until SIGINT/SIGTERM, then the end of
+        session), and a MoldUDP64 retransmission request server with --retransmit. With the same --seed,
+        --symbols, --rate and --messages, the messages sent are exactly those --output writes.
+        A progress line goes to stderr every second; a final line reports what was sent.
+
+          --max             send as fast as the socket takes (timestamps still follow --rate)
+        \(WireOptions.usage)
+
+        Writing a file instead:
 
           --output FILE     write the messages as an ITCH day-file (2-byte big-endian length prefixes)
           --messages N      how many messages in all (the start-of-day preamble and the closing system
@@ -27,9 +45,6 @@ let simulateCommand = Command(
                             by default) in Ethernet/IPv4/UDP frames to --line-a (239.192.0.1:26400),
                             each packet twice when --line-b is given (A then B), 802.1Q-tagged with
                             --vlan ID; capture times are the ITCH timestamps on 2026-01-02 (UTC)
-
-        Publishing on multicast (--line-a, --line-b, --retransmit, fault injection) is not in this
-        build yet (issue 4).
 
         """,
     run: runSimulate)
@@ -64,14 +79,12 @@ func simulatorConfiguration(_ args: Arguments) throws(UsageError) -> SimulatorCo
 }
 
 func runSimulate(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["output", "messages", "symbols", "seed", "rate", "output-format",
-                                                "line-a", "line-b", "vlan", "payload-size"],
-                             switchFlags: ["bursty"])
+    let args = try Arguments(argv, valueFlags: Set(["output", "messages", "symbols", "seed", "rate", "output-format",
+                                                    "vlan", "log-level"]).union(WireOptions.valueFlags),
+                             switchFlags: ["bursty", "max"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let configuration = try simulatorConfiguration(args)
-    guard let path = args.string("output") else {
-        throw UsageError("--output FILE is required in this build (multicast publishing comes with issue 4)")
-    }
+    guard let path = args.string("output") else { return try runSimulateOnWire(args, configuration) }
     guard args.string("messages") != nil else { throw UsageError("--messages N is required with --output") }
     let minimum = configuration.minimumDayMessageCount
     let messages = try args.int("messages", default: 0, in: minimum...Int.max)
@@ -106,6 +119,59 @@ func runSimulate(_ argv: [String]) throws -> Int32 {
     }
     try sink.close()
     printError("simulate: wrote \(messages) messages to \(path) (\(format))")
+    return 0
+}
+
+/// `simulate` without `--output`: the simulator's day on multicast.
+func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguration) throws -> Int32 {
+    let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
+    let log = Log(minimum: LogLevel(name: levelName)!)
+    let limit = args.string("messages") == nil ? nil
+        : try args.int("messages", default: 0, in: configuration.minimumDayMessageCount...Int.max)
+    let options = try WireOptions(args, defaultSession: "SIM\(configuration.seed % 10_000_000)", seed: configuration.seed)
+    let wire = try ExchangeWire(options, log: log)
+    installStopHandlers()
+    log(.info, "simulate_started", ["line_a": options.lineA, "line_b": options.lineB.map { "\($0)" } ?? "off",
+                                    "interface": options.interface, "session": options.session,
+                                    "retransmit": wire.server.map { "\($0.address)" } ?? "off",
+                                    "rate": args.flag("max") ? "max" : "\(Int(configuration.messageRate))",
+                                    "messages": limit.map { "\($0)" } ?? "unlimited"])
+    var simulator = OrderFlowSimulator(configuration)
+    var pacer = Pacer(rate: args.flag("max") ? 0 : Int(configuration.messageRate))
+    var progress = SendProgress(label: "simulate", total: limit)
+    let flow = limit.map { $0 - OrderFlowSimulator.endOfDayMessageCount } ?? Int.max
+    var sent = 0
+    let buffer = UnsafeMutableRawPointer.allocate(byteCount: OrderFlowSimulator.maxMessageLength, alignment: 8)
+    defer { buffer.deallocate() }
+    while sent < flow && !sendingStop.isRaised {
+        let due = min(pacer.due(maxBatch: 4096), flow - sent)
+        if due == 0 {
+            try wire.heartbeatIfIdle()
+            pacer.sleepUntilNext()
+            continue
+        }
+        for _ in 0..<due {
+            let n = simulator.next(into: buffer)
+            try wire.publisher.append(UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+        sent += due
+        pacer.consumed(due)
+        try wire.flush()
+        progress.update(sent)
+    }
+    // The day's closing system events, then the end of session.
+    while true {
+        let n = simulator.nextEndOfDay(into: buffer)
+        if n == 0 { break }
+        try wire.publisher.append(UnsafeRawBufferPointer(start: buffer, count: n))
+        sent += 1
+    }
+    try wire.flush()
+    progress.update(sent, force: true)
+    log(.info, "end_of_session", ["session": options.session, "next_sequence": wire.publisher.nextSequenceNumber,
+                                  "linger_s": options.lingerSeconds])
+    try wire.finish()
+    log(.info, "simulate_stopped", wire.report())
     return 0
 }
 

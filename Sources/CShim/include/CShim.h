@@ -13,13 +13,6 @@ static inline void qc_cpu_relax(void) {
     __asm__ __volatile__("pause");
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
-
-// ---- Sockets: calls that need _GNU_SOURCE (wrapped here, defined in shim.c) ----
-
-/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new non-blocking connection, or -1 with errno set.
-/// `address`/`length` may be NULL.
-int qc_accept_nonblocking(int listener, void *address, unsigned int *length);
-
 #endif
 }
 
@@ -67,5 +60,38 @@ uint64_t qc_monotonic_ns(void);
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC: a new non-blocking connection, or -1 with errno set.
 /// `address`/`length` may be NULL.
 int qc_accept_nonblocking(int listener, void *address, unsigned int *length);
+
+// ---- Sockets: UDP multicast (ip_mreqn, batched datagrams; wrapped here, defined in shim.c) ----
+
+/// The index of the interface that holds IPv4 address `address_be` (network byte order), 0 when no
+/// interface has it.
+int qc_interface_index(uint32_t address_be);
+
+/// Joins multicast `group_be` on the interface with index `ifindex` and address `interface_be`
+/// (ip_mreqn, IP_ADD_MEMBERSHIP). 0 or -errno.
+int qc_join_group(int fd, uint32_t group_be, uint32_t interface_be, int ifindex);
+
+/// Sends this socket's multicast out of the interface `ifindex` / `interface_be` (IP_MULTICAST_IF
+/// with ip_mreqn). 0 or -errno.
+int qc_set_multicast_interface(int fd, uint32_t interface_be, int ifindex);
+
+/// Asks for a receive buffer of `bytes`: SO_RCVBUFFORCE first (past rmem_max; needs CAP_NET_ADMIN),
+/// else SO_RCVBUF (capped by net.core.rmem_max). Returns the size granted (what getsockopt reports,
+/// which the kernel doubles for its bookkeeping) or -errno.
+int qc_set_receive_buffer(int fd, int bytes);
+
+/// Like qc_set_receive_buffer, for the send buffer (SO_SNDBUFFORCE, then SO_SNDBUF).
+int qc_set_send_buffer(int fd, int bytes);
+
+/// Receives up to `count` (at most 1024) datagrams in one non-blocking recvmmsg. Datagram i lands at
+/// `base + i * stride` (at most `stride` bytes); `lengths[i]` gets its length, or -1 when it was longer
+/// than `stride` (cut, MSG_TRUNC). `sources` (16 bytes per datagram, sockaddr_in) may be NULL.
+/// Returns how many were received, or -errno (-EAGAIN: none waiting). EINTR is retried.
+int qc_recv_batch(int fd, void *base, unsigned stride, int32_t *lengths, void *sources, int count);
+
+/// Sends `count` datagrams (datagram i: `lengths[i]` bytes at `pointers[i]`) to `destination`
+/// (a 16-byte sockaddr_in, or NULL on a connected socket) with sendmmsg, 256 per call. Returns how
+/// many were sent (fewer when the socket filled), or -errno when none was. EINTR is retried.
+int qc_send_batch(int fd, const void *const *pointers, const uint32_t *lengths, int count, const void *destination);
 
 #endif

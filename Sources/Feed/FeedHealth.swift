@@ -1,0 +1,231 @@
+import Market
+import Synchronization
+
+/// The feed's state as `/healthz` and `/metrics` show it.
+public enum FeedHealth: UInt8, Sendable, CaseIterable {
+    /// Nothing received yet.
+    case starting = 0
+    /// Packets arrive and every message so far was applied in order.
+    case live = 1
+    /// A gap on every line is being filled from the retransmission server; books wait (not wrong).
+    case recovering = 2
+    /// A gap could not be filled in time: instruments are marked stale, their books are frozen at the
+    /// last state the feed handler can vouch for.
+    case stale = 3
+    /// No packet and no heartbeat for the silence timeout.
+    case silent = 4
+    /// The session ended (end-of-session packet, every message before it applied); a source that ran
+    /// out (a file, the simulator's message limit) also ends here.
+    case ended = 5
+
+    /// The lower-case name used in logs, `/healthz` and the `state` label of the health metric.
+    public var name: String {
+        switch self {
+        case .starting: "starting"
+        case .live: "live"
+        case .recovering: "recovering"
+        case .stale: "stale"
+        case .silent: "silent"
+        case .ended: "ended"
+        }
+    }
+
+    /// Whether `/healthz` answers 200: the feed is live (or briefly recovering a gap).
+    public var isHealthy: Bool { self == .live || self == .recovering }
+}
+
+/// Something the multicast receiver noticed, reported to the owner (which logs it) on the feed
+/// thread; rare by nature, never per message.
+public enum FeedEvent: Sendable, Equatable {
+    /// A line socket joined its group; `receiveBuffer` is what the kernel granted.
+    case joined(line: String, group: String, receiveBuffer: Int)
+    /// The first packet of a session; `late` when it did not start at sequence 1.
+    case sessionStarted(session: String, sequence: UInt64, late: Bool)
+    /// Packets of another session arrived: sequencing starts over for it.
+    case sessionChanged(from: String, to: String, sequence: UInt64)
+    /// Messages `from..<to` are missing on every line.
+    case gap(from: UInt64, to: UInt64)
+    /// The gap starting at `from` was filled by the retransmission server.
+    case recovered(from: UInt64, to: UInt64, requests: Int)
+    /// The gap starting at `from` was not filled within the recovery timeout: `instruments` marked stale.
+    case stale(from: UInt64, instruments: Int)
+    /// The gap was filled after all: `instruments` are no longer stale.
+    case unstale(instruments: Int)
+    /// The session ended with `nextSequence` (one past its last message).
+    case endOfSession(session: String, nextSequence: UInt64)
+    /// A line ("a", "b") or the whole feed ("feed") has been silent for `seconds`.
+    case silent(line: String, seconds: Double)
+    /// Packets arrive again on a line that was silent.
+    case resumed(line: String)
+}
+
+/// Everything the multicast receiver counts, as plain integers: kept by the feed thread and copied
+/// into `FeedCounters` (atomics) once per receive round.
+public struct ReceiverTally: Sendable, Equatable {
+    /// Datagrams received per line: A, B, retransmission.
+    public var datagrams = [0, 0, 0]
+    /// Bytes received per line.
+    public var bytes = [0, 0, 0]
+    /// Heartbeats per line.
+    public var heartbeats = [0, 0, 0]
+    /// Malformed datagrams (counted, skipped), by reason.
+    public var malformedShort = 0
+    public var malformedFraming = 0
+    public var malformedSession = 0
+    public var malformedOversize = 0
+    /// Packets (and messages) already applied: the later copy of A/B, retransmission overlaps.
+    public var duplicatePackets = 0
+    public var duplicateMessages = 0
+    /// Packets of a session that has been replaced by a newer one.
+    public var oldSessionPackets = 0
+    /// Holes on one line that the other line filled before they counted as gaps.
+    public var lineFills = 0
+    /// Gaps on every line, and the messages missing in them when confirmed.
+    public var gaps = 0
+    public var gapMessages = 0
+    /// Retransmission requests sent (retries included), and the retries alone.
+    public var requests = 0
+    public var requestRetries = 0
+    /// Gaps filled by retransmission, and the messages applied from retransmitted packets.
+    public var gapsRecovered = 0
+    public var recoveredMessages = 0
+    /// Gaps not filled within the recovery timeout (each marks the books stale).
+    public var unrecoveredGaps = 0
+    /// Instruments currently stale.
+    public var staleInstruments = 0
+    /// Times stale instruments became current again (a late recovery).
+    public var unstaleEvents = 0
+    /// Packets waiting behind a gap now, and packets dropped because that buffer was full.
+    public var buffered = 0
+    public var bufferOverflows = 0
+    /// Sessions started (the first one included), ends of session seen.
+    public var sessions = 0
+    public var endsOfSession = 0
+    /// Times a line or the feed went silent.
+    public var silences = 0
+    /// Receive buffer granted per line socket (A, B, retransmission), bytes.
+    public var receiveBuffer = [0, 0, 0]
+    /// Next expected sequence number.
+    public var nextSequence: UInt64 = 0
+
+    public init() {}
+}
+
+/// Counters the feed thread publishes for the status line, `/healthz` and `/metrics`. Written by the
+/// feed thread only, read by anyone.
+public final class FeedCounters: Sendable {
+    private let messageCount = Atomic<Int>(0)
+    private let tickCount = Atomic<Int>(0)
+    private let ringFails = Atomic<Int>(0)
+    private let finishedFlag = Atomic<Bool>(false)
+    private let healthState = Atomic<UInt8>(FeedHealth.starting.rawValue)
+    private let tally = Mutex(ReceiverTally())
+    private let multicast = Atomic<Bool>(false)
+
+    public init() {}
+
+    // Relaxed everywhere: these are statistics; nothing is inferred from their order.
+    /// ITCH messages applied.
+    public var messages: Int { messageCount.load(ordering: .relaxed) }
+    /// Ticks written to the ring.
+    public var ticks: Int { tickCount.load(ordering: .relaxed) }
+    /// Ticks the ring refused (a gating reader full under the `.fail` policy, or the ring closed).
+    public var ringRefusals: Int { ringFails.load(ordering: .relaxed) }
+    /// Whether the source ran out (a file ended, or the simulator reached its message limit).
+    public var finished: Bool { finishedFlag.load(ordering: .relaxed) }
+    /// The feed's state (for /healthz).
+    public var health: FeedHealth { FeedHealth(rawValue: healthState.load(ordering: .relaxed)) ?? .starting }
+    /// The multicast receiver's counters (all zero for other sources). A copy, taken under a lock:
+    /// call it from the metrics endpoint, not a hot path.
+    public var receiver: ReceiverTally { tally.withLock { $0 } }
+
+    func add(messages: Int, ticks: Int, refusals: Int) {
+        messageCount.add(messages, ordering: .relaxed)
+        tickCount.add(ticks, ordering: .relaxed)
+        if refusals > 0 { ringFails.add(refusals, ordering: .relaxed) }
+    }
+
+    func markFinished() { finishedFlag.store(true, ordering: .relaxed) }
+
+    func setHealth(_ h: FeedHealth) { healthState.store(h.rawValue, ordering: .relaxed) }
+
+    /// Copies the receiver's tally (once per receive round, uncontended: only /metrics reads it).
+    func publish(_ t: ReceiverTally) {
+        multicast.store(true, ordering: .relaxed)
+        tally.withLock { $0 = t }
+    }
+
+    /// The `/healthz` body: `{"state":"live","messages":N,"ticks":N,...}` with the receiver's gap
+    /// figures when the source is multicast.
+    public func healthJSON() -> String {
+        var s = "{\"state\":\"\(health.name)\",\"healthy\":\(health.isHealthy),\"messages\":\(messages),\"ticks\":\(ticks)"
+        if multicast.load(ordering: .relaxed) {
+            let t = receiver
+            s += ",\"next_sequence\":\(t.nextSequence),\"gaps\":\(t.gaps),\"recovered_messages\":\(t.recoveredMessages)"
+                + ",\"unrecovered_gaps\":\(t.unrecoveredGaps),\"stale_instruments\":\(t.staleInstruments)"
+                + ",\"ends_of_session\":\(t.endsOfSession)"
+        }
+        return s + "}"
+    }
+
+    /// The feed's metrics for `/metrics` (`quotecast_feed_*`, documented in docs/feed-input.md).
+    public func metricSamples() -> [MetricSample] {
+        var out: [MetricSample] = [
+            MetricSample("quotecast_feed_messages_total", .counter, help: "ITCH messages applied to the books", value: Double(messages)),
+            MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the broadcast ring", value: Double(ticks)),
+            MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(ringRefusals)),
+        ]
+        let h = health
+        for state in FeedHealth.allCases {
+            out.append(MetricSample("quotecast_feed_state", .gauge, help: "1 for the feed's current state (starting, live, recovering, stale, silent, ended)",
+                                    labels: [("state", state.name)], value: state == h ? 1 : 0))
+        }
+        guard multicast.load(ordering: .relaxed) else { return out }
+        let t = receiver
+        let lines = ["a", "b", "retransmit"]
+        for i in 0..<3 {
+            out.append(MetricSample("quotecast_feed_datagrams_total", .counter, help: "Datagrams received, by line",
+                                    labels: [("line", lines[i])], value: Double(t.datagrams[i])))
+        }
+        for i in 0..<3 {
+            out.append(MetricSample("quotecast_feed_bytes_total", .counter, help: "Datagram bytes received, by line",
+                                    labels: [("line", lines[i])], value: Double(t.bytes[i])))
+        }
+        for i in 0..<2 {
+            out.append(MetricSample("quotecast_feed_heartbeats_total", .counter, help: "MoldUDP64 heartbeats received, by line",
+                                    labels: [("line", lines[i])], value: Double(t.heartbeats[i])))
+        }
+        for (reason, v) in [("short", t.malformedShort), ("framing", t.malformedFraming), ("session", t.malformedSession),
+                            ("oversize", t.malformedOversize)] {
+            out.append(MetricSample("quotecast_feed_malformed_total", .counter, help: "Malformed datagrams counted and skipped, by reason",
+                                    labels: [("reason", reason)], value: Double(v)))
+        }
+        for i in 0..<3 {
+            out.append(MetricSample("quotecast_feed_receive_buffer_bytes", .gauge, help: "Socket receive buffer granted by the kernel, by line",
+                                    labels: [("line", lines[i])], value: Double(t.receiveBuffer[i])))
+        }
+        let plain: [(String, MetricSample.Kind, String, Int)] = [
+            ("quotecast_feed_duplicate_packets_total", .counter, "Packets already applied (the other line's copy), dropped", t.duplicatePackets),
+            ("quotecast_feed_duplicate_messages_total", .counter, "Messages already applied, dropped", t.duplicateMessages),
+            ("quotecast_feed_old_session_packets_total", .counter, "Packets of a session already replaced, dropped", t.oldSessionPackets),
+            ("quotecast_feed_line_fills_total", .counter, "Holes on one line filled by the other line (not gaps)", t.lineFills),
+            ("quotecast_feed_gaps_total", .counter, "Gaps on every line", t.gaps),
+            ("quotecast_feed_gap_messages_total", .counter, "Messages missing in gaps when detected", t.gapMessages),
+            ("quotecast_feed_retransmission_requests_total", .counter, "MoldUDP64 retransmission requests sent (retries included)", t.requests),
+            ("quotecast_feed_retransmission_retries_total", .counter, "Retransmission requests sent again after a timeout", t.requestRetries),
+            ("quotecast_feed_recoveries_total", .counter, "Gaps filled by retransmission", t.gapsRecovered),
+            ("quotecast_feed_recovered_messages_total", .counter, "Messages applied from retransmitted packets", t.recoveredMessages),
+            ("quotecast_feed_unrecovered_gaps_total", .counter, "Gaps not filled within the recovery timeout (books marked stale)", t.unrecoveredGaps),
+            ("quotecast_feed_stale_instruments", .gauge, "Instruments currently marked stale", t.staleInstruments),
+            ("quotecast_feed_unstale_total", .counter, "Late recoveries that cleared the stale mark", t.unstaleEvents),
+            ("quotecast_feed_buffered_packets", .gauge, "Packets waiting behind a gap", t.buffered),
+            ("quotecast_feed_buffer_overflows_total", .counter, "Packets dropped because the gap buffer was full", t.bufferOverflows),
+            ("quotecast_feed_sessions_total", .counter, "MoldUDP64 sessions seen", t.sessions),
+            ("quotecast_feed_ends_of_session_total", .counter, "End-of-session packets honoured", t.endsOfSession),
+            ("quotecast_feed_silences_total", .counter, "Times a line or the feed went silent", t.silences),
+            ("quotecast_feed_next_sequence", .gauge, "Next expected MoldUDP64 sequence number", Int(clamping: t.nextSequence)),
+        ]
+        for (name, kind, help, v) in plain { out.append(MetricSample(name, kind, help: help, value: Double(v))) }
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+import Feed
+import Foundation
+import ITCH
+import Market
+import OrderBook
+
+/// Parses `--feed`: `sim`, `file://PATH` or `moldudp64://GROUP:PORT[?...]` (docs/feed-input.md).
+func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSource {
+    if text == "sim" { return .simulator(try simulatorConfiguration(args)) }
+    if text.hasPrefix("file://") {
+        let path = String(text.dropFirst("file://".count))
+        guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("--feed: cannot read \(path)") }
+        return .file(path: path)
+    }
+    if text.hasPrefix("moldudp64://") {
+        do {
+            return .multicast(try MulticastFeedConfiguration(url: text))
+        } catch {
+            throw UsageError("--feed: \(error.message)")
+        }
+    }
+    throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(text)'")
+}
+
+/// Logs what the multicast receiver notices, one `key=value` line per event.
+func feedEventLogger(_ log: Log) -> @Sendable (FeedEvent) -> Void {
+    { event in
+        switch event {
+        case .joined(let line, let group, let bytes):
+            log(.info, "feed_joined", ["line": line, "group": group, "rcvbuf_bytes": bytes])
+        case .sessionStarted(let session, let sequence, let late):
+            log(late ? .warn : .info, "feed_session_started", ["session": session, "sequence": sequence, "late_join": late])
+        case .sessionChanged(let from, let to, let sequence):
+            log(.warn, "feed_session_changed", ["from": from, "to": to, "sequence": sequence])
+        case .gap(let from, let to):
+            log(.warn, "feed_gap", ["from": from, "to": to, "messages": to - from])
+        case .recovered(let from, let to, let requests):
+            log(.info, "feed_gap_recovered", ["from": from, "to": to, "requests": requests])
+        case .stale(let from, let instruments):
+            log(.error, "feed_stale", ["gap_from": from, "instruments": instruments])
+        case .unstale(let instruments):
+            log(.warn, "feed_unstale", ["instruments": instruments])
+        case .endOfSession(let session, let next):
+            log(.info, "feed_end_of_session", ["session": session, "next_sequence": next])
+        case .silent(let line, let seconds):
+            log(.warn, "feed_silent", ["line": line, "seconds": String(format: "%.1f", seconds)])
+        case .resumed(let line):
+            log(.info, "feed_resumed", ["line": line])
+        }
+    }
+}
+
+/// `serve --summary FILE`: the final books in `quotecast book`'s summary layout (the same per-symbol
+/// table, so the two can be diffed), then the feed's receive counters.
+func writeFeedSummary(_ engine: BookEngine, counters: FeedCounters, to path: String) throws {
+    var text = bookSummary(engine, filter: nil, capture: CaptureStatistics(), sequencer: PacketSequencer(), kind: .dayFile)
+    let t = counters.receiver
+    let malformed = t.malformedShort + t.malformedFraming + t.malformedSession + t.malformedOversize
+    let fields: [(String, Any)] = [
+        ("state", counters.health.name), ("messages", counters.messages), ("ticks", counters.ticks),
+        ("datagrams_a", t.datagrams[0]), ("datagrams_b", t.datagrams[1]), ("datagrams_retransmit", t.datagrams[2]),
+        ("duplicate_packets", t.duplicatePackets), ("line_fills", t.lineFills), ("gaps", t.gaps),
+        ("gap_messages", t.gapMessages), ("requests", t.requests), ("retries", t.requestRetries),
+        ("recoveries", t.gapsRecovered), ("recovered_messages", t.recoveredMessages),
+        ("unrecovered_gaps", t.unrecoveredGaps), ("stale_instruments", t.staleInstruments), ("malformed", malformed),
+        ("buffer_overflows", t.bufferOverflows), ("ends_of_session", t.endsOfSession), ("next_sequence", t.nextSequence),
+    ]
+    text += "feed: " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "\n"
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+}

@@ -1,0 +1,261 @@
+import Fanout
+import Foundation
+import Gateway
+import Glibc
+import Market
+import Sockets
+import Testing
+import WebSocket
+
+/// A gateway on a real loopback listener (port 0) with its own ring, whose ticks the test writes:
+/// the server loop runs on a thread of its own, as in `serve`.
+final class GatewayHarness: @unchecked Sendable {
+    // @unchecked: `writer` is used by the test's thread only; the server and gateway by the loop thread.
+    let ring: BroadcastRing
+    let server: WebSocketServer
+    let gateway: Gateway
+    let router = HTTPRouter()
+    private var writer: RingWriter
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+    /// Per-locate seq of the next tick.
+    private var seqs: [UInt16: UInt64] = [:]
+    /// Per-locate running volume and last trade, carried by every tick as the feed does.
+    private var volumes: [UInt16: UInt64] = [:]
+    private var lasts: [UInt16: (UInt32, UInt32)] = [:]
+    var address: SocketAddress { server.localAddress }
+
+    init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096,
+         server serverConfiguration: ((inout WebSocketServerConfiguration) -> Void)? = nil) throws {
+        ignoreBrokenPipes()
+        ring = try BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: [.nonGating], spinIterations: 0))
+        writer = ring.makeWriter()
+        gateway = Gateway(reader: ring.makeReader(0), configuration: configuration)
+        var c = WebSocketServerConfiguration(listen: SocketAddress(host: "127.0.0.1", port: 0)!)
+        c.maxPendingBytes = configuration.clientBufferMax + (1 << 20)
+        serverConfiguration?(&c)
+        router.webSocket(configuration.streamPath, gateway)
+        let g = gateway
+        router.get("/v1/symbols") { _ in .json(.ok, g.symbolsJSON()) }
+        // Test-only: holds the loop thread, so the ring can lap the gateway.
+        router.get("/stall") { _ in usleep(400_000); return .text(.ok) }
+        server = try WebSocketServer(configuration: c, delegate: router)
+        try gateway.attach(to: server)
+        let s = server
+        let t = Thread { [done] in
+            s.run()
+            done.signal()
+        }
+        thread = t
+        t.start()
+    }
+
+    /// Stops the server (bounded) and waits for its thread.
+    func stop() {
+        server.stop()
+        ring.close()
+        _ = done.wait(timeout: .now() + 10)
+    }
+
+    /// Writes one tick of `symbol` (locate = index + 1) and publishes it.
+    @discardableResult
+    func write(_ kind: TickKind, _ symbol: String, locate: UInt16, bids: [(UInt32, UInt32)] = [], asks: [(UInt32, UInt32)] = [],
+               changedLevel: Int = 0, price: UInt32 = 0, size: UInt32 = 0, side: UInt8 = 0x42,
+               status: TradingStatus = .trading, flush: Bool = true) -> UInt64 {
+        var t = Tick()
+        t.symbol = Symbol(symbol)!
+        t.locate = locate
+        let seq = (seqs[locate] ?? 0) + 1
+        seqs[locate] = seq
+        t.seq = seq
+        t.timestamp = 34_200_000_000_000 + seq
+        t.receiveTime = 1_700_000_000_000_000_000 + seq
+        t.kind = kind
+        t.status = status
+        if kind == .trade {
+            volumes[locate, default: 0] += UInt64(size)
+            lasts[locate] = (price, size)
+        }
+        t.volume = volumes[locate] ?? 0
+        t.tradePrice = lasts[locate]?.0 ?? 0
+        t.tradeSize = lasts[locate]?.1 ?? 0
+        t.side = kind == .trade ? side : 0
+        t.changedLevel = UInt8(changedLevel)
+        t.bidCount = UInt8(bids.count)
+        t.askCount = UInt8(asks.count)
+        for (i, l) in bids.enumerated() { t.bids[i] = PriceLevel(price: l.0, size: l.1) }
+        for (i, l) in asks.enumerated() { t.asks[i] = PriceLevel(price: l.0, size: l.1) }
+        _ = writer.write(t)
+        if flush { writer.flush() }
+        return seq
+    }
+
+    func flush() { writer.flush() }
+
+    /// Skips `n` seqs of `locate` (as if those ticks were lost).
+    func skip(_ locate: UInt16, _ n: UInt64) { seqs[locate, default: 0] += n }
+
+    func seq(of locate: UInt16) -> UInt64 { seqs[locate] ?? 0 }
+
+    /// Holds the gateway's loop thread for 400 ms (from another connection).
+    func stallLoop() throws -> TCPConnection {
+        let c = try TCPConnection.connect(to: address, blocking: true)
+        try c.writeAll(Array("GET /stall HTTP/1.1\r\nHost: t\r\n\r\n".utf8))
+        return c
+    }
+}
+
+/// A blocking WebSocket test client over a raw socket: handshake, masked text frames out, server
+/// frames in, decoded as JSON objects. Every wait is bounded.
+final class TestClient {
+    let tcp: TCPConnection
+    private var buffer: [UInt8] = []
+    private(set) var closeCode: UInt16?
+
+    init(_ address: SocketAddress, path: String = "/v1/stream", receiveBuffer: Int32? = nil) throws {
+        if let size = receiveBuffer {
+            // Set before connect so the window is small from the start.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var v = size
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, socklen_t(MemoryLayout<Int32>.size))
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_port = address.port.bigEndian
+            a.sin_addr.s_addr = inet_addr(address.host)
+            let rc = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard rc == 0 else { close(fd); throw SystemError("connect", errno: errno) }
+            tcp = TCPConnection(descriptor: Descriptor(rawValue: fd), peer: address)
+        } else {
+            tcp = try TCPConnection.connect(to: address, blocking: true)
+        }
+        try tcp.writeAll(Array(("GET \(path) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
+        let deadline = Date().addingTimeInterval(5)
+        while !buffer.contains(13) || findHeadEnd() == nil {
+            guard Date() < deadline, fill(timeout: 0.1) != false else { break }
+        }
+        guard let end = findHeadEnd() else { throw SystemError("handshake", errno: ETIMEDOUT) }
+        let head = String(decoding: buffer[..<end], as: UTF8.self)
+        buffer.removeFirst(end)
+        guard head.hasPrefix("HTTP/1.1 101") else { throw HandshakeRefused(head: head) }
+    }
+
+    struct HandshakeRefused: Error { let head: String }
+
+    deinit { tcp.close() }
+
+    private func findHeadEnd() -> Int? {
+        guard buffer.count >= 4 else { return nil }
+        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+            return i + 4
+        }
+        return nil
+    }
+
+    /// Reads what is there (waiting up to `timeout`); false on end of stream or error, nil on timeout.
+    @discardableResult
+    func fill(timeout: Double, max: Int = 65_536) -> Bool? {
+        var p = pollfd(fd: tcp.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, Int32(timeout * 1000)) <= 0 { return nil }
+        var chunk = [UInt8](repeating: 0, count: max)
+        let n = chunk.withUnsafeMutableBytes { recv(tcp.descriptor.rawValue, $0.baseAddress, max, 0) }
+        if n <= 0 { return false }
+        buffer += chunk[0..<n]
+        return true
+    }
+
+    func send(_ json: String) throws {
+        let payload = Array(json.utf8)
+        var f: [UInt8] = [0x81]
+        if payload.count < 126 { f.append(0x80 | UInt8(payload.count)) } else { f += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)] }
+        let key: [UInt8] = [1, 2, 3, 4]
+        f += key
+        f += payload.enumerated().map { $0.element ^ key[$0.offset & 3] }
+        try tcp.writeAll(f)
+    }
+
+    func sendBinary(_ payload: [UInt8]) throws {
+        var f: [UInt8] = [0x82, 0x80 | UInt8(payload.count)]
+        f += [0, 0, 0, 0]
+        f += payload
+        try tcp.writeAll(f)
+    }
+
+    /// The next complete frame in the buffer, if any: (opcode, payload).
+    private func takeFrame() -> (UInt8, [UInt8])? {
+        guard buffer.count >= 2 else { return nil }
+        var n = Int(buffer[1] & 0x7F)
+        var header = 2
+        if n == 126 {
+            guard buffer.count >= 4 else { return nil }
+            n = Int(buffer[2]) << 8 | Int(buffer[3])
+            header = 4
+        } else if n == 127 {
+            guard buffer.count >= 10 else { return nil }
+            n = (2..<10).reduce(0) { $0 << 8 | Int(buffer[$1]) }
+            header = 10
+        }
+        guard buffer.count >= header + n else { return nil }
+        let frame = (buffer[0] & 0x0F, Array(buffer[header..<(header + n)]))
+        buffer.removeFirst(header + n)
+        return frame
+    }
+
+    /// The next message as a JSON object (nil on timeout, close or end of stream).
+    func next(timeout: Double = 5) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let (op, payload) = takeFrame() {
+                if op == 8 {
+                    closeCode = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
+                    return nil
+                }
+                if op == 1, let o = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] { return o }
+                continue
+            }
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0, fill(timeout: min(left, 0.1)) != false else {
+                if left > 0 { return nil }
+                return nil
+            }
+        }
+    }
+
+    /// Messages until one satisfies `match` (returned) or the timeout; the others are collected.
+    func until(timeout: Double = 5, _ match: ([String: Any]) -> Bool) -> (found: [String: Any]?, before: [[String: Any]]) {
+        var before: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard let m = next(timeout: deadline.timeIntervalSinceNow) else { break }
+            if match(m) { return (m, before) }
+            before.append(m)
+        }
+        return (nil, before)
+    }
+
+    /// Everything that arrives within `seconds`.
+    func drain(_ seconds: Double) -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(seconds)
+        while deadline.timeIntervalSinceNow > 0, let m = next(timeout: deadline.timeIntervalSinceNow) { out.append(m) }
+        return out
+    }
+
+    /// Waits for a close frame (or end of stream); returns its code.
+    func waitForClose(timeout: Double = 10) -> UInt16? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while closeCode == nil, deadline.timeIntervalSinceNow > 0 {
+            if next(timeout: deadline.timeIntervalSinceNow) == nil, closeCode == nil, fill(timeout: 0.05) == false { break }
+        }
+        return closeCode
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var type: String? { self["type"] as? String }
+    var symbol: String? { self["symbol"] as? String }
+    var seq: Int? { (self["seq"] as? NSNumber)?.intValue }
+    var levels: (bids: [[Any]], asks: [[Any]]) { ((self["bids"] as? [[Any]]) ?? [], (self["asks"] as? [[Any]]) ?? []) }
+}

@@ -1,0 +1,91 @@
+import ITCH
+import Market
+import Multicast
+import OrderBook
+import Simulator
+import Testing
+
+@Suite struct SnapshotTests {
+    /// A gateway that joins mid-stream: it takes a snapshot at some point, then applies only the
+    /// channel messages from the snapshot's sequence number on, and ends with exactly the feed
+    /// node's state of every instrument.
+    @Test(arguments: [1, 3])
+    func snapshotPlusLaterMessagesEqualsTheFeedNodesState(channels: Int) throws {
+        let publisher = ChannelPublisher(configuration: ChannelPublisherConfiguration(channels: channels), sessionBase: "SNAP")
+        var feedStates = InstrumentStates()
+        var packets: [[[UInt8]]] = Array(repeating: [], count: channels)
+        func take() {
+            publisher.withOutbox { list in for p in list { packets[p.channel].append(Array(p.bytes)) } }
+            publisher.clearOutbox()
+        }
+        var simulator = OrderFlowSimulator(SimulatorConfiguration(seed: 9))
+        let engine = BookEngine()
+        let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
+        defer { out.deallocate() }
+        var snapshotBytes: [UInt8] = []
+        var message = 0
+        var now: UInt64 = 1
+        simulator.generate(messages: 60_000) { raw in
+            message += 1
+            let n = engine.apply(raw.baseAddress!, length: raw.count, receiveTime: UInt64(message), into: out)
+            for i in 0..<n {
+                if publisher.outboxIsFull { take() }
+                publisher.publish(out[i], now: now)
+                feedStates.apply(out[i])
+            }
+            now += 500
+            publisher.flushDue(now: now, heartbeats: false)
+            take()
+            if message == 30_000 {
+                // Taken on the publisher's thread between two ticks, with packets still pending.
+                for channel in 0..<channels {
+                    let states = feedStates.states.filter { ChannelMap.channel(of: $0.symbol, channels: channels) == channel }
+                    SnapshotProtocol.encode(channel: channel, session: publisher.sessions[channel],
+                                            nextSequence: publisher.nextSequenceNumber(channel: channel), states: states, to: &snapshotBytes)
+                }
+            }
+        }
+        while !publisher.flushAll(now: now) { take() }
+        take()
+
+        // Arriving in pieces: nothing is decoded from a partial channel.
+        let half = try SnapshotProtocol.decode(Array(snapshotBytes.prefix(snapshotBytes.count / 2)))
+        #expect(half.snapshots.count < channels || channels == 1 && half.snapshots.isEmpty)
+        let (snapshots, consumed) = try SnapshotProtocol.decode(snapshotBytes)
+        #expect(consumed == snapshotBytes.count && snapshots.count == channels)
+
+        var gatewayStates = InstrumentStates()
+        for snapshot in snapshots {
+            #expect(snapshot.session == publisher.sessions[snapshot.channel])
+            for state in snapshot.states { gatewayStates.apply(state) }
+            for bytes in packets[snapshot.channel] {
+                try bytes.withUnsafeBytes { raw in
+                    let packet = try MoldUDP64Packet(raw)
+                    var sequence = packet.sequenceNumber
+                    _ = packet.forEachBlock { block in
+                        defer { sequence += 1 }
+                        guard sequence >= snapshot.nextSequence,
+                              case .success(.tick(let tick)) = NormalizedMessage.decode(block.message.base, length: block.message.length)
+                        else { return }
+                        gatewayStates.apply(tick)
+                    }
+                }
+            }
+        }
+        #expect(gatewayStates.states.count == feedStates.states.count)
+        for state in feedStates.states {
+            let mine = try #require(gatewayStates.state(locate: state.locate))
+            #expect(sameTick(mine, state), "\(state.symbol)")
+        }
+    }
+
+    @Test func requestsAreCheckedAndMalformedAnswersRefused() throws {
+        let request = SnapshotProtocol.request(channels: [0, 2])
+        #expect(try SnapshotProtocol.parseRequest(Array(request.prefix(4)), channelCount: 3) == nil)
+        #expect(try SnapshotProtocol.parseRequest(request, channelCount: 3) == [0, 2])
+        #expect(throws: SnapshotProtocolError.unknownChannel) { try SnapshotProtocol.parseRequest(request, channelCount: 2) }
+        #expect(throws: SnapshotProtocolError.badMagic) { try SnapshotProtocol.parseRequest(Array("GET / HTTP/1.1".utf8), channelCount: 2) }
+        #expect(throws: SnapshotProtocolError.trailingBytes) { try SnapshotProtocol.parseRequest(request + [0], channelCount: 3) }
+        #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode([0, 3, 0x51, 0, 0]) }
+    }
+}
