@@ -86,9 +86,9 @@ import Testing
 
     @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
     func slowClientsAreConflatedAndFastOnesAreNot() throws {
-        // A slow client's backlog must be small enough (a 2 KiB receive buffer, 4 KiB unsent in the
-        // kernel) for it to read into its conflated quotes within the run.
-        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "8192", "--client-unsent", "4096",
+        // A slow client's backlog must be small enough (a 2 KiB receive buffer, a 4 KiB
+        // kernel send buffer) for it to read into its conflated quotes within the run.
+        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "8192", "--client-sndbuf", "4096",
                                                      "--client-buffer-max", "16777216"])
         defer { server.stop() }
         let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "40",
