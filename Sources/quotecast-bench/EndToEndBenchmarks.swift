@@ -17,6 +17,10 @@ let endToEndSuite: [Benchmark] = [
 ]
 
 private let e2eRuns = isOptimizedBuild ? 3 : 1
+/// The simulator's ITCH rate for the end-to-end runs: 1 000 messages/s make ~9 updates/s per
+/// symbol, so 1 000 clients on 10 symbols ask for ~90 k deliveries/s and 10 000 clients for ~900 k/s;
+/// what the gateway delivers of it, and how late, is the measurement.
+private let e2eRate = 1000
 
 /// The scanner alone over realistic messages (quotes at depth 10 and 1, trades) in memory: messages
 /// validated and picked apart per second on one core.
@@ -118,7 +122,7 @@ private func residentKiB(_ pid: Int32) -> Double {
     return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
 }
 
-/// `quotecast serve` (simulator, default rate) in its own process and `quotecast load` with
+/// `quotecast serve` (simulator at `e2eRate`) in its own process and `quotecast load` with
 /// `clients` clients, each subscribed to 10 of its 100 symbols, for a few seconds; per run a fresh
 /// server. Reports delivered msgs/s, latency p50/p99/p99.9 (ms, from `rt`) and the server's
 /// resident memory growth per client.
@@ -139,7 +143,8 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
         defer { try? FileManager.default.removeItem(at: log) }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: quotecastBinary)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--max-clients", String(clients + 100), "--status-interval", "600"]
+        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", String(e2eRate), "--max-clients", String(clients + 100),
+                            "--status-interval", "600"]
         server.standardError = try? FileHandle(forWritingTo: log)
         server.standardOutput = FileHandle.nullDevice
         do { try server.run() } catch { printError("e2e: cannot start serve: \(error)"); break }
@@ -173,7 +178,7 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
         }.start()
         let result = runQuotecast(["load", "--url", "ws://127.0.0.1:\(port)/v1/stream", "--clients", String(clients),
                                    "--symbols-per-client", "10", "--duration", isOptimizedBuild ? "5" : "2",
-                                   "--connect-rate", "5000", "--quiet", "--json", json], timeout: 120)
+                                   "--connect-rate", "2000", "--connect-timeout", "30", "--quiet", "--json", json], timeout: 180)
         stop.value = true
         sampling.wait()
         let peakKiB = peak.value
