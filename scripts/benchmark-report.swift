@@ -19,6 +19,7 @@ func fail(_ message: String) -> Never {
 var doc = "docs/benchmarks.md"
 var svgDir = "docs/benchmarks"
 var inputs: [String] = []
+var selection = "the whole suite"
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
     let a = arguments.removeFirst()
@@ -26,6 +27,9 @@ while !arguments.isEmpty {
     case "--doc":
         if arguments.isEmpty { fail("--doc needs a path") }
         doc = arguments.removeFirst()
+    case "--selection":
+        if arguments.isEmpty { fail("--selection needs a text") }
+        selection = arguments.removeFirst()
     case "--svg-dir":
         if arguments.isEmpty { fail("--svg-dir needs a path") }
         svgDir = arguments.removeFirst()
@@ -87,7 +91,7 @@ let machine = [
     "**Machine**: \(shell("nproc")) vCPUs (\(cpu.isEmpty ? "unknown CPU" : cpu)), \(shell("awk '/MemTotal/ {printf \"%.0f GiB\", $2/1048576}' /proc/meminfo")) RAM,",
     "Linux \(shell("uname -r")), \(shell("swift --version 2>&1 | head -n1"));",
     "load average when the report was written: \(shell("cut -d' ' -f1-3 /proc/loadavg")).",
-    "**Measured** \(shell("date -u '+%Y-%m-%d %H:%M UTC'")) with `scripts/benchmarks` (\(inputs.count) whole-suite runs, interleaved).",
+    "**Measured** \(shell("date -u '+%Y-%m-%d %H:%M UTC'")) with `scripts/benchmarks` (\(selection), \(inputs.count) interleaved runs).",
 ].joined(separator: " ")
 
 // MARK: SVG plots
@@ -185,7 +189,7 @@ if !clientCounts.isEmpty {
 
 // MARK: the section
 
-var section = [beginMarker, "", "## Latest full run", "", machine, "",
+var section = [beginMarker, "", "## Latest run of scripts/benchmarks", "", machine, "",
                "Each value is the median of that benchmark's runs within one invocation; the table gives the",
                "median over the invocations and every invocation's own value. The machine is shared, so expect",
                "±15 % between runs (more for multi-threaded and end-to-end figures).", ""]
