@@ -41,9 +41,12 @@ let package = Package(
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "CShim"],
                 swiftSettings: swiftSettings),
 
+        // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
+        .target(name: "Ticker", dependencies: ["Market", "StreamClient"], swiftSettings: swiftSettings),
+
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "LoadTest", "Gateway"],
+                                         "Sockets", "WebSocket", "Gateway", "StreamClient", "Ticker", "LoadTest"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -60,6 +63,7 @@ let package = Package(
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
+        .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets"]),
     ],

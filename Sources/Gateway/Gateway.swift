@@ -32,7 +32,14 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     private var frameCache: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
     private let scratch: UnsafeMutablePointer<UInt8>
     private var now: UInt64 = 0
-    private weak var server: WebSocketServer?
+    /// Messages queued this turn by kind (published to `statistics` once per turn: no atomic per message).
+    private var sentThisTurn = [Int](repeating: 0, count: MessageKind.names.count)
+    private var sentAnything = false
+    /// Messages queued in the current turn (all kinds).
+    private var queuedThisTurn = 0
+    // unowned(unsafe): the server owns the gateway as its hook and outlives every call into it;
+    // a weak reference would cost an atomic load per message on the hot path.
+    private unowned(unsafe) var server: WebSocketServer?
     private let log: (String) -> Void
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
@@ -60,8 +67,13 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public func serverWillWait(_ server: WebSocketServer) -> Int32 {
         now = qc_monotonic_ns()
         var n = 0
-        defer { if !conflatingSlots.isEmpty { serviceConflatingClients() } }
-        while n < configuration.ticksPerTurn {
+        queuedThisTurn = 0
+        defer {
+            if !conflatingSlots.isEmpty { serviceConflatingClients() }
+            publishCounts()
+        }
+        let messageBudget = configuration.messagesPerTurn
+        while n < configuration.ticksPerTurn && queuedThisTurn < messageBudget {
             switch reader.poll(into: &tick) {
             case .tick:
                 process()
@@ -82,6 +94,16 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         }
         statistics.ticks.add(n)
         return 0
+    }
+
+    /// Adds this turn's message counts to the shared statistics.
+    private func publishCounts() {
+        guard sentAnything else { return }
+        sentAnything = false
+        for i in sentThisTurn.indices where sentThisTurn[i] != 0 {
+            statistics.countOut(MessageKind(rawValue: i)!, sentThisTurn[i])
+            sentThisTurn[i] = 0
+        }
     }
 
     /// Ends a park on the ring.
@@ -167,11 +189,15 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         for d in 0..<Tick.depth {
             for s in e.subscribers[d] {
                 guard let c = clients[Int(s.slot)] else { continue }
-                if c.conflating {
-                    c.markGap(e, seq: tick.seq)
-                } else {
-                    send(frame, to: c, kind: kind)
+                // Trades and status are delivered even to a conflating client; its conflated quote of
+                // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
+                if c.conflating, case .quote? = c.pending[e.locate] {
+                    c.pending.removeValue(forKey: e.locate)
+                    send(conflatedQuote(e, depth: d + 1), to: c, kind: .quote)
+                    statistics.conflatedSent.add(1)
                 }
+                if c.conflating, case .gap? = c.pending[e.locate] { continue }  // its resync snapshot covers it
+                send(frame, to: c, kind: kind)
             }
         }
     }
@@ -181,11 +207,18 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     @inline(__always)
     private func send(_ frame: WebSocketFrame, to c: StreamClient, kind: MessageKind) {
         guard let server, let state = server.queue(frame, to: c.ws) else { return }
-        statistics.countOut(kind)
+        sentThisTurn[kind.rawValue] &+= 1
+        queuedThisTurn &+= 1
+        sentAnything = true
         if state.pendingBytes > configuration.clientBufferMax {
             closeSlow(c, reason: .hardLimit)
-        } else if state.backlogBytes > configuration.clientBuffer && !c.conflating {
-            beginConflating(c)
+        } else if state.pendingBytes > configuration.clientBuffer && !c.conflating {
+            // Over the soft limit within this turn: write now to learn whether the socket takes it
+            // (a fast reader) or leaves it (a slow one, which starts conflating).
+            if state.backlogBytes > configuration.clientBuffer
+                || (server.flushNow(c.ws)?.backlogBytes ?? 0) > configuration.clientBuffer {
+                beginConflating(c)
+            }
         }
     }
 
@@ -380,6 +413,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
             statistics.countError(code)
             sendText(ControlMessage.error(code, message), to: c, kind: .control)
         }
+        publishCounts()
     }
 
     /// Forgets the client and its subscriptions, counting why it went.
@@ -424,7 +458,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
             if e.sync != .synced { e.awaitingSnapshots += 1 }
             accepted.append(e)
         }
-        if !accepted.isEmpty {
+        if !accepted.isEmpty || names.isEmpty {
             sendText(ControlMessage.symbols("subscribed", accepted.map(\.name)), to: c, kind: .control)
             for e in accepted where e.sync == .synced {
                 send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)

@@ -51,8 +51,7 @@ public final class GatewayStatistics: Sendable {
         errorCells = (0..<GatewayStatistics.errorCodes.count).map { _ in Counter() }
     }
 
-    @inline(__always)
-    func countOut(_ kind: MessageKind) { outByKind[kind.rawValue].cell.add(1) }
+    func countOut(_ kind: MessageKind, _ n: Int) { outByKind[kind.rawValue].cell.add(n) }
 
     /// Messages sent of one type (`quote`, `trade`, `status`, `trade_break`, `snapshot`, `gap`, `control`).
     public func messagesOut(_ type: String) -> Int {

@@ -14,22 +14,43 @@ public struct TCPConnection: Sendable {
         self.peer = peer
     }
 
-    /// Connects to `address` (blocking connect, then switched to non-blocking): for tests and clients.
-    public static func connect(to address: SocketAddress, blocking: Bool = false) throws(SystemError) -> TCPConnection {
-        let fd = try retryingInterrupts("socket") { socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+    /// Connects to `address`, giving up after `timeoutMilliseconds` (a silent host would otherwise
+    /// hold a blocking connect for the kernel's SYN retries, about two minutes); the connection is
+    /// left non-blocking unless `blocking`. For tests and clients.
+    public static func connect(to address: SocketAddress, blocking: Bool = false,
+                               timeoutMilliseconds: Int32 = 10_000) throws(SystemError) -> TCPConnection {
+        let fd = try retryingInterrupts("socket") {
+            socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        }
         let d = Descriptor(rawValue: fd)
         var a = address.sockaddr
         let rc = withUnsafePointer(to: &a) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 {
-            let code = errno
-            d.close()
-            throw SystemError("connect", errno: code)
+            var code = errno
+            if code == EINPROGRESS {
+                // Wait for the handshake to finish (or fail), then read its outcome.
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                var ready: Int32
+                repeat { ready = poll(&p, 1, timeoutMilliseconds) } while ready < 0 && errno == EINTR
+                if ready == 0 {
+                    code = ETIMEDOUT
+                } else {
+                    var failure: Int32 = 0
+                    var length = socklen_t(MemoryLayout<Int32>.size)
+                    _ = getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length)
+                    code = failure
+                }
+            }
+            if code != 0 {
+                d.close()
+                throw SystemError("connect", errno: code)
+            }
         }
-        if !blocking {
+        if blocking {
             let flags = fcntl(fd, F_GETFL)
-            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
         }
         try? d.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: 1)
         return TCPConnection(descriptor: d, peer: address)

@@ -68,15 +68,17 @@ public final class StreamConnection {
 
     deinit { if !isClosed { connection.close() } }
 
-    /// Connects to `url` and completes the opening handshake within `timeout`.
-    /// The TCP connect itself is the kernel's (immediate on loopback and a LAN; a silent remote host
-    /// can hold it for the kernel's SYN retry time).
+    /// Connects to `url` and completes the opening handshake, each within `timeout`.
     public static func connect(to url: StreamURL, timeout: Duration = .seconds(5), maxMessageBytes: Int = 1 << 20,
                                extraHeaders: [(String, String)] = []) throws(StreamClientError) -> StreamConnection {
         let tcp: TCPConnection
         do {
-            tcp = try TCPConnection.connect(to: url.socketAddress)
+            let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            tcp = try TCPConnection.connect(to: url.socketAddress, timeoutMilliseconds: Int32(clamping: max(1, ms)))
         } catch {
+            if error.errno == ETIMEDOUT {
+                throw StreamClientError(kind: .timedOut, description: "cannot connect to \(url.hostHeader): no answer within \(timeout)")
+            }
             throw StreamClientError(kind: .connectFailed, description: "cannot connect to \(url.hostHeader): \(error)")
         }
         let seed = UInt64(truncatingIfNeeded: qc_monotonic_ns()) ^ UInt64(UInt32(bitPattern: tcp.descriptor.rawValue)) << 32

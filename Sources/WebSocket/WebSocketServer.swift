@@ -162,6 +162,16 @@ public final class WebSocketServer: @unchecked Sendable {
         return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
     }
 
+    /// Writes what is queued for `client` now, instead of at the end of the loop turn (when a client's
+    /// queue grew large within one turn). Returns its output state after the write.
+    @discardableResult
+    public func flushNow(_ client: WebSocketClient) -> OutputState? {
+        guard let c = connection(client.id), c.phase == .open else { return nil }
+        flush(c)
+        guard isLive(c), c.phase == .open else { return nil }
+        return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
+    }
+
     /// Writes every connection that `queue(_:to:)` queued output for (the loop does this each turn).
     public func flushQueued() {
         guard !flushList.isEmpty else { return }
@@ -218,6 +228,10 @@ public final class WebSocketServer: @unchecked Sendable {
             }
             if let size = configuration.sendBufferBytes {
                 try? tcp.descriptor.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: Int32(clamping: size))
+            }
+            if let limit = configuration.unsentLimitBytes {
+                // TCP_NOTSENT_LOWAT (25): writes stop (EAGAIN) once this much is queued and not yet sent.
+                try? tcp.descriptor.setOption(level: Int32(IPPROTO_TCP), name: 25, value: Int32(clamping: limit))
             }
             let slot: Int
             if let free = freeSlots.popLast() { slot = free } else { slot = connections.count; connections.append(nil) }

@@ -20,6 +20,11 @@ public struct WebSocketServerConfiguration: Sendable {
     /// autotuning (up to `net.ipv4.tcp_wmem`'s maximum, 4 MiB here). Smaller makes a slow client's
     /// backlog show up in `pendingBytes` (where it is bounded and can be conflated) sooner.
     public var sendBufferBytes: Int?
+    /// The most bytes a client's socket may hold in the kernel *unsent* (TCP_NOTSENT_LOWAT), bytes;
+    /// nil leaves the kernel's default (no limit). Data in flight to a reader that keeps up is not
+    /// limited by it; a reader that stops opening its window leaves the rest in `pendingBytes`, where
+    /// the application can bound it and conflate it instead of letting stale bytes wait in the kernel.
+    public var unsentLimitBytes: Int?
     /// A WebSocket client silent for this long is pinged, seconds.
     public var pingInterval: Double = 30
     /// A ping unanswered for this long closes the client (1001), seconds.

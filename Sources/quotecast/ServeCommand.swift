@@ -18,7 +18,7 @@ let serveCommand = Command(
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
                                [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
                                [--client-buffer BYTES] [--client-buffer-max BYTES]
-                               [--slow-client-timeout SECONDS] [--client-sndbuf BYTES]
+                               [--slow-client-timeout SECONDS] [--client-unsent BYTES] [--client-sndbuf BYTES]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
@@ -59,8 +59,10 @@ let serveCommand = Command(
                                  quotes are conflated (default 262144)
           --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
           --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
-          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning);
-                                 smaller makes slow readers show up in --client-buffer sooner
+          --client-unsent BYTES  most bytes a client socket holds in the kernel unsent (TCP_NOTSENT_LOWAT;
+                                 default 16384): a stalled reader's backlog then waits in the gateway,
+                                 where --client-buffer conflates it, not stale in the kernel
+          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning)
           --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
           --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
                                  no answer within 10 s)
@@ -77,7 +79,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                                 "duration", "messages", "log-level", "listen", "echo",
                                                 "allowed-origin", "max-clients", "max-message", "ping-interval",
                                                 "max-subscriptions", "client-buffer", "client-buffer-max",
-                                                "slow-client-timeout", "client-sndbuf", "summary"],
+                                                "slow-client-timeout", "client-sndbuf", "client-unsent", "summary"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -112,11 +114,20 @@ func runServe(_ argv: [String]) throws -> Int32 {
     gatewayConfiguration.maxConnections = streamConfiguration.maxClients + 1024
     // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
     gatewayConfiguration.maxPendingBytes = streamConfiguration.clientBufferMax + (1 << 20)
+    gatewayConfiguration.unsentLimitBytes = try args.int("client-unsent", default: 16_384, in: 1024...(1 << 28))
     if args.string("client-sndbuf") != nil {
         gatewayConfiguration.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
     }
     gatewayConfiguration.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
     gatewayConfiguration.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
+
+    // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
+    let descriptorsWanted = gatewayConfiguration.maxConnections + 256
+    let descriptorsAllowed = raiseOpenFileLimit(to: descriptorsWanted)
+    if descriptorsAllowed < descriptorsWanted {
+        log(.warn, "open_file_limit", ["wanted": descriptorsWanted, "allowed": descriptorsAllowed,
+                                        "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
+    }
 
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
@@ -129,7 +140,6 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
     let stop = StopFlag()
     let counters = FeedCounters()
-    let status = StatusReader(intervalSeconds: interval)
     let feedEnded = StopFlag()
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
@@ -142,6 +152,13 @@ func runServe(_ argv: [String]) throws -> Int32 {
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
     let stream = Gateway(reader: ring.makeReader(1), configuration: streamConfiguration) { line in
         if LogLevel.info >= log.minimum { printError("level=info " + line) }
+    }
+    let gatewayStatistics = stream.statistics
+    let status = StatusReader(intervalSeconds: interval) {
+        let g = gatewayStatistics
+        return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
+            + " msgs_out=\(["quote", "trade", "status", "trade_break", "snapshot", "gap", "control"].reduce(0) { $0 + g.messagesOut($1) })"
+            + " conflating=\(g.clientsConflating.load(ordering: .relaxed)) gateway_laps=\(g.laps.load(ordering: .relaxed))"
     }
     router.webSocket(streamConfiguration.streamPath, stream)
     router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
@@ -199,7 +216,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                  "feed": feedText, "rate": rate, "ring_capacity": capacity,
                                  "threads": gateway == nil ? "qc-feed,qc-status" : "qc-feed,qc-status,qc-gateway",
                                  "listen": gateway.map { "\($0.localAddress)" } ?? "none",
-                                 "echo": echoPath ?? "off"])
+                                 "echo": echoPath ?? "off",
+                                 "stream": gateway.map { "ws://\($0.localAddress)\(streamConfiguration.streamPath)" } ?? "none"])
 
     let started = monotonicNanoseconds()
     var reason = "source_finished"
@@ -234,4 +252,16 @@ func feedSamples(_ counters: FeedCounters) -> [MetricSample] {
         MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the ring", value: Double(counters.ticks)),
         MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(counters.ringRefusals)),
     ]
+}
+
+/// Raises the soft RLIMIT_NOFILE towards `wanted` (up to the hard limit); returns the limit in effect.
+func raiseOpenFileLimit(to wanted: Int) -> Int {
+    var limit = rlimit()
+    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    if Int(limit.rlim_cur) < wanted {
+        limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
+        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+    return Int(limit.rlim_cur)
 }

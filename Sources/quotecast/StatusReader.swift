@@ -8,6 +8,9 @@ import Synchronization
 /// symbol's `seq` must rise by exactly one, unless the reader was lapped) and prints a status line.
 final class StatusReader: Sendable {
     let intervalSeconds: Int
+    /// More `key=value` fields for the status line (the gateway's clients and messages), read from
+    /// the status thread: must be thread-safe.
+    let extraFields: @Sendable () -> String
     private let seen = Atomic<Int>(0)
     private let holes = Atomic<Int>(0)
     private let laps = Atomic<Int>(0)
@@ -16,7 +19,10 @@ final class StatusReader: Sendable {
     private let symbols = Atomic<Int>(0)
     private let started = monotonicNanoseconds()
 
-    init(intervalSeconds: Int) { self.intervalSeconds = intervalSeconds }
+    init(intervalSeconds: Int, extraFields: @escaping @Sendable () -> String = { "" }) {
+        self.intervalSeconds = intervalSeconds
+        self.extraFields = extraFields
+    }
 
     /// Sequence breaks seen while not lapped: must stay 0.
     var sequenceErrors: Int { holes.load(ordering: .relaxed) }
@@ -68,6 +74,7 @@ final class StatusReader: Sendable {
             + " symbols=\(symbols.load(ordering: .relaxed)) ring_lag=\(lag) laps=\(laps.load(ordering: .relaxed))"
             + " lost=\(lost.load(ordering: .relaxed)) seq_errors=\(holes.load(ordering: .relaxed))"
             + " ring_refusals=\(counters.ringRefusals) missed_wakeups=\(metrics.missedWakeups)"
-        printError(line)
+        let extra = extraFields()
+        printError(extra.isEmpty ? line : line + " " + extra)
     }
 }

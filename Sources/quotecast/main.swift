@@ -18,7 +18,7 @@ let commands: [Command] = [
     notYet("feed", "feed-handler node: exchange feed in, normalized ticks out on multicast", issue: 7),
     notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
     notYet("replay", "replay a day-file or pcap onto multicast", issue: 4),
-    notYet("ticker", "terminal ticker viewer", issue: 8),
+    tickerCommand,
     loadCommand,
 ]
 

@@ -32,7 +32,7 @@ import Testing
     @Test(arguments: [SIGINT, SIGTERM])
     func stopsCleanlyOnSignal(signal: Int32) throws {
         let log = try QuotecastProcess.temporaryDirectory().appendingPathComponent("serve.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let process = Process()
         process.executableURL = QuotecastProcess.binary
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "5000", "--status-interval", "1"]

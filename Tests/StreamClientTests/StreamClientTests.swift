@@ -193,4 +193,24 @@ final class EchoServer: @unchecked Sendable {
             #expect(error.kind == .handshakeRejected(status: 404))
         }
     }
+
+    /// A host that never completes the TCP handshake (here: a listener whose accept queue is full,
+    /// so the kernel drops our SYNs) is given up on after the timeout, not the kernel's two minutes.
+    @Test func aSilentHostTimesOut() throws {
+        let listener = try TCPListener(binding: SocketAddress(host: "127.0.0.1", port: 0)!, backlog: 1)
+        defer { listener.close() }
+        let url = try StreamURL("ws://127.0.0.1:\(listener.localAddress.port)/v1/stream")
+        // Fill the accept queue (never accepted).
+        var fillers: [TCPConnection] = []
+        defer { fillers.forEach { $0.close() } }
+        for _ in 0..<4 { if let c = try? TCPConnection.connect(to: url.socketAddress, timeoutMilliseconds: 200) { fillers.append(c) } }
+        let started = ContinuousClock.now
+        do {
+            _ = try StreamConnection.connect(to: url, timeout: .milliseconds(300))
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.kind == .timedOut, "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+    }
 }
