@@ -121,4 +121,34 @@ import Testing
         let verdict = try #require((report?["fail_if"] as? [[String: Any]])?.first)
         #expect(verdict["held"] as? Bool == false)
     }
+
+    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
+    func rampChurnAndReconnectStormProfiles() throws {
+        let server = try WebSocketServeTests.Server(["--rate", "1000"])
+        defer { server.stop() }
+        let url = "ws://127.0.0.1:\(server.port)/v1/stream"
+
+        // Ramp: every step keeps a generous bound, so the capacity is the ceiling, reached in 3 steps.
+        let (ramp, rampReport) = try load(["--url", url, "--profile", "ramp", "--clients", "60", "--ramp-start", "20",
+                                           "--ramp-step", "20", "--ramp-interval", "1", "--fail-if", "p99<60s", "--quiet"])
+        #expect(ramp.status == 0, "\(ramp.stdout)")
+        let steps = try #require(rampReport?["ramp"] as? [String: Any])
+        #expect(steps["capacity"] as? Int == 60)
+        #expect((steps["steps"] as? [[String: Any]])?.map { $0["target"] as? Int ?? 0 } == [20, 40, 60])
+
+        // Churn: clients are replaced while the checks still see clean seq lines.
+        let (churn, churnReport) = try load(["--url", url, "--profile", "churn", "--clients", "30", "--churn-per-sec", "10",
+                                             "--duration", "2", "--quiet"])
+        #expect(churn.status == 0, "\(churn.stdout)")
+        #expect(((churnReport?["churn"] as? [String: Any])?["replaced"] as? Int ?? 0) > 0)
+
+        // Reconnect storm: everyone drops at once and is back, with the time it took.
+        let (storm, stormReport) = try load(["--url", url, "--profile", "reconnect-storm", "--clients", "50",
+                                             "--duration", "3", "--storm-at", "1", "--quiet"])
+        #expect(storm.status == 0, "\(storm.stdout)")
+        let stormFigures = try #require(stormReport?["storm"] as? [String: Any])
+        #expect(stormFigures["dropped"] as? Int == 50)
+        #expect((stormFigures["recovery_s"] as? Double ?? -1) >= 0)
+        #expect((stormReport?["connects"] as? [String: Any])?["ok"] as? Int == 100)
+    }
 }
