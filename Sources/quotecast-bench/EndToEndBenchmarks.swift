@@ -10,7 +10,7 @@ import Market
 
 /// The end-to-end suite: `e2e.<clients>.*` and `load.*`.
 let endToEndSuite: [Benchmark] = [
-    Benchmark(name: "load.scan") { [loadScan()] },
+    Benchmark(name: "load.scan") { loadScan() },
     Benchmark(name: "load.selftest") { loadSelfTest() },
     Benchmark(name: "e2e.1000") { endToEnd(clients: isOptimizedBuild ? 1000 : 100) },
     Benchmark(name: "e2e.10000") { endToEnd(clients: isOptimizedBuild ? 10_000 : 300) },
@@ -22,9 +22,9 @@ private let e2eRuns = isOptimizedBuild ? 3 : 1
 /// what the gateway delivers of it, and how late, is the measurement.
 private let e2eRate = 1000
 
-/// The scanner alone over realistic messages (quotes at depth 10 and 1, trades) in memory: messages
-/// validated and picked apart per second on one core.
-private func loadScan() -> BenchmarkResult {
+/// The scanner alone over realistic messages in memory, on one core: messages validated and picked
+/// apart per second, over the mix (quotes at depth 10, 1 and 5, a trade) and per kind.
+private func loadScan() -> [BenchmarkResult] {
     var tick = Tick()
     tick.symbol = Symbol("AAPL")!
     tick.seq = 1_234_567
@@ -44,21 +44,28 @@ private func loadScan() -> BenchmarkResult {
         messages.append(Array(buffer[0..<n]))
     }
     let rounds = isOptimizedBuild ? 2_000_000 : 20_000
-    let rate = medianOf(runs: 5) {
-        var m = ServerMessage()
-        var seqSum: UInt64 = 0
-        let start = qc_monotonic_ns()
-        for r in 0..<rounds {
-            messages[r & 3].withUnsafeBytes { raw in
-                m.reset()
-                if MessageScanner.scan(raw, into: &m) { seqSum &+= m.seq }
+    /// Messages per second over `rounds` scans cycling through `set` (indices into `messages`).
+    func rate(_ set: [Int]) -> Double {
+        medianOf(runs: 5) {
+            var m = ServerMessage()
+            var seqSum: UInt64 = 0
+            let start = qc_monotonic_ns()
+            for r in 0..<rounds {
+                messages[set[r % set.count]].withUnsafeBytes { raw in
+                    m.reset()
+                    if MessageScanner.scan(raw, into: &m) { seqSum &+= m.seq }
+                }
             }
+            let seconds = Double(qc_monotonic_ns() - start) / 1e9
+            precondition(seqSum == UInt64(rounds) * 1_234_567, "scanner lost a field")
+            return Double(rounds) / seconds
         }
-        let seconds = Double(qc_monotonic_ns() - start) / 1e9
-        precondition(seqSum == UInt64(rounds) * 1_234_567, "scanner lost a field")
-        return Double(rounds) / seconds
     }
-    return BenchmarkResult(name: "load.scan", value: rate, unit: "msgs/s", runs: 5)
+    let bytes = messages.map(\.count)
+    return [BenchmarkResult(name: "load.scan", value: rate([0, 1, 2, 3]), unit: "msgs/s", runs: 5),
+            BenchmarkResult(name: "load.scan.quote10", value: rate([0]), unit: "msgs/s (\(bytes[0]) B)", runs: 5),
+            BenchmarkResult(name: "load.scan.quote1", value: rate([1]), unit: "msgs/s (\(bytes[1]) B)", runs: 5),
+            BenchmarkResult(name: "load.scan.trade", value: rate([3]), unit: "msgs/s (\(bytes[3]) B)", runs: 5)]
 }
 
 /// The built `quotecast` next to this benchmark binary.
