@@ -37,17 +37,20 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "CShim"],
                 swiftSettings: swiftSettings),
+        // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
+        .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "CShim"],
+                swiftSettings: swiftSettings),
 
         // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
         .target(name: "Ticker", dependencies: ["Market", "StreamClient"], swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "CRingBaseline", "WebSocket", "Sockets", "Gateway", "StreamClient"],
+                                         "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
@@ -61,6 +64,7 @@ let package = Package(
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
+        .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient",
                                                          "Multicast"]),
     ],

@@ -11,6 +11,7 @@ let allBenchmarks: [Benchmark] =
     + webSocketSuite
     + gatewaySuite
     + multicastSuite
+    + endToEndSuite
     + []
 
 var json = false

@@ -19,7 +19,7 @@ let commands: [Command] = [
     notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
     replayCommand,
     tickerCommand,
-    notYet("load", "load-test harness", issue: 9),
+    loadCommand,
 ]
 
 /// A command this build does not have yet: says so plainly instead of pretending.

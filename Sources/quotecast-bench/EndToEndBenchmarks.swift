@@ -1,0 +1,221 @@
+// End-to-end benchmarks (issue 9): `quotecast load` against `quotecast serve`, each in its own
+// process, on loopback; and the harness's own reading speed (its scanner alone, and --self-test).
+// Server, harness and the machine's other work share 2 vCPUs here: the figures are the whole
+// system's on this machine, not the gateway's alone.
+import CShim
+import Foundation
+import Glibc
+import LoadTest
+import Market
+
+/// The end-to-end suite: `e2e.<clients>.*` and `load.*`.
+let endToEndSuite: [Benchmark] = [
+    Benchmark(name: "load.scan") { loadScan() },
+    Benchmark(name: "load.selftest") { loadSelfTest() },
+    Benchmark(name: "e2e.1000") { endToEnd(clients: isOptimizedBuild ? 1000 : 100) },
+    Benchmark(name: "e2e.10000") { endToEnd(clients: isOptimizedBuild ? 10_000 : 300) },
+]
+
+private let e2eRuns = isOptimizedBuild ? 3 : 1
+/// The simulator's ITCH rate for the end-to-end runs: 1 000 messages/s make ~9 updates/s per
+/// symbol, so 1 000 clients on 10 symbols ask for ~90 k deliveries/s and 10 000 clients for ~900 k/s;
+/// what the gateway delivers of it, and how late, is the measurement.
+private let e2eRate = 1000
+
+/// The scanner alone over realistic messages in memory, on one core: messages validated and picked
+/// apart per second, over the mix (quotes at depth 10, 1 and 5, a trade) and per kind.
+private func loadScan() -> [BenchmarkResult] {
+    var tick = Tick()
+    tick.symbol = Symbol("AAPL")!
+    tick.seq = 1_234_567
+    tick.timestamp = 34_200_123_456_789
+    tick.receiveTime = 1_764_079_200_123_456_789
+    tick.bidCount = 10
+    tick.askCount = 10
+    for i in 0..<10 {
+        tick.bids[i] = PriceLevel(price: UInt32(1_892_500 - i * 100), size: UInt32(100 * (i + 1)))
+        tick.asks[i] = PriceLevel(price: UInt32(1_892_600 + i * 100), size: UInt32(100 * (i + 1)))
+    }
+    var messages: [[UInt8]] = []
+    var buffer = [UInt8](repeating: 0, count: TickJSON.maxLength)
+    for (kind, depth) in [(TickKind.quote, 10), (.quote, 1), (.quote, 5), (.trade, 10)] {
+        tick.kind = kind
+        let n = buffer.withUnsafeMutableBufferPointer { TickJSON.encode(tick, depth: depth, into: $0.baseAddress!) }
+        messages.append(Array(buffer[0..<n]))
+    }
+    let rounds = isOptimizedBuild ? 2_000_000 : 20_000
+    /// Messages per second over `rounds` scans cycling through `set` (indices into `messages`).
+    func rate(_ set: [Int]) -> Double {
+        medianOf(runs: 5) {
+            var m = ServerMessage()
+            var seqSum: UInt64 = 0
+            let start = qc_monotonic_ns()
+            for r in 0..<rounds {
+                messages[set[r % set.count]].withUnsafeBytes { raw in
+                    m.reset()
+                    if MessageScanner.scan(raw, into: &m) { seqSum &+= m.seq }
+                }
+            }
+            let seconds = Double(qc_monotonic_ns() - start) / 1e9
+            precondition(seqSum == UInt64(rounds) * 1_234_567, "scanner lost a field")
+            return Double(rounds) / seconds
+        }
+    }
+    let bytes = messages.map(\.count)
+    return [BenchmarkResult(name: "load.scan", value: rate([0, 1, 2, 3]), unit: "msgs/s", runs: 5),
+            BenchmarkResult(name: "load.scan.quote10", value: rate([0]), unit: "msgs/s (\(bytes[0]) B)", runs: 5),
+            BenchmarkResult(name: "load.scan.quote1", value: rate([1]), unit: "msgs/s (\(bytes[1]) B)", runs: 5),
+            BenchmarkResult(name: "load.scan.trade", value: rate([3]), unit: "msgs/s (\(bytes[3]) B)", runs: 5)]
+}
+
+/// The built `quotecast` next to this benchmark binary.
+private var quotecastBinary: String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        .appendingPathComponent("quotecast").path
+}
+
+/// Runs `quotecast args` to the end (bounded by `timeout`), returning its exit status and stdout.
+private func runQuotecast(_ args: [String], timeout: Double) -> (status: Int32, stdout: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: quotecastBinary)
+    process.arguments = args
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { printError("cannot run \(quotecastBinary): \(error)"); return (-1, "") }
+    let deadline = Date().addingTimeInterval(timeout)
+    let collected = Box(Data())
+    let readDone = DispatchSemaphore(value: 0)
+    Thread {
+        collected.value = out.fileHandleForReading.readDataToEndOfFile()
+        readDone.signal()
+    }.start()
+    while process.isRunning && Date() < deadline { usleep(50_000) }
+    if process.isRunning { process.interrupt(); usleep(2_000_000); if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    process.waitUntilExit()
+    readDone.wait()
+    return (process.terminationStatus, String(decoding: collected.value, as: UTF8.self))
+}
+
+/// The harness against its in-process sender (depth 1, 4 clients, one driver thread): messages
+/// read per second of the driver thread's CPU, and per wall second.
+private func loadSelfTest() -> [BenchmarkResult] {
+    var perCPU: [Double] = []
+    var wall: [Double] = []
+    for _ in 0..<e2eRuns {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("qc-selftest-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        _ = runQuotecast(["load", "--self-test", "--duration", isOptimizedBuild ? "5" : "1", "--quiet", "--json", json], timeout: 60)
+        guard let report = readJSON(json) else { continue }
+        let harness = report["harness"] as? [String: Any]
+        let threadCPU = (harness?["thread_cpu_s"] as? [Double])?.reduce(0, +) ?? 0
+        let delivered = report["delivered"] as? [String: Any]
+        if threadCPU > 0, let total = delivered?["total_messages"] as? Double { perCPU.append(total / threadCPU) }
+        if let rate = delivered?["msgs_per_s"] as? Double { wall.append(rate) }
+    }
+    return [BenchmarkResult(name: "load.selftest.per_cpu", value: median(perCPU), unit: "msgs/cpu-s", runs: perCPU.count),
+            BenchmarkResult(name: "load.selftest.wall", value: median(wall), unit: "msgs/s", runs: wall.count)]
+}
+
+private func readJSON(_ path: String) -> [String: Any]? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+}
+
+/// Resident memory of process `pid`, KiB (0 if it is gone).
+private func residentKiB(_ pid: Int32) -> Double {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+}
+
+/// `quotecast serve` (simulator at `e2eRate`) in its own process and `quotecast load` with
+/// `clients` clients, each subscribed to 10 of its 100 symbols, for a few seconds; per run a fresh
+/// server. Reports delivered msgs/s, latency p50/p99/p99.9 (ms, from `rt`) and the server's
+/// resident memory growth per client.
+private func endToEnd(clients: Int) -> [BenchmarkResult] {
+    // Children inherit the descriptor limit: raise it here for both server and harness.
+    var limit = rlimit()
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    getrlimit(resource, &limit)
+    let wanted = rlim_t(2 * clients + 1024)
+    if limit.rlim_max < wanted { limit.rlim_max = wanted }
+    limit.rlim_cur = max(limit.rlim_cur, min(wanted, limit.rlim_max))
+    setrlimit(resource, &limit)
+
+    var rates: [Double] = [], p50: [Double] = [], p99: [Double] = [], p999: [Double] = [], memory: [Double] = []
+    for _ in 0..<e2eRuns {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-serve-\(getpid()).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: log) }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: quotecastBinary)
+        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", String(e2eRate), "--max-clients", String(clients + 100),
+                            "--status-interval", "600"]
+        server.standardError = try? FileHandle(forWritingTo: log)
+        server.standardOutput = FileHandle.nullDevice
+        do { try server.run() } catch { printError("e2e: cannot start serve: \(error)"); break }
+        defer {
+            if server.isRunning { server.terminate() }
+            server.waitUntilExit()
+        }
+        var port = ""
+        let deadline = Date().addingTimeInterval(20)
+        while port.isEmpty && Date() < deadline {
+            usleep(50_000)
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.contains("event=serve_started") }),
+               let listen = line.split(separator: " ").first(where: { $0.hasPrefix("listen=") }) {
+                port = String(listen.split(separator: ":").last ?? "")
+            }
+        }
+        guard !port.isEmpty else { printError("e2e: serve did not start"); break }
+        usleep(500_000)
+        let baseKiB = residentKiB(server.processIdentifier)
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        // Sample the server's memory while the clients are connected.
+        let peak = Box(baseKiB)
+        let stop = Box(false)
+        let pid = server.processIdentifier
+        let sampling = DispatchSemaphore(value: 0)
+        Thread {
+            while !stop.value { peak.value = max(peak.value, residentKiB(pid)); usleep(200_000) }
+            sampling.signal()
+        }.start()
+        let result = runQuotecast(["load", "--url", "ws://127.0.0.1:\(port)/v1/stream", "--clients", String(clients),
+                                   "--symbols-per-client", "10", "--duration", isOptimizedBuild ? "5" : "2",
+                                   "--connect-rate", "2000", "--connect-timeout", "30", "--quiet", "--json", json], timeout: 180)
+        stop.value = true
+        sampling.wait()
+        let peakKiB = peak.value
+        guard let report = readJSON(json) else { printError("e2e: load wrote no report (status \(result.status))"); continue }
+        if result.status != 0 { printError("e2e.\(clients): load exited \(result.status) (see its report)") }
+        let delivered = report["delivered"] as? [String: Any]
+        let latency = report["latency_ms"] as? [String: Any]
+        if let v = delivered?["msgs_per_s"] as? Double { rates.append(v) }
+        if let v = latency?["p50"] as? Double { p50.append(v) }
+        if let v = latency?["p99"] as? Double { p99.append(v) }
+        if let v = latency?["p99.9"] as? Double { p999.append(v) }
+        let connected = (report["connects"] as? [String: Any])?["ok"] as? Double ?? Double(clients)
+        if connected > 0 { memory.append((peakKiB - baseKiB) / connected) }
+    }
+    let prefix = "e2e.\(clients)"
+    return [BenchmarkResult(name: "\(prefix).msgs", value: median(rates), unit: "msgs/s", runs: rates.count),
+            BenchmarkResult(name: "\(prefix).p50", value: median(p50), unit: "ms", runs: p50.count),
+            BenchmarkResult(name: "\(prefix).p99", value: median(p99), unit: "ms", runs: p99.count),
+            BenchmarkResult(name: "\(prefix).p99.9", value: median(p999), unit: "ms", runs: p999.count),
+            BenchmarkResult(name: "\(prefix).server_kib_per_client", value: median(memory), unit: "KiB", runs: memory.count)]
+}
+
+/// A value shared between the benchmark thread and one helper thread, behind a lock.
+private final class Box<T>: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private var stored: T
+    private let lock = NSLock()
+    init(_ value: T) { stored = value }
+    var value: T {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import LoadTest
+import Testing
+
+/// The whole driver against the in-process sender on loopback: real sockets, the real handshake,
+/// frames and checks. Each run is bounded (about a second).
+@Suite(.serialized) struct LoadRunTests {
+    func run(_ fault: SelfTestSender.Fault = .none, clients: Int = 3, threads: Int = 1,
+             failIf: [String] = []) throws -> LoadReport {
+        let sender = try SelfTestSender(symbolCount: 20, fault: fault)
+        sender.start()
+        defer { sender.stop() }
+        var c = LoadConfiguration()
+        c.url = "ws://127.0.0.1:\(sender.port)/v1/stream"
+        c.symbols = sender.symbols
+        c.clients = clients
+        c.symbolsPerClient = 5
+        c.depth = 10
+        c.duration = 1
+        c.threads = threads
+        c.fetchMetrics = false
+        c.progress = false
+        c.failIf = try failIf.map { try FailCondition(parsing: $0) }
+        return try LoadRun(c) { _ in }.run()
+    }
+
+    @Test func aCleanStreamPassesWithEveryFigure() throws {
+        let report = try run(clients: 4, threads: 2)
+        #expect(report.exitStatus == 0)
+        #expect(report.errors == 0 && report.unexplainedGaps == 0)
+        #expect(report.connectsOK == 4 && report.connectsFailed == 0)
+        #expect(report.messagesPerSecond > 1000)
+        #expect(report.latencyCount > 0 && report.latency(0.99) != nil)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        for key in ["format", "url", "profile", "clients", "connects", "handshake_ms", "delivered", "latency_ms", "fairness",
+                    "conflation", "gaps", "errors", "disconnects", "harness", "server_metrics", "fail_if", "exit_status", "window_s"] {
+            #expect(object[key] != nil, "report lacks \(key)")
+        }
+        let latency = try #require(object["latency_ms"] as? [String: Any])
+        for key in ["count", "p50", "p90", "p99", "p99.9", "max", "mean"] { #expect(latency[key] is NSNumber, "latency_ms.\(key)") }
+        let delivered = try #require(object["delivered"] as? [String: Any])
+        #expect((delivered["msgs_per_s"] as? Double ?? 0) > 0)
+        let fast = try #require((object["fairness"] as? [String: Any])?["fast"] as? [String: Any])
+        #expect(fast["clients"] as? Int == 4)
+        #expect(report.table().contains("result                    PASS"))
+    }
+
+    @Test func anUnexplainedGapFailsTheRun() throws {
+        let report = try run(.skipSeq(every: 1000))
+        #expect(report.unexplainedGaps > 0)
+        #expect(report.exitStatus == 1)
+        #expect(report.json().contains("\"unexplained\" : "))
+    }
+
+    @Test func invalidJSONFailsTheRun() throws {
+        let report = try run(.invalidJSON(every: 500))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let errors = try #require(object["errors"] as? [String: Any])
+        #expect((errors["invalid_json"] as? Int ?? 0) > 0)
+        #expect(report.exitStatus == 1)
+    }
+
+    @Test func failIfWorksBothWays() throws {
+        #expect(try run(failIf: ["msgs_per_s>=1", "errors==0"]).exitStatus == 0)
+        let broken = try run(failIf: ["p99<1ns"])
+        #expect(broken.exitStatus == 3)
+        #expect(broken.verdicts.first?.held == false)
+    }
+
+    @Test func noGatewayIsAClearError() throws {
+        var c = LoadConfiguration()
+        c.url = "ws://127.0.0.1:1/v1/stream"
+        c.progress = false
+        #expect(throws: LoadRunError.self) { try LoadRun(c) { _ in }.run() }
+    }
+}
