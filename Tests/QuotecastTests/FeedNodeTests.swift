@@ -35,6 +35,8 @@ import Testing
             }
         }
 
+        #expect(expected.allSatisfy { $0.count > 1_000 }, "every channel carries a share of the ticks")
+
         // Our own groups and port, joined before the feed node starts.
         let port = UInt16.random(in: 20_000...29_000)
         let third = Int.random(in: 1...250)
@@ -166,5 +168,19 @@ import Testing
         let exitBy = Date().addingTimeInterval(15)
         while feed.isRunning && Date() < exitBy { usleep(50_000) }
         #expect(!feed.isRunning && feed.terminationStatus == 0, "\(logText())")
+    }
+
+    @Test(arguments: [
+        ([String](), "--publish GROUP:PORT is required"),
+        (["--publish", "10.0.0.1:9000"], "--publish: expected a multicast"),
+        (["--publish", "239.255.0.1:9000", "--channels", "0"], "--channels"),
+        (["--publish", "239.255.255.250:9000", "--channels", "20"], "--channels: 20 channels"),
+        (["--publish", "239.255.0.1:9000", "--interface", "nope"], "--interface"),
+        (["--publish", "239.255.0.1:9000", "--service", "nope"], "--service"),
+    ])
+    func badFlagsExit2NamingTheFlag(_ args: [String], _ message: String) throws {
+        let result = try QuotecastProcess.run(["feed"] + args)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 }
