@@ -61,7 +61,7 @@ public final class LoadRun {
         let usable = symbols.filter { SymbolKey.make($0) != nil }
         guard !usable.isEmpty else { throw LoadRunError("no usable symbols (1 to 8 bytes each)") }
 
-        let limit = ClientSocket.raiseDescriptorLimit(to: c.clients + 256)
+        let limit = raiseOpenFileLimit(to: c.clients + 256)
         guard limit >= c.clients + 32 else {
             throw LoadRunError("descriptor limit \(limit) is too low for \(c.clients) clients; raise it (ulimit -n \(c.clients + 256))")
         }

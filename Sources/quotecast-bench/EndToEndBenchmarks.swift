@@ -7,6 +7,7 @@ import Foundation
 import Glibc
 import LoadTest
 import Market
+import Sockets
 
 /// The end-to-end suite: `e2e.<clients>.*` and `load.*`.
 let endToEndSuite: [Benchmark] = [
@@ -136,13 +137,7 @@ private func residentKiB(_ pid: Int32) -> Double {
 /// resident memory growth per client.
 private func endToEnd(clients: Int) -> [BenchmarkResult] {
     // Children inherit the descriptor limit: raise it here for both server and harness.
-    var limit = rlimit()
-    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-    getrlimit(resource, &limit)
-    let wanted = rlim_t(2 * clients + 1024)
-    if limit.rlim_max < wanted { limit.rlim_max = wanted }
-    limit.rlim_cur = max(limit.rlim_cur, min(wanted, limit.rlim_max))
-    setrlimit(resource, &limit)
+    raiseOpenFileLimit(to: 2 * clients + 1024)
 
     var rates: [Double] = [], p50: [Double] = [], p99: [Double] = [], p999: [Double] = [], memory: [Double] = []
     for _ in 0..<e2eRuns {

@@ -155,13 +155,7 @@ private func realtimeNow() -> UInt64 {
 private func gatewayFanout(clients requested: Int, ticks: Int) -> [BenchmarkResult] {
     let names = ["gateway.fanout.msgs", "gateway.fanout.bytes", "gateway.fanout.memory_per_client"]
     let failed = names.map { BenchmarkResult(name: $0, value: .nan, unit: "", runs: 0) }
-    var limit = rlimit()
-    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    if Int(limit.rlim_cur) < 2 * requested + 256 {
-        limit.rlim_cur = min(rlim_t(2 * requested + 256), limit.rlim_max)
-        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    let clients = min(requested, (Int(limit.rlim_cur) - 256) / 2)
+    let clients = min(requested, (raiseOpenFileLimit(to: 2 * requested + 256) - 256) / 2)
     // A gating reader: the producer waits for the gateway instead of lapping it, so nothing is lost.
     guard let ring = try? BroadcastRing(RingConfiguration(capacity: 1 << 14, readers: [.gating])) else { return failed }
     var configuration = GatewayConfiguration()

@@ -88,18 +88,6 @@ private final class RunningServer: @unchecked Sendable {
 
 // MARK: raw clients
 
-/// Lets this process open about `wanted` descriptors (raises the soft limit up to the hard one).
-/// Returns how many it may open.
-private func raiseDescriptorLimit(to wanted: Int) -> Int {
-    var limit = rlimit()
-    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-    if Int(limit.rlim_cur) < wanted {
-        limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    return Int(limit.rlim_cur)
-}
 
 /// Connects (blocking) to 127.0.0.1:`port`, performs the opening handshake for `path` and returns
 /// the socket (still blocking), or nil on failure.
@@ -208,7 +196,7 @@ private final class Drainer: @unchecked Sendable {
 private func wsFanout(clients requested: Int, rounds: Int) -> [BenchmarkResult] {
     let payload = String(repeating: "q", count: 98)                // 2-byte header: 100 bytes on the wire
     let frame = WebSocketFrame.text(payload)
-    let limit = raiseDescriptorLimit(to: 2 * requested + 256)
+    let limit = raiseOpenFileLimit(to: 2 * requested + 256)
     let clients = min(requested, max(1, (limit - 256) / 2))
     if clients < requested { printError("ws.fanout: descriptor limit \(limit): \(clients) clients instead of \(requested)") }
     let failed = [BenchmarkResult(name: "ws.fanout.frames", value: .nan, unit: "frames/s", runs: 0),

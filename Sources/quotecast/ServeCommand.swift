@@ -253,14 +253,3 @@ func feedSamples(_ counters: FeedCounters) -> [MetricSample] {
     counters.metricSamples()
 }
 
-/// Raises the soft RLIMIT_NOFILE towards `wanted` (up to the hard limit); returns the limit in effect.
-func raiseOpenFileLimit(to wanted: Int) -> Int {
-    var limit = rlimit()
-    guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
-    if Int(limit.rlim_cur) < wanted {
-        limit.rlim_cur = min(rlim_t(wanted), limit.rlim_max)
-        _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-        _ = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
-    }
-    return Int(limit.rlim_cur)
-}
