@@ -144,8 +144,11 @@ public final class MoldUDP64Publisher {
         _ = builder.append(message)
     }
 
-    /// Sends everything built so far, the partly filled packet included.
-    public func flush() throws(SystemError) {
+    /// Sends everything built so far, the partly filled packet included. With `force` false and
+    /// reordering injected, a lone packet is kept for the next flush instead (a batch of one has
+    /// nothing to swap with, so a paced sender that flushes often would never reorder).
+    public func flush(force: Bool = true) throws(SystemError) {
+        if !force, faults.reorderRate > 0, built + (builder.isEmpty ? 0 : 1) < 2 { return }
         if !builder.isEmpty { try closePacket() }
         if built > 0 { try sendBuilt() }
     }

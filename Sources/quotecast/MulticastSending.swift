@@ -144,9 +144,10 @@ final class ExchangeWire {
                                        faults: options.faults)
     }
 
-    /// Sends what was appended since the last call.
+    /// Sends what was appended since the last call (with reordering injected, a lone packet may wait
+    /// for the next call).
     func flush() throws {
-        try publisher.flush()
+        try publisher.flush(force: false)
         lastSend = monotonicNanoseconds()
     }
 
