@@ -1,4 +1,5 @@
 import Foundation
+import Market
 
 /// One message a stream client sent, decoded (contract section 2), or why it was refused.
 enum ClientRequest {
@@ -84,25 +85,6 @@ enum ControlMessage {
         id.map { "{\"type\":\"pong\",\"id\":\($0)}" } ?? "{\"type\":\"pong\"}"
     }
 
-    /// A JSON string body: quotes, backslashes and control characters escaped.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
-    }
+    /// A JSON string body (see `jsonEscaped`).
+    static func escape(_ text: String) -> String { jsonEscaped(text) }
 }

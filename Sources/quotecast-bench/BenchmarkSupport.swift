@@ -1,4 +1,5 @@
 import Foundation
+import Market
 
 /// One measured figure: the median of `runs` runs.
 struct BenchmarkResult: Sendable {
@@ -73,19 +74,7 @@ private func formatValue(_ value: Double) -> String {
     return String(format: "%11.3f", value)
 }
 
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
-}
+private func jsonString(_ text: String) -> String { "\"" + jsonEscaped(text) + "\"" }
 
 /// Writes one line to standard error.
 func printError(_ message: String) {
