@@ -64,13 +64,19 @@ import Testing
         #expect(r.stderr.contains("reason=source_finished"))
     }
 
-    @Test func stagesRunOnNamedThreads() throws {
+    /// `serve` on a free port at `rate` messages/s, quiet, running in the background.
+    func startServe(rate: Int) throws -> Process {
         let process = Process()
         process.executableURL = QuotecastProcess.binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "1000", "--status-interval", "60"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "\(rate)", "--status-interval", "60"]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    @Test func stagesRunOnNamedThreads() throws {
+        let process = try startServe(rate: 1000)
         defer {
             process.interrupt()
             process.waitUntilExit()
@@ -101,12 +107,7 @@ import Testing
 
     @Test func anIdleDaemonUsesAlmostNoCPU() throws {
         // One message a second: the feed sleeps between messages and the reader parks on its eventfd.
-        let process = Process()
-        process.executableURL = QuotecastProcess.binary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", "1", "--status-interval", "60"]
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try startServe(rate: 1)
         defer {
             process.interrupt()
             process.waitUntilExit()
