@@ -50,7 +50,8 @@ let package = Package(
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient"],
+                                         "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
+                                         "Multicast"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),

@@ -11,6 +11,7 @@ let allBenchmarks: [Benchmark] =
     + webSocketSuite
     + gatewaySuite
     + multicastSuite
+    + hopSuite
     + endToEndSuite
     + []
 
