@@ -48,33 +48,65 @@ final class SnapshotRequest: @unchecked Sendable {
     init(channels: [Int]) { self.channels = channels }
 }
 
+/// What one channel sent, counted by the publisher thread after each `sendmmsg` (datagrams the
+/// socket took only). Relaxed atomics: statistics, nothing is inferred from their order.
+public final class ChannelSendCounters: Sendable {
+    /// Datagrams sent (message packets, heartbeats and ends of session).
+    public let packets = Atomic<Int>(0)
+    /// Message blocks in the packets sent (directory entries included).
+    public let messages = Atomic<Int>(0)
+    /// UDP payload bytes sent (MoldUDP64 headers included).
+    public let bytes = Atomic<Int>(0)
+    /// Heartbeats sent (count 0).
+    public let heartbeats = Atomic<Int>(0)
+    /// Ends of session sent (count 0xFFFF).
+    public let endsOfSession = Atomic<Int>(0)
+
+    init() {}
+}
+
 /// Counters of a feed node's publisher, readable from any thread.
 public final class FeedNodeCounters: Sendable {
     let messages = Atomic<Int>(0)
-    let packets = Atomic<Int>(0)
-    let heartbeats = Atomic<Int>(0)
     let snapshots = Atomic<Int>(0)
+    let snapshotRequests = Atomic<Int>(0)
     let sendFailures = Atomic<Int>(0)
+    /// Per channel, what was sent.
+    public let channels: [ChannelSendCounters]
 
-    public init() {}
-
-    /// Samples for `/metrics`.
-    public func samples() -> [MetricSample] {
-        [
-            MetricSample("quotecast_publish_messages_total", .counter, help: "Normalized messages published on the channels",
-                         value: Double(messages.load(ordering: .relaxed))),
-            MetricSample("quotecast_publish_packets_total", .counter, help: "MoldUDP64 packets sent on the channels",
-                         value: Double(packets.load(ordering: .relaxed))),
-            MetricSample("quotecast_publish_heartbeats_total", .counter, help: "Heartbeats sent on idle channels",
-                         value: Double(heartbeats.load(ordering: .relaxed))),
-            MetricSample("quotecast_publish_snapshots_total", .counter, help: "Channel snapshots served to gateways",
-                         value: Double(snapshots.load(ordering: .relaxed))),
-            MetricSample("quotecast_publish_send_failures_total", .counter, help: "Datagrams the socket did not take",
-                         value: Double(sendFailures.load(ordering: .relaxed))),
-        ]
+    /// Counters for `channels` channels.
+    public init(channels: Int = 1) {
+        self.channels = (0..<max(channels, 1)).map { _ in ChannelSendCounters() }
     }
 
-    /// Messages published so far.
+    /// Samples for `/metrics`: per channel (label `channel`) packets, messages, bytes, heartbeats and
+    /// ends of session sent; snapshots served; datagrams the socket refused.
+    public func samples() -> [MetricSample] {
+        func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
+        var out: [MetricSample] = []
+        for (i, c) in channels.enumerated() {
+            let labels = [("channel", String(i))]
+            out.append(MetricSample("quotecast_publish_packets_total", .counter, help: "MoldUDP64 datagrams sent, per channel (heartbeats and ends of session included)",
+                                    labels: labels, value: v(c.packets)))
+            out.append(MetricSample("quotecast_publish_messages_total", .counter, help: "Message blocks sent, per channel (directory entries included)",
+                                    labels: labels, value: v(c.messages)))
+            out.append(MetricSample("quotecast_publish_bytes_total", .counter, help: "UDP payload bytes sent, per channel",
+                                    labels: labels, value: v(c.bytes)))
+            out.append(MetricSample("quotecast_publish_heartbeats_total", .counter, help: "Heartbeats sent on idle channels, per channel",
+                                    labels: labels, value: v(c.heartbeats)))
+            out.append(MetricSample("quotecast_publish_end_of_session_total", .counter, help: "End-of-session packets sent, per channel",
+                                    labels: labels, value: v(c.endsOfSession)))
+        }
+        out.append(MetricSample("quotecast_publish_send_failures_total", .counter, help: "Datagrams the socket did not take",
+                                value: v(sendFailures)))
+        out.append(MetricSample("quotecast_publish_snapshot_requests_total", .counter, help: "Snapshot requests answered (each names one or more channels)",
+                                value: v(snapshotRequests)))
+        out.append(MetricSample("quotecast_publish_snapshots_total", .counter, help: "Channel snapshots served to gateways",
+                                value: v(snapshots)))
+        return out
+    }
+
+    /// Messages encoded onto the channels so far (those still waiting for their packet included).
     public var messagesPublished: Int { messages.load(ordering: .relaxed) }
 }
 
@@ -87,7 +119,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
     // `mailbox` (a Mutex), the counters (atomics) and the windows (their own locks).
     public let publisher: ChannelPublisher
     public let windows: [RetransmissionWindow]
-    public let counters = FeedNodeCounters()
+    public let counters: FeedNodeCounters
     private let output: FeedNodeOutput
     private let groups: [SocketAddress]
     private let socket: UDPSocket
@@ -100,6 +132,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
         var configuration = ChannelPublisherConfiguration(channels: channels)
         configuration.outboxCapacity = 64
         publisher = ChannelPublisher(configuration: configuration, sessionBase: sessionBase)
+        counters = FeedNodeCounters(channels: channels)
         self.output = output
         var groups: [SocketAddress] = []
         for channel in 0..<channels {
@@ -196,6 +229,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
             }
             request.answer = bytes
             request.done.withLock { $0 = true }
+            counters.snapshotRequests.add(1, ordering: .relaxed)
             counters.snapshots.add(request.channels.count, ordering: .relaxed)
         }
     }
@@ -208,12 +242,10 @@ public final class FeedNodePublisher: @unchecked Sendable {
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: list.count) { lengths in
                     for channel in 0..<groups.count {
                         var n = 0
-                        var data = 0
                         for packet in list where packet.channel == channel {
                             pointers[n] = packet.bytes.baseAddress
                             lengths[n] = UInt32(packet.bytes.count)
                             n += 1
-                            if packet.bytes.count > MoldUDP64.headerLength { data += 1 }
                         }
                         guard n > 0 else { continue }
                         var sent = 0
@@ -224,13 +256,37 @@ public final class FeedNodePublisher: @unchecked Sendable {
                             sent += k
                         }
                         windows[channel].append(pointers.baseAddress!, lengths: lengths.baseAddress!, count: n)
-                        counters.packets.add(n, ordering: .relaxed)
+                        count(sent: sent, of: pointers.baseAddress!, lengths: lengths.baseAddress!, channel: channel)
                     }
                 }
             }
         }
         counters.messages.store(publisher.messagesPublished, ordering: .relaxed)
-        counters.heartbeats.store(publisher.heartbeatsPublished, ordering: .relaxed)
         publisher.clearOutbox()
+    }
+
+    /// Adds the first `sent` packets of a channel's batch to its counters, by the message count in
+    /// each header: heartbeat, end of session, or that many message blocks.
+    private func count(sent: Int, of packets: UnsafePointer<UnsafeRawPointer?>, lengths: UnsafePointer<UInt32>, channel: Int) {
+        guard sent > 0 else { return }
+        var messages = 0
+        var bytes = 0
+        var heartbeats = 0
+        var ends = 0
+        for i in 0..<sent {
+            bytes += Int(lengths[i])
+            let count = UInt16(bigEndian: packets[i]!.loadUnaligned(fromByteOffset: MoldUDP64.messageCountOffset, as: UInt16.self))
+            switch count {
+            case MoldUDP64.heartbeatCount: heartbeats += 1
+            case MoldUDP64.endOfSessionCount: ends += 1
+            default: messages += Int(count)
+            }
+        }
+        let c = counters.channels[channel]
+        c.packets.add(sent, ordering: .relaxed)
+        c.messages.add(messages, ordering: .relaxed)
+        c.bytes.add(bytes, ordering: .relaxed)
+        if heartbeats > 0 { c.heartbeats.add(heartbeats, ordering: .relaxed) }
+        if ends > 0 { c.endsOfSession.add(ends, ordering: .relaxed) }
     }
 }

@@ -1,5 +1,6 @@
 import Feed
 import Glibc
+import Market
 import Sockets
 import Synchronization
 
@@ -32,8 +33,37 @@ public final class FeedNodeService: Sendable {
         thread.withLock { $0 = t }
     }
 
-    /// Requests refused (malformed, unknown channel, too slow).
+    /// Snapshot requests refused (malformed, unknown channel, too slow).
     public var refusedRequests: Int { refused.load(ordering: .relaxed) }
+
+    /// Retransmission requests: received, answered (at least one message resent), refused as
+    /// malformed, refused as out of the window (messages no longer or not yet held, or an unknown
+    /// session), and messages resent. `answered` is derived (received − malformed − out of window),
+    /// so a request being answered at that instant counts as answered.
+    public var retransmissions: (requests: Int, answered: Int, malformed: Int, outOfWindow: Int, messages: Int) {
+        let s = retransmission.statistics
+        return (s.requests, max(0, s.requests - s.malformed - s.unanswered), s.malformed, s.unanswered, s.messages)
+    }
+
+    /// Samples for `/metrics`: `quotecast_service_*` (snapshot refusals, retransmission requests).
+    public func samples() -> [MetricSample] {
+        let r = retransmissions
+        let refusedHelp = "Retransmission requests not answered, by reason"
+        return [
+            MetricSample("quotecast_service_snapshot_refused_total", .counter,
+                         help: "Snapshot requests refused (malformed, unknown channel, too slow)", value: Double(refusedRequests)),
+            MetricSample("quotecast_service_retransmit_requests_total", .counter, help: "Retransmission requests received",
+                         value: Double(r.requests)),
+            MetricSample("quotecast_service_retransmit_answered_total", .counter, help: "Retransmission requests answered",
+                         value: Double(r.answered)),
+            MetricSample("quotecast_service_retransmit_refused_total", .counter, help: refusedHelp,
+                         labels: [("reason", "out_of_window")], value: Double(r.outOfWindow)),
+            MetricSample("quotecast_service_retransmit_refused_total", .counter, help: refusedHelp,
+                         labels: [("reason", "malformed")], value: Double(r.malformed)),
+            MetricSample("quotecast_service_retransmitted_messages_total", .counter, help: "Messages resent in answers",
+                         value: Double(r.messages)),
+        ]
+    }
 
     /// Stops both services and joins their threads.
     public func stop() {

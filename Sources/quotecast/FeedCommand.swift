@@ -1,10 +1,12 @@
 import Fanout
 import Feed
 import Foundation
+import Gateway
 import Market
 import Multicast
 import OrderBook
 import Sockets
+import WebSocket
 
 let feedCommand = Command(
     name: "feed",
@@ -14,7 +16,7 @@ let feedCommand = Command(
                               [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...]
                               [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
-                              [--log-level debug|info|warn|error]
+                              [--metrics HOST:PORT] [--log-level debug|info|warn|error]
 
         The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
         (qc-feed) like `serve` does, and publishes every tick once, normalized (docs/wire-format.md),
@@ -37,6 +39,12 @@ let feedCommand = Command(
           --duration SECONDS    stop after this long
           --linger SECONDS      after the input ends, keep the service up this long (default 5)
           --ring-capacity N     broadcast ring slots, a power of two (default 65536)
+          --metrics HOST:PORT   serve GET /metrics (Prometheus text: feed, ring, per-channel packets,
+                                messages, bytes, heartbeats, ends of session, snapshots,
+                                retransmission requests) and GET /healthz (200 with JSON while the
+                                input runs, 503 after it ends or while it is stale) on this address,
+                                thread qc-metrics (default off; port 0 picks a free one, logged as
+                                metrics= at start)
           --log-level LEVEL     debug, info (default), warn, error
 
         SIGINT or SIGTERM stops it: pending packets are sent and every channel's session ended.
@@ -47,7 +55,7 @@ let feedCommand = Command(
 func runFeed(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
-                                                "log-level"],
+                                                "log-level", "metrics"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -72,6 +80,11 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let linger = try args.int("linger", default: 5, in: 0...86_400)
     let feedText = args.string("feed") ?? "sim"
     let source = try feedSource(feedText, args)
+    let metricsText = args.string("metrics")
+    let metricsAddress = try metricsText.map { text throws(UsageError) -> SocketAddress in
+        guard let address = SocketAddress(parsing: text) else { throw UsageError("--metrics: expected HOST:PORT, got '\(text)'") }
+        return address
+    }
 
     var output = FeedNodeOutput(group: group, interface: interface, ttl: ttl)
     output.windowMessages = 1_000_000
@@ -105,12 +118,27 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let stop = StopFlag()
     let publisherDone = StopFlag()
     let counters = FeedCounters()
+    let feedEnded = StopFlag()
+    // Bound before any thread starts, so a bad --metrics fails at once (exit 2).
+    var metrics: WebSocketServer?
+    if let metricsAddress {
+        do {
+            metrics = try feedMetricsServer(metricsAddress, log: log, feedText: feedText, sessionBase: sessionBase,
+                                            counters: counters, feedEnded: feedEnded, ring: ring,
+                                            publisher: publisher, service: service)
+        } catch {
+            service.stop()
+            throw UsageError("--metrics: cannot listen on \(metricsText!): \(error)")
+        }
+    }
     let publisherThread = NamedThread(name: "qc-publish") {
         var reader = ring.makeReader(0)
         publisher.run(reader: &reader, stop: publisherDone)
     }
     let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
+    let metricsThread = metrics.map { server in NamedThread(name: "qc-metrics") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
+        defer { feedEnded.raise() }
         do {
             _ = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: BookEngine())
         } catch {
@@ -120,7 +148,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     }
     log(.info, "feed_started", ["feed": feedText, "publish": "\(group)", "channels": channels, "interface": interface,
                                 "ttl": ttl, "service": "\(service.address)", "session": sessionBase,
-                                "threads": "qc-feed,qc-publish,qc-service,qc-retransmit"])
+                                "metrics": metrics.map { "\($0.localAddress)" } ?? "off",
+                                "threads": "qc-feed,qc-publish,qc-service,qc-retransmit" + (metrics == nil ? "" : ",qc-metrics")])
 
     let started = monotonicNanoseconds()
     var reason = "source_finished"
@@ -152,7 +181,45 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     publisherDone.raise()
     publisherThread.join()
     service.stop()
+    metrics?.stop()
+    metricsThread?.join()
     log(.info, "feed_stopped", ["reason": reason, "messages": counters.messages,
                                 "published": publisher.counters.messagesPublished])
     return 0
+}
+
+/// The feed node's HTTP listener for monitoring: GET /metrics renders the feed's, the ring's, the
+/// publisher's and the service's samples; GET /healthz is 200 with JSON while the input runs (and is
+/// not stale or silent), 503 after it ended. No WebSocket routes.
+private func feedMetricsServer(_ address: SocketAddress, log: Log, feedText: String, sessionBase: String,
+                               counters: FeedCounters, feedEnded: StopFlag, ring: BroadcastRing,
+                               publisher: FeedNodePublisher, service: FeedNodeService) throws(SystemError) -> WebSocketServer {
+    var configuration = WebSocketServerConfiguration(listen: address)
+    configuration.maxConnections = 64
+    let router = HTTPRouter()
+    let channels = publisher.publisher.configuration.channels
+    router.get("/healthz") { _ in
+        let state = counters.health
+        let live = !feedEnded.isRaised && !counters.finished && state != .stale && state != .silent
+        return .json(live ? .ok : .serviceUnavailable,
+                     "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(jsonEscaped(feedText))\","
+                        + "\"session\":\"\(jsonEscaped(sessionBase))\",\"channels\":\(channels),"
+                        + "\"published\":\(publisher.counters.messagesPublished)," + counters.healthJSON().dropFirst())
+    }
+    let server = try WebSocketServer(configuration: configuration, delegate: router) { level, line in
+        let mapped: LogLevel = level == .info ? .info : level == .warn ? .warn : .error
+        if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
+    }
+    let providers: [() -> [MetricSample]] = [
+        { feedSamples(counters) },
+        { ring.metrics().samples(readerNames: ["publish"]) },
+        { publisher.counters.samples() },
+        { service.samples() },
+        { server.statistics.samples() },
+    ]
+    router.get("/metrics") { _ in
+        HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
+                     body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
+    }
+    return server
 }
