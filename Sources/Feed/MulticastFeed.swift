@@ -97,29 +97,21 @@ extension FeedLoop {
 
         var lastHealth = FeedHealth.starting
         while !stop.isRaised && total < limit {
-            var received = 0
             // Drain: at most 32 rounds over the sockets before the timers run again.
-            for _ in 0..<32 {
-                var any = false
-                for (i, socket) in sockets.enumerated() {
-                    let n = try socket.receive(into: batch)
-                    if n == 0 { continue }
-                    any = true
-                    received += n
-                    let now = monotonicNanoseconds()
-                    let receiveTime = realtimeNanoseconds()
-                    let line = lineOfSocket[i]
-                    for k in 0..<n {
-                        if let datagram = batch.datagram(k) {
-                            arbiter.receive(datagram, line: line, now: now, receiveTime: receiveTime, events: report,
-                                            apply: apply, staleChange: staleChange)
-                        } else {
-                            arbiter.receiveOversize(line: line)
-                        }
+            let received = try UDPSocket.drain(sockets, into: batch) { i, n in
+                let now = monotonicNanoseconds()
+                let receiveTime = realtimeNanoseconds()
+                let line = lineOfSocket[i]
+                for k in 0..<n {
+                    if let datagram = batch.datagram(k) {
+                        arbiter.receive(datagram, line: line, now: now, receiveTime: receiveTime, events: report,
+                                        apply: apply, staleChange: staleChange)
+                    } else {
+                        arbiter.receiveOversize(line: line)
                     }
-                    publish()
                 }
-                if !any || total >= limit { break }
+                publish()
+                return total < limit
             }
             arbiter.service(now: monotonicNanoseconds(), events: report, send: sendRequest, staleChange: staleChange)
             publish()

@@ -198,28 +198,20 @@ public struct UpstreamReceiver: Sendable {
         while !stop.isRaised {
             let now = monotonicNanoseconds()
             if due.contains(where: { $0 != nil }) && now >= nextSnapshotAttempt { resynchronize(now: now) }
-            var received = 0
-            for _ in 0..<32 {
-                var any = false
-                for (i, socket) in sockets.enumerated() {
-                    let n = try socket.receive(into: batch)
-                    if n == 0 { continue }
-                    any = true
-                    received += n
-                    let now = monotonicNanoseconds(), receiveTime = realtimeNanoseconds()
-                    let isChannel = i != requesterIndex
-                    for k in 0..<n {
-                        if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
-                        if let datagram = batch.datagram(k) {
-                            receive(datagram, line: isChannel ? LineArbiter.lineA : LineArbiter.lineRetransmit,
-                                    socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
-                        } else if isChannel {
-                            arbiters[i].receiveOversize(line: LineArbiter.lineA)
-                        }
+            let received = try UDPSocket.drain(sockets, into: batch) { i, n in
+                let now = monotonicNanoseconds(), receiveTime = realtimeNanoseconds()
+                let isChannel = i != requesterIndex
+                for k in 0..<n {
+                    if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
+                    if let datagram = batch.datagram(k) {
+                        receive(datagram, line: isChannel ? LineArbiter.lineA : LineArbiter.lineRetransmit,
+                                socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
+                    } else if isChannel {
+                        arbiters[i].receiveOversize(line: LineArbiter.lineA)
                     }
-                    publish()
                 }
-                if !any { break }
+                publish()
+                return true
             }
             let after = monotonicNanoseconds()
             var total = ReceiverTally()

@@ -143,6 +143,27 @@ public struct UDPSocket: Sendable {
         return poll(&fds, nfds_t(fds.count), timeoutMilliseconds) > 0
     }
 
+    /// Drains `sockets` fairly: round after round, one `recvmmsg` batch from each socket that has
+    /// datagrams, calling `body(socketIndex, count)` with `batch` holding them, until a round finds
+    /// nothing, `rounds` rounds have run, or `body` returns false. Alternating keeps one socket (a
+    /// line, a channel) from running far ahead of the others. Returns the datagrams received.
+    public static func drain(_ sockets: [UDPSocket], into batch: DatagramBatch, rounds: Int = 32,
+                             _ body: (Int, Int) -> Bool) throws(SystemError) -> Int {
+        var received = 0
+        for _ in 0..<rounds {
+            var any = false
+            for (i, socket) in sockets.enumerated() {
+                let n = try socket.receive(into: batch)
+                if n == 0 { continue }
+                any = true
+                received += n
+                if !body(i, n) { return received }
+            }
+            if !any { break }
+        }
+        return received
+    }
+
     /// Closes the socket (leaving any group it joined).
     public func close() { descriptor.close() }
 
