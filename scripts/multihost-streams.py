@@ -10,6 +10,10 @@
     multihost-streams.py get URL
         Prints the HTTP status of GET URL (0 if it cannot connect) and the start of the body.
 
+    multihost-streams.py listen GROUP:PORT K ADDR SECONDS
+        Joins a feed node's K channels (GROUP+i) on the interface with address ADDR for SECONDS and
+        prints "channelI=PACKETS/MESSAGES" per channel; exit 1 if a channel got nothing.
+
     multihost-streams.py compare LABEL A B [--window T0 T1] [--min N] [--ignore-rt]
         Checks that two recordings (clients of two gateways) saw the same market: per symbol, from
         the first seq both have to the last seq both have, the same seq, type, prices, sizes, ts, rt
@@ -373,9 +377,42 @@ def http_get(url, timeout=2):
     return 0
 
 
+def listen(group_port, channels, interface, seconds):
+    """Joins channels GROUP+0 .. GROUP+K-1 on the interface with ADDR and prints, after S seconds,
+    the MoldUDP64 packets and message blocks received per channel."""
+    group, _, port = group_port.rpartition(":")
+    base = struct.unpack("!I", socket.inet_aton(group))[0]
+    sockets = []
+    for i in range(channels):
+        address = socket.inet_ntoa(struct.pack("!I", base + i))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((address, int(port)))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                        socket.inet_aton(address) + socket.inet_aton(interface))
+        sock.setblocking(False)
+        sockets.append(sock)
+    packets, blocks = [0] * channels, [0] * channels
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select(sockets, [], [], left)
+        for sock in ready:
+            i = sockets.index(sock)
+            data = sock.recv(65536)
+            if len(data) >= 20:
+                packets[i] += 1
+                count = struct.unpack_from("!H", data, 18)[0]
+                blocks[i] += count if count != 0xFFFF else 0
+    print(" ".join(f"channel{i}={packets[i]}/{blocks[i]}" for i in range(channels)))
+    return 0 if all(packets) else 1
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "get":
         return http_get(argv[1])
+    if len(argv) == 5 and argv[0] == "listen":
+        return listen(argv[1], int(argv[2]), argv[3], float(argv[4]))
     if len(argv) >= 3 and argv[0] == "record":
         symbols, seconds = "all", 600.0
         rest = argv[3:]
