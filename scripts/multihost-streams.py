@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Stream recorder and comparer for scripts/multihost-check (standard library only).
 
-    multihost-streams.py record URL OUT [--symbols A,B|all] [--seconds S]
+    multihost-streams.py record URL OUT [--symbols A,B|all] [--expect N] [--seconds S]
         Connects to ws://HOST:PORT/v1/stream, subscribes (depth 10) to the symbols (all: those of
-        GET /v1/symbols on the same host), and writes every text message as one line
-        "<receive time, ns since the epoch> <message>" to OUT until the connection closes, S seconds
-        pass, or SIGTERM/SIGINT. Answers pings. A last line "# end <reason>" says why it stopped.
+        GET /v1/symbols on the same host, once it lists N of them or after 20 s), and writes every
+        text message as one line "<receive time, ns since the epoch> <message>" to OUT until the
+        connection closes, S seconds pass, or SIGTERM/SIGINT. Answers pings. A last line "# end <reason>" says why it stopped.
 
     multihost-streams.py get URL
         Prints the HTTP status of GET URL (0 if it cannot connect) and the start of the body.
@@ -14,14 +14,15 @@
         Joins a feed node's K channels (GROUP+i) on the interface with address ADDR for SECONDS and
         prints "channelI=PACKETS/MESSAGES" per channel; exit 1 if a channel got nothing.
 
-    multihost-streams.py compare LABEL A B [--window T0 T1] [--min N] [--ignore-rt]
+    multihost-streams.py compare LABEL A B [--window T0 T1] [--min N] [--symbols N] [--ignore-rt]
         Checks that two recordings (clients of two gateways) saw the same market: per symbol, from
         the first seq both have to the last seq both have, the same seq, type, prices, sizes, ts, rt
         (and status/side/match); each stream's updates follow its snapshot without a hole; every
         snapshot equals the other stream's state at that seq; no gap, error, conflated quote or
-        stale status. With --window, only messages that A received between T0 and T1 (ns) are
-        compared (B's stream around them still gives the state), and at least N (--min, default
-        100) of them must have been compared. Prints one summary line; exit 0 when identical.
+        stale status. With --window, only messages received between T0 and T1 (ns) are checked and
+        A's updates then compared (B's whole stream gives the state), and at least N (--min, default
+        100) of them must have been compared (and, with --symbols, N symbols recorded). Prints one
+        summary line and the problems; exit 0 when identical.
 
 The WebSocket client is deliberately minimal (RFC 6455 client side: masked frames out, unmasked
 frames in, fragmented messages reassembled, ping answered): enough for quotecast's server, which
@@ -112,16 +113,21 @@ def frames(buffer):
         yield bool(b0 & 0x80), b0 & 0x0F, payload
 
 
-def record(url, out_path, symbols, seconds):
+def record(url, out_path, symbols, seconds, expect):
     assert url.startswith("ws://")
     hostport, _, path = url[5:].partition("/")
     host, _, port = hostport.rpartition(":")
     port = int(port)
     if symbols == "all":
-        with urllib.request.urlopen(f"http://{host}:{port}/v1/symbols", timeout=10) as r:
-            listing = json.loads(r.read())
-        entries = listing["symbols"] if isinstance(listing, dict) else listing
-        names = [e["symbol"] if isinstance(e, dict) else e for e in entries]
+        deadline = time.monotonic() + 20
+        while True:  # a gateway may be live before the feed node has announced every instrument
+            with urllib.request.urlopen(f"http://{host}:{port}/v1/symbols", timeout=10) as r:
+                listing = json.loads(r.read())
+            entries = listing["symbols"] if isinstance(listing, dict) else listing
+            names = [e["symbol"] if isinstance(e, dict) else e for e in entries]
+            if len(names) >= expect or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     else:
         names = [s for s in symbols.split(",") if s]
     stop = {"reason": None}
@@ -221,18 +227,20 @@ def load(path, problems, name):
     return messages
 
 
-def per_symbol(messages, problems, name):
+def per_symbol(messages, problems, name, inside):
     """symbol -> its snapshots and updates in arrival order; checks the stream on its own: no gap,
-    error, conflated quote or stale status, and each update the seq after the one before."""
+    error, conflated quote or stale status, and each update the seq after the one before (problems
+    only for messages received inside the window)."""
     by = {}
     for m in messages:
-        if m.type == "gap" or m.type == "error":
+        if m.type in ("gap", "error") and inside(m):
             problems.append(f"{name}: {m.text[:200]}")
         if m.type in UPDATE_TYPES or m.type == "snapshot":
-            if '"conflated":true' in m.text:
-                problems.append(f"{name}: conflated quote {m.symbol} seq {m.seq} (the client was slow)")
-            if '"status":"stale"' in m.text:
-                problems.append(f"{name}: {m.symbol} stale at seq {m.seq}")
+            if inside(m):
+                if '"conflated":true' in m.text:
+                    problems.append(f"{name}: conflated quote {m.symbol} seq {m.seq} (the client was slow)")
+                if '"status":"stale"' in m.text:
+                    problems.append(f"{name}: {m.symbol} stale at seq {m.seq}")
             by.setdefault(m.symbol, []).append(m)
     for symbol, items in by.items():
         expected = None
@@ -241,8 +249,9 @@ def per_symbol(messages, problems, name):
                 expected = m.seq + 1
                 continue
             if expected is None:
-                problems.append(f"{name}: {symbol} update seq {m.seq} before any snapshot")
-            elif m.seq != expected:
+                if inside(m):
+                    problems.append(f"{name}: {symbol} update seq {m.seq} before any snapshot")
+            elif m.seq != expected and inside(m):
                 problems.append(f"{name}: {symbol} seq {m.seq} after {expected - 1} (hole)")
             expected = m.seq + 1
     return by
@@ -302,18 +311,19 @@ def comparable(text, ignore_rt):
     return RT.sub("", text) if ignore_rt else text
 
 
-def compare(label, path_a, path_b, window, minimum, ignore_rt):
+def compare(label, path_a, path_b, window, minimum, ignore_rt, expect_symbols):
     problems = []
-    by_a = per_symbol(load(path_a, problems, "A"), problems, "A")
-    by_b = per_symbol(load(path_b, problems, "B"), problems, "B")
+
+    def inside(m):
+        return not window or window[0] <= m.recv <= window[1]
+
+    by_a = per_symbol(load(path_a, problems, "A"), problems, "A", inside)
+    by_b = per_symbol(load(path_b, problems, "B"), problems, "B", inside)
     compared = snapshots_checked = differences = 0
     symbols = sorted(set(by_a) | set(by_b))
     missing = [s for s in symbols if s not in by_a or s not in by_b]
     if missing:
         problems.append(f"symbols only one client saw: {missing[:10]}")
-
-    def inside(m):
-        return not window or window[0] <= m.recv <= window[1]
 
     for symbol in symbols:
         if symbol not in by_a or symbol not in by_b:
@@ -335,7 +345,7 @@ def compare(label, path_a, path_b, window, minimum, ignore_rt):
         # every snapshot against the other stream's state at its seq
         for mine, theirs_items, name in ((items_a, items_b, "A"), (items_b, items_a, "B")):
             for m in mine:
-                if m.type != "snapshot" or (name == "A" and not inside(m)):
+                if m.type != "snapshot" or not inside(m):
                     continue
                 theirs = state_at(theirs_items, m.seq)
                 if theirs is None:
@@ -355,6 +365,8 @@ def compare(label, path_a, path_b, window, minimum, ignore_rt):
                                         f"other stream's state:\n    {ours}\n    {theirs}")
     if compared < minimum:
         problems.append(f"only {compared} updates compared (want at least {minimum})")
+    if len(symbols) < expect_symbols:
+        problems.append(f"only {len(symbols)} symbols recorded (want {expect_symbols})")
     ok = not problems
     print(f"{label}: {'identical' if ok else 'DIFFERENT'}: {compared} updates and {snapshots_checked} "
           f"snapshots compared over {len(symbols)} symbols, {differences} differences")
@@ -414,7 +426,7 @@ def main(argv):
     if len(argv) == 5 and argv[0] == "listen":
         return listen(argv[1], int(argv[2]), argv[3], float(argv[4]))
     if len(argv) >= 3 and argv[0] == "record":
-        symbols, seconds = "all", 600.0
+        symbols, seconds, expect = "all", 600.0, 1
         rest = argv[3:]
         while rest:
             flag, value = rest[0], rest[1]
@@ -422,13 +434,15 @@ def main(argv):
                 symbols = value
             elif flag == "--seconds":
                 seconds = float(value)
+            elif flag == "--expect":
+                expect = int(value)
             else:
                 sys.exit(f"unknown flag {flag}")
             rest = rest[2:]
-        record(argv[1], argv[2], symbols, seconds)
+        record(argv[1], argv[2], symbols, seconds, expect)
         return 0
     if len(argv) >= 4 and argv[0] == "compare":
-        window, minimum, ignore_rt = None, 100, False
+        window, minimum, ignore_rt, expect_symbols = None, 100, False, 0
         rest = argv[4:]
         while rest:
             if rest[0] == "--window":
@@ -437,12 +451,15 @@ def main(argv):
             elif rest[0] == "--min":
                 minimum = int(rest[1])
                 rest = rest[2:]
+            elif rest[0] == "--symbols":
+                expect_symbols = int(rest[1])
+                rest = rest[2:]
             elif rest[0] == "--ignore-rt":
                 ignore_rt = True
                 rest = rest[1:]
             else:
                 sys.exit(f"unknown flag {rest[0]}")
-        return 0 if compare(argv[1], argv[2], argv[3], window, minimum, ignore_rt) else 1
+        return 0 if compare(argv[1], argv[2], argv[3], window, minimum, ignore_rt, expect_symbols) else 1
     sys.exit(__doc__)
 
 
