@@ -5,7 +5,8 @@
         Connects to ws://HOST:PORT/v1/stream, subscribes (depth 10) to the symbols (all: those of
         GET /v1/symbols on the same host, once it lists N of them or after 20 s), and writes every
         text message as one line "<receive time, ns since the epoch> <message>" to OUT until the
-        connection closes, S seconds pass, or SIGTERM/SIGINT. Answers pings. A last line "# end <reason>" says why it stopped.
+        connection closes, S seconds pass, or SIGTERM/SIGINT. Answers pings. A last line
+        "# end <reason>" says why it stopped.
 
     multihost-streams.py get URL
         Prints the HTTP status of GET URL (0 if it cannot connect) and the start of the body.
