@@ -10,17 +10,17 @@ import ITCH
 ///
 /// Invariant: every message below `next` of the current session was applied exactly once, in order,
 /// and none at or above it; buffered packets all end above `next`.
-struct LineArbiter {
+package struct LineArbiter {
     /// Line indices: A, B, retransmission.
-    static let lineA = 0, lineB = 1, lineRetransmit = 2
+    package static let lineA = 0, lineB = 1, lineRetransmit = 2
     static let lineNames = ["a", "b", "retransmit"]
 
-    let configuration: MulticastFeedConfiguration
-    private(set) var tally = ReceiverTally()
-    private(set) var session: MoldUDP64Session?
+    package let configuration: MulticastFeedConfiguration
+    package private(set) var tally = ReceiverTally()
+    package private(set) var session: MoldUDP64Session?
     private var retired: [MoldUDP64Session] = []
     /// Next sequence number to apply (0 before the first packet).
-    private(set) var next: UInt64 = 0
+    package private(set) var next: UInt64 = 0
     /// Highest "everything below this was sent" any line has shown.
     private var high: UInt64 = 0
     private var lineHigh: [UInt64] = [0, 0, 0]
@@ -30,7 +30,7 @@ struct LineArbiter {
     private var feedSilent = false
     private(set) var buffer: ReorderBuffer
     private var hole: Hole?
-    private(set) var stale = false
+    package private(set) var stale = false
     /// A new session began while the books were stale: they hold orders of a session that was never
     /// completed, so nothing more is applied until the receiver restarts.
     private(set) var frozen = false
@@ -57,17 +57,17 @@ struct LineArbiter {
         var markedStale = false
     }
 
-    init(configuration: MulticastFeedConfiguration) {
+    package init(configuration: MulticastFeedConfiguration) {
         self.configuration = configuration
         buffer = ReorderBuffer(capacity: configuration.bufferPackets, slotSize: configuration.maxDatagram)
         tokens = Double(configuration.maxRequestsPerSecond)
     }
 
     /// Frees the buffer's storage; call once when done.
-    func deallocate() { buffer.deallocate() }
+    package func deallocate() { buffer.deallocate() }
 
     /// The feed's health now.
-    var health: FeedHealth {
+    package var health: FeedHealth {
         if stale { return .stale }
         if ended { return .ended }
         if feedSilent { return .silent }
@@ -77,7 +77,7 @@ struct LineArbiter {
     }
 
     /// Whether a hole is open (the owner polls more often then).
-    var hasHole: Bool { hole != nil }
+    package var hasHole: Bool { hole != nil }
 
     private var configuredLines: Int { configuration.lineB == nil ? 1 : 2 }
 
@@ -86,7 +86,7 @@ struct LineArbiter {
     /// in the same packet, if any, for prefetching), and `staleChange(false)`
     /// before the first message that fills a gap that had made the books stale (`staleChange` returns
     /// how many instruments it marked or cleared).
-    mutating func receive(_ datagram: UnsafeRawBufferPointer, line: Int, now: UInt64, receiveTime: UInt64,
+    package mutating func receive(_ datagram: UnsafeRawBufferPointer, line: Int, now: UInt64, receiveTime: UInt64,
                           events: (FeedEvent) -> Void,
                           apply: (UnsafeRawPointer, Int, UInt64, UnsafeRawPointer?, Int) -> Void,
                           staleChange: (Bool) -> Int) {
@@ -168,7 +168,7 @@ struct LineArbiter {
 
     /// Runs the timers: confirms holes, sends and retries requests (through `send`), marks the books
     /// stale when a gap outlives the recovery timeout, and notices silent lines.
-    mutating func service(now: UInt64, events: (FeedEvent) -> Void, send: (MoldUDP64Request) -> Void,
+    package mutating func service(now: UInt64, events: (FeedEvent) -> Void, send: (MoldUDP64Request) -> Void,
                           staleChange: (Bool) -> Int) {
         let c = configuration
         // Silence, per line and for the whole feed (after the end of session, silence is expected).
@@ -233,13 +233,41 @@ struct LineArbiter {
     }
 
     /// Counts a datagram that was longer than the largest kept (cut by the kernel).
-    mutating func receiveOversize(line: Int) {
+    package mutating func receiveOversize(line: Int) {
         tally.datagrams[line] &+= 1
         tally.malformedOversize &+= 1
     }
 
     /// Sets the granted receive buffer of a line's socket, for the metrics.
-    mutating func setReceiveBuffer(line: Int, bytes: Int) { tally.receiveBuffer[line] = bytes }
+    package mutating func setReceiveBuffer(line: Int, bytes: Int) { tally.receiveBuffer[line] = bytes }
+
+    /// Starts over at `next` of `session`, as a gateway does after applying a snapshot that reflects
+    /// every message below `next`: buffered packets, the hole and the stale mark are dropped, and the
+    /// session's earlier packets become duplicates. The old session (if another) is retired.
+    package mutating func resynchronize(session s: MoldUDP64Session, next first: UInt64, now: UInt64) {
+        if let old = session, old != s {
+            retired.append(old)
+            if retired.count > 8 { retired.removeFirst() }
+        }
+        retired.removeAll { $0 == s }
+        session = s
+        buffer.removeAll()
+        hole = nil
+        stale = false
+        frozen = false
+        high = first
+        lineHigh = [first, first, first]
+        endSequence = nil
+        ended = false
+        next = first
+        lastPacket = now
+        lineLast = [now, now, now]
+        lineSilent = [false, false]
+        feedSilent = false
+        tally.buffered = 0
+        tally.staleInstruments = 0
+        tally.nextSequence = first
+    }
 
     // MARK: - Internals
 

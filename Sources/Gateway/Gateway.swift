@@ -41,6 +41,9 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     // a weak reference would cost an atomic load per message on the hot path.
     private unowned(unsafe) var server: WebSocketServer?
     private let log: (String) -> Void
+    /// Asked (on the loop thread) before a stream client is upgraded: false answers 503 `not_ready`.
+    /// A gateway node refuses clients until its first snapshot is in the cache. Set before `attach`.
+    public var admission: (() -> Bool)?
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
     /// `log` receives one `event=… key=value` line per notable event (slow clients closed, laps).
@@ -71,6 +74,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         defer {
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
             publishCounts()
+            statistics.ringPosition.store(reader.position, ordering: .relaxed)
         }
         let messageBudget = configuration.messagesPerTurn
         while n < configuration.ticksPerTurn && queuedThisTurn < messageBudget {
@@ -127,10 +131,19 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     }
 
     private func process() {
+        if tick.flags & Tick.Flags.snapshot != 0 { applySnapshotState(); return }
         let e = entry(for: tick)
         switch e.sync {
         case .synced:
-            break
+            // Not the next seq (a gateway node's feed node restarted and numbers from 1 again): the
+            // cache is not exact until the next quote, which subscribers get as gap + snapshot.
+            if tick.seq != e.state.seq &+ 1 {
+                let from = tick.seq > e.state.seq ? e.state.seq &+ 1 : tick.seq
+                e.sync = .awaitingQuote(gapFrom: from)
+                e.apply(tick)
+                if tick.kind == .quote { resync(e, gapFrom: from) }
+                return
+            }
         case .lapped(let from):
             if tick.seq == e.state.seq &+ 1 {
                 e.sync = .synced
@@ -272,6 +285,24 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         }
     }
 
+    /// A feed node's snapshot of one symbol (a gateway node resynchronizing a channel): it replaces
+    /// the cached state; subscribers whose stream it interrupts get `gap` + a fresh snapshot.
+    private func applySnapshotState() {
+        tick.flags &= ~Tick.Flags.snapshot
+        let known = entryIndex[Int(tick.locate)] >= 0
+        let e = entry(for: tick)
+        if !known {
+            e.apply(tick)
+            e.sync = .synced
+            return
+        }
+        if case .synced = e.sync, tick.seq == e.state.seq { return }  // nothing was missed
+        // A feed node that restarted numbers from 1 again: the gap then starts at the new state.
+        let from = tick.seq > e.state.seq ? e.state.seq &+ 1 : tick.seq
+        e.apply(tick)
+        resync(e, gapFrom: from)
+    }
+
     private func sendAwaitedSnapshots(_ e: SymbolEntry) {
         for d in 0..<Tick.depth {
             for s in e.subscribers[d] {
@@ -372,6 +403,11 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     /// Upgrades the stream path while under `maxClients` (else 503 with an error body); 404 elsewhere.
     public func route(_ request: HTTPRequest, server: WebSocketServer) -> HTTPRoute {
         guard request.path == configuration.streamPath else { return .respond(.text(.notFound)) }
+        if let admission, !admission() {
+            statistics.refusedClients.add(1)
+            return .respond(.json(.serviceUnavailable,
+                                  ControlMessage.error("not_ready", "the gateway is synchronizing with its feed node; try again shortly")))
+        }
         if clientCount >= configuration.maxClients {
             statistics.refusedClients.add(1)
             return .respond(.json(.serviceUnavailable,

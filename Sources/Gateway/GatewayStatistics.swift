@@ -17,6 +17,8 @@ public final class GatewayStatistics: Sendable {
     public let messagesIn = Atomic<Int>(0)
     /// Ticks read from the ring.
     public let ticks = Atomic<Int>(0)
+    /// The gateway's ring reader position (ticks read or skipped), stored once per loop turn.
+    public let ringPosition = Atomic<Int>(0)
     /// Shared frames encoded (once per tick and depth, not per client).
     public let framesEncoded = Atomic<Int>(0)
     /// Quotes a conflating client did not get one by one (superseded by a later quote).

@@ -106,6 +106,10 @@ public struct Tick: Sendable, BitwiseCopyable {
     public enum Flags {
         /// The trade is a Nasdaq cross (ITCH `Q`).
         public static let cross: UInt8 = 1
+        /// The tick is an instrument's whole state from a feed node's snapshot (a quote tick), not a
+        /// change: a gateway node writes these into its ring when it (re)synchronizes a channel.
+        /// Internal to a process; never on any wire.
+        public static let snapshot: UInt8 = 0x80
     }
 
     /// An all-zero quote tick, the starting point for filling one in.

@@ -34,34 +34,34 @@ func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSou
 }
 
 /// Logs what the multicast receiver notices, one `key=value` line per event.
-func feedEventLogger(_ log: Log) -> @Sendable (FeedEvent) -> Void {
+func feedEventLogger(_ log: Log, prefix: String = "feed") -> @Sendable (FeedEvent) -> Void {
     { event in
         switch event {
         case .joined(let line, let group, let bytes, let requested):
-            log(.info, "feed_joined", ["line": line, "group": group, "rcvbuf_bytes": bytes])
+            log(.info, "\(prefix)_joined", ["line": line, "group": group, "rcvbuf_bytes": bytes])
             if bytes < 2 * requested {
                 // The kernel reports twice the usable size; less than asked means rmem_max capped it.
-                log(.warn, "feed_rcvbuf_capped", ["line": line, "requested": requested, "granted": bytes / 2,
+                log(.warn, "\(prefix)_rcvbuf_capped", ["line": line, "requested": requested, "granted": bytes / 2,
                                                   "hint": "run as root, or: sysctl -w net.core.rmem_max=\(requested)"])
             }
         case .sessionStarted(let session, let sequence, let late):
-            log(late ? .warn : .info, "feed_session_started", ["session": session, "sequence": sequence, "late_join": late])
+            log(late ? .warn : .info, "\(prefix)_session_started", ["session": session, "sequence": sequence, "late_join": late])
         case .sessionChanged(let from, let to, let sequence):
-            log(.warn, "feed_session_changed", ["from": from, "to": to, "sequence": sequence])
+            log(.warn, "\(prefix)_session_changed", ["from": from, "to": to, "sequence": sequence])
         case .gap(let from, let to):
-            log(.warn, "feed_gap", ["from": from, "to": to, "messages": to - from])
+            log(.warn, "\(prefix)_gap", ["from": from, "to": to, "messages": to - from])
         case .recovered(let from, let to, let requests):
-            log(.info, "feed_gap_recovered", ["from": from, "to": to, "requests": requests])
+            log(.info, "\(prefix)_gap_recovered", ["from": from, "to": to, "requests": requests])
         case .stale(let from, let instruments):
-            log(.error, "feed_stale", ["gap_from": from, "instruments": instruments])
+            log(.error, "\(prefix)_stale", ["gap_from": from, "instruments": instruments])
         case .unstale(let instruments):
-            log(.warn, "feed_unstale", ["instruments": instruments])
+            log(.warn, "\(prefix)_unstale", ["instruments": instruments])
         case .endOfSession(let session, let next):
-            log(.info, "feed_end_of_session", ["session": session, "next_sequence": next])
+            log(.info, "\(prefix)_end_of_session", ["session": session, "next_sequence": next])
         case .silent(let line, let seconds):
-            log(.warn, "feed_silent", ["line": line, "seconds": String(format: "%.1f", seconds)])
+            log(.warn, "\(prefix)_silent", ["line": line, "seconds": String(format: "%.1f", seconds)])
         case .resumed(let line):
-            log(.info, "feed_resumed", ["line": line])
+            log(.info, "\(prefix)_resumed", ["line": line])
         }
     }
 }

@@ -19,10 +19,20 @@ enum LogLevel: Int, Comparable, Sendable {
 /// One line per event on stderr, `key=value` style (values with spaces are quoted).
 struct Log: Sendable {
     let minimum: LogLevel
+    /// `key=value` fields put on every line after the event (e.g. `channel=3`), or empty.
+    var context = ""
+
+    init(minimum: LogLevel, context: String = "") {
+        self.minimum = minimum
+        self.context = context
+    }
+
+    /// The same log with `key=value` added to every line.
+    func with(_ key: String, _ value: Any) -> Log { Log(minimum: minimum, context: context + " \(key)=\(value)") }
 
     func callAsFunction(_ level: LogLevel, _ event: String, _ fields: KeyValuePairs<String, Any> = [:]) {
         guard level >= minimum else { return }
-        var line = "level=\(level.name) event=\(event)"
+        var line = "level=\(level.name) event=\(event)" + context
         for (key, value) in fields {
             let text = "\(value)"
             line += " \(key)=" + (text.contains(" ") || text.isEmpty ? "\"\(text)\"" : text)

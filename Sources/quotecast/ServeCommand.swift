@@ -48,24 +48,7 @@ let serveCommand = Command(
           --duration S           stop by itself after S seconds (default: run until SIGINT/SIGTERM)
           --messages N           stop after N messages
           --log-level LEVEL      lowest level logged (default info)
-          --listen HOST:PORT     HTTP/WebSocket listener (default 127.0.0.1:8080; port 0 picks a free
-                                 port, logged as listen= in serve_started)
-          --echo PATH            also serve a WebSocket echo endpoint at PATH (off by default)
-          --allowed-origin LIST  comma-separated Origin values allowed to open WebSockets (default any)
-          --max-clients N        most WebSocket stream clients; more get 503 (default 10000; plain HTTP
-                                 connections get 1024 more)
-          --max-subscriptions N  most symbols one client may subscribe to (default 1000)
-          --client-buffer BYTES  per-client soft limit: output the socket would not take beyond which
-                                 quotes are conflated (default 262144)
-          --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
-          --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
-          --client-unsent BYTES  most bytes a client socket holds in the kernel unsent (TCP_NOTSENT_LOWAT;
-                                 default 16384): a stalled reader's backlog then waits in the gateway,
-                                 where --client-buffer conflates it, not stale in the kernel
-          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning)
-          --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
-          --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
-                                 no answer within 10 s)
+        \(FrontEnd.usage)
 
         Logs are key=value lines on stderr. SIGINT or SIGTERM stops it cleanly: the feed stops, the
         ring is closed, readers drain it, and a final status line is printed. WebSocket clients get close
@@ -75,11 +58,9 @@ let serveCommand = Command(
     run: runServe)
 
 func runServe(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "ring-capacity", "status-interval",
-                                                "duration", "messages", "log-level", "listen", "echo",
-                                                "allowed-origin", "max-clients", "max-message", "ping-interval",
-                                                "max-subscriptions", "client-buffer", "client-buffer-max",
-                                                "slow-client-timeout", "client-sndbuf", "client-unsent", "summary"],
+    let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["feed", "symbols", "rate", "seed", "ring-capacity",
+                                                                          "status-interval", "duration", "messages",
+                                                                          "log-level", "summary"]),
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -94,40 +75,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let source = try feedSource(feedText, args)
     let summaryPath = args.string("summary")
 
-    let listenText = args.string("listen") ?? "127.0.0.1:8080"
-    guard let listenAddress = SocketAddress(parsing: listenText) else {
-        throw UsageError("--listen: expected HOST:PORT with an IPv4 host, got '\(listenText)'")
-    }
-    let echoPath = args.string("echo")
-    if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
-    var gatewayConfiguration = WebSocketServerConfiguration(listen: listenAddress)
-    gatewayConfiguration.allowedOrigins = (args.string("allowed-origin") ?? "").split(separator: ",").map(String.init)
-    var streamConfiguration = GatewayConfiguration()
-    streamConfiguration.maxClients = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
-    streamConfiguration.maxSubscriptions = try args.int("max-subscriptions", default: 1_000, in: 1...65_536)
-    streamConfiguration.clientBuffer = try args.int("client-buffer", default: 256 * 1024, in: 1024...(1 << 30))
-    streamConfiguration.clientBufferMax = try args.int("client-buffer-max", default: 4 << 20, in: 2048...(1 << 31))
-    guard streamConfiguration.clientBufferMax > streamConfiguration.clientBuffer else {
-        throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(streamConfiguration.clientBuffer))")
-    }
-    streamConfiguration.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
-    gatewayConfiguration.maxConnections = streamConfiguration.maxClients + 1024
-    // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
-    gatewayConfiguration.maxPendingBytes = streamConfiguration.clientBufferMax + (1 << 20)
-    gatewayConfiguration.unsentLimitBytes = try args.int("client-unsent", default: 16_384, in: 1024...(1 << 28))
-    if args.string("client-sndbuf") != nil {
-        gatewayConfiguration.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
-    }
-    gatewayConfiguration.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
-    gatewayConfiguration.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
-
-    // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
-    let descriptorsWanted = gatewayConfiguration.maxConnections + 256
-    let descriptorsAllowed = raiseOpenFileLimit(to: descriptorsWanted)
-    if descriptorsAllowed < descriptorsWanted {
-        log(.warn, "open_file_limit", ["wanted": descriptorsWanted, "allowed": descriptorsAllowed,
-                                        "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
-    }
+    let frontEnd = try FrontEnd.settings(args, log: log)
 
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
@@ -143,55 +91,23 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let feedEnded = StopFlag()
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
-    let router = HTTPRouter()
-    router.get("/healthz") { _ in
-        // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
-        let state = counters.health
-        let live = !feedEnded.isRaised && state != .stale && state != .silent
-        return .json(live ? .ok : .serviceUnavailable,
-                     "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\"," + counters.healthJSON().dropFirst())
-    }
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
-    let stream = Gateway(reader: ring.makeReader(1), configuration: streamConfiguration) { line in
-        if LogLevel.info >= log.minimum { printError("level=info " + line) }
-    }
+    guard let (gateway, stream) = try FrontEnd.start(
+        frontEnd, reader: ring.makeReader(1), command: "serve", log: log,
+        health: {
+            // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
+            let state = counters.health
+            let live = !feedEnded.isRaised && state != .stale && state != .silent
+            return (live, "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\"," + counters.healthJSON().dropFirst())
+        },
+        metrics: [{ feedSamples(counters) }, { ring.metrics().samples(readerNames: ["status", "gateway"]) }])
+    else { return 1 }
     let gatewayStatistics = stream.statistics
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
         return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
             + " msgs_out=\(["quote", "trade", "status", "trade_break", "snapshot", "gap", "control"].reduce(0) { $0 + g.messagesOut($1) })"
             + " conflating=\(g.clientsConflating.load(ordering: .relaxed)) gateway_laps=\(g.laps.load(ordering: .relaxed))"
-    }
-    router.webSocket(streamConfiguration.streamPath, stream)
-    router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
-    router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
-    if let echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
-    var gateway: WebSocketServer?
-    do {
-        gateway = try WebSocketServer(configuration: gatewayConfiguration, delegate: router) { level, line in
-            let mapped: LogLevel = level == .info ? .info : level == .warn ? .warn : .error
-            if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
-        }
-        // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
-        let server = gateway!
-        let providers: [() -> [MetricSample]] = [
-            { feedSamples(counters) },
-            { ring.metrics().samples(readerNames: ["status", "gateway"]) },
-            { stream.statistics.samples() },
-            { server.statistics.samples() },
-        ]
-        router.get("/metrics") { _ in
-            HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
-                         body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
-        }
-        try stream.attach(to: server)
-    } catch {
-        // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
-        // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),
-        // and the message says which flag picks another address.
-        if args.string("listen") != nil { throw UsageError("--listen: cannot listen on \(listenText): \(error)") }
-        printError("quotecast serve: cannot listen on the default \(listenText) (\(error)); choose another with --listen HOST:PORT")
-        return 1
     }
 
     // Readers start first, so nothing the feed writes is before them.
@@ -200,7 +116,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
         status.run(reader: &r, ring: ring, counters: counters)
     }
     let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
-    let gatewayThread = gateway.map { server in NamedThread(name: "qc-gateway") { server.run() } }
+    let gatewayThread = NamedThread(name: "qc-gateway") { gateway.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
@@ -214,12 +130,10 @@ func runServe(_ argv: [String]) throws -> Int32 {
             ring.close()
         }
     }
-    log(.info, "serve_started", ["url": gateway.map { "http://\($0.localAddress)/" } ?? "none",
-                                 "feed": feedText, "rate": rate, "ring_capacity": capacity,
-                                 "threads": gateway == nil ? "qc-feed,qc-status" : "qc-feed,qc-status,qc-gateway",
-                                 "listen": gateway.map { "\($0.localAddress)" } ?? "none",
-                                 "echo": echoPath ?? "off",
-                                 "stream": gateway.map { "ws://\($0.localAddress)\(streamConfiguration.streamPath)" } ?? "none"])
+    log(.info, "serve_started", ["url": "http://\(gateway.localAddress)/", "feed": feedText, "rate": rate,
+                                 "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
+                                 "listen": "\(gateway.localAddress)", "echo": frontEnd.echoPath ?? "off",
+                                 "stream": "ws://\(gateway.localAddress)\(frontEnd.stream.streamPath)"])
 
     let started = monotonicNanoseconds()
     var reason = "source_finished"
@@ -237,8 +151,8 @@ func runServe(_ argv: [String]) throws -> Int32 {
         }
     }
     log(.info, "serve_stopping", ["reason": reason])
-    gateway?.stop()
-    gatewayThread?.join()
+    gateway.stop()
+    gatewayThread.join()
     stop.raise()
     feedThread.join()
     statusThread.join()

@@ -16,21 +16,11 @@ let commands: [Command] = [
     bookCommand,
     simulateCommand,
     feedCommand,
-    notYet("gateway", "gateway node: joins a feed node's channels, serves WebSocket clients", issue: 7),
+    gatewayCommand,
     replayCommand,
     tickerCommand,
     loadCommand,
 ]
-
-/// A command this build does not have yet: says so plainly instead of pretending.
-func notYet(_ name: String, _ summary: String, issue: Int) -> Command {
-    Command(name: name, summary: summary + " (not in this build yet)",
-            usage: "usage: quotecast \(name) ...\n\n\(summary).\nNot implemented in this build yet (issue \(issue)).\n",
-            run: { _ in
-                printError("quotecast \(name): not implemented in this build yet (issue \(issue))")
-                return 1
-            })
-}
 
 let topUsage = """
     usage: quotecast <command> [options]

@@ -45,8 +45,21 @@ import Testing
         #expect(r.stderr.contains("cannot read /nonexistent/file.itch"))
     }
 
-    @Test func commandsNotInThisBuildSaySo() throws {
-        let r = try QuotecastProcess.run(["gateway"])
-        #expect(r.status == 1 && r.stderr.contains("not implemented in this build yet"))
+    @Test func gatewayFlagsAreChecked() throws {
+        let cases: [([String], String)] = [
+            (["gateway"], "--upstream"),
+            (["gateway", "--upstream", "10.0.0.1:5000"], "--upstream"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--channels", "0"], "--channels"),
+            (["gateway", "--upstream", "239.255.255.250:5000", "--channels", "10"], "--channels"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--service", "239.1.1.2:1"], "--service"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--drop", "2"], "--drop"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
+        ]
+        for (args, flag) in cases {
+            let r = try QuotecastProcess.run(args)
+            #expect(r.status == 2, "\(args)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].contains(flag), "\(args): \(r.stderr)")
+        }
     }
 }

@@ -1,0 +1,282 @@
+import Fanout
+import Feed
+import Glibc
+import ITCH
+import Market
+import Sockets
+
+/// What the upstream receiver notices, for the log.
+public enum UpstreamEvent: Sendable, Equatable {
+    /// A channel's group was joined.
+    case joined(channel: Int, group: String, receiveBuffer: Int)
+    /// A channel took a snapshot and is live from `next` on.
+    case synced(channel: Int, session: String, next: UInt64, instruments: Int, reason: UpstreamResyncReason)
+    /// Every channel has taken its first snapshot: the gateway answers clients from now on.
+    case ready(instruments: Int, milliseconds: Int)
+    /// A snapshot fetch failed; it is tried again after `retrySeconds`.
+    case snapshotFailed(error: String, retrySeconds: Double)
+    /// A channel needs a fresh snapshot.
+    case resync(channel: Int, reason: UpstreamResyncReason, detail: String)
+    /// A sequencing event of one channel (gap, recovery, silence, end of session).
+    case channel(Int, FeedEvent)
+}
+
+/// The gateway node's receiving side (`quotecast gateway`): joins the feed node's K normalized
+/// channels, takes a snapshot of their state from the feed node's service before anything else,
+/// then applies every channel's messages in sequence (gaps filled by MoldUDP64 retransmission
+/// requests to the same service, through the same `LineArbiter` the exchange feed uses), writing
+/// ticks into the gateway's ring. A gap that cannot be filled in time, or a new session (the feed
+/// node restarted), resynchronizes the channel from a fresh snapshot; its instruments' states reach
+/// the ring as ticks flagged `Tick.Flags.snapshot`, which the gateway turns into `gap` + `snapshot`
+/// for subscribers whose stream they interrupt.
+///
+/// Live packets are never lost while a snapshot is fetched: the fetch runs on this thread, and
+/// what arrives meanwhile waits in the channel sockets' receive buffers (`receiveBuffer`); what
+/// overflows them is a gap, filled by retransmission.
+public struct UpstreamReceiver: Sendable {
+    public let configuration: UpstreamConfiguration
+    public var onEvent: (@Sendable (UpstreamEvent) -> Void)?
+
+    public init(configuration: UpstreamConfiguration, onEvent: (@Sendable (UpstreamEvent) -> Void)? = nil) {
+        self.configuration = configuration
+        self.onEvent = onEvent
+    }
+
+    /// The channel a session names: its last two characters, as digits.
+    static func channel(of session: MoldUDP64Session) -> Int? {
+        let high = UInt8(truncatingIfNeeded: session.tail), low = UInt8(truncatingIfNeeded: session.tail >> 8)
+        guard (48...57).contains(high), (48...57).contains(low) else { return nil }
+        return Int(high - 48) * 10 + Int(low - 48)
+    }
+
+    /// Joins the channels (so nothing sent from now on is missed), then runs until `stop` is raised.
+    /// An ended session is not the end: a feed node that restarts starts new sessions, and each
+    /// channel resynchronizes from a snapshot. Throws only when a socket cannot be set up.
+    public func run(writer: inout RingWriter, stop: StopFlag, counters: UpstreamCounters) throws {
+        let c = configuration
+        let report: (UpstreamEvent) -> Void = { event in onEvent?(event) }
+        var sockets: [UDPSocket] = []
+        defer { sockets.forEach { $0.close() } }
+        for channel in 0..<c.channels {
+            guard let group = c.group(ofChannel: channel) else { throw SystemError("channel \(channel) group", errno: EINVAL) }
+            let s = try UDPSocket.multicastReceiver(group: group, interface: c.interface, receiveBuffer: c.receiveBuffer)
+            sockets.append(s)
+            report(.joined(channel: channel, group: group.description, receiveBuffer: s.receiveBufferBytes))
+        }
+        let requester = try UDPSocket.unicast(binding: SocketAddress(host: c.interface, port: 0)!, receiveBuffer: c.receiveBuffer)
+        sockets.append(requester)
+        let requesterIndex = c.channels
+
+        let loop = try EventLoop(batch: 16)
+        for (i, socket) in sockets.enumerated() { try loop.add(socket.descriptor, events: .readable, token: UInt64(i)) }
+
+        var arbiters = (0..<c.channels).map { LineArbiter(configuration: c.sequencing(channel: $0)) }
+        defer { arbiters.forEach { $0.deallocate() } }
+        for i in 0..<c.channels { arbiters[i].setReceiveBuffer(line: LineArbiter.lineA, bytes: sockets[i].receiveBufferBytes) }
+        // Channels that have taken at least one snapshot, and those that need one now (with why).
+        var synced = [Bool](repeating: false, count: c.channels)
+        var due: [UpstreamResyncReason?] = Array(repeating: .start, count: c.channels)
+        var states = [UpstreamChannelState](repeating: .syncing, count: c.channels)
+        var nextSnapshotAttempt: UInt64 = 0
+        var snapshotBackoff: UInt64 = 250_000_000
+        let started = monotonicNanoseconds()
+        var ready = false
+
+        let batch = DatagramBatch(capacity: 64, stride: 2048)
+        let requestBytes = UnsafeMutableRawPointer.allocate(byteCount: MoldUDP64.requestLength, alignment: 8)
+        defer { requestBytes.deallocate() }
+        var drops = SplitMix64(seed: c.dropSeed)
+        let dropThreshold = UInt64(min(max(c.dropRate, 0), 1) * Double(UInt64.max >> 11)) << 11
+        var applied = 0, ticks = 0, dropped = 0
+        var channel = 0
+
+        func write(_ tick: Tick) {
+            if writer.write(tick) { ticks &+= 1 }
+        }
+        func apply(_ base: UnsafeRawPointer, _ length: Int, _ receiveTime: UInt64, _ next: UnsafeRawPointer?, _ nextLength: Int) {
+            switch NormalizedMessage.decode(base, length: length) {
+            case .success(.tick(let tick)):
+                guard ChannelMap.channel(of: tick.symbol, channels: c.channels) == channel else {
+                    counters.refused(3)
+                    return
+                }
+                write(tick)
+                applied &+= 1
+            case .success(.directory):
+                applied &+= 1
+            case .failure(.unknownType): counters.refused(0)
+            case .failure(.badLength): counters.refused(1)
+            case .failure(.badValue): counters.refused(2)
+            }
+        }
+        func staleChange(_ stale: Bool) -> Int {
+            // A gap the service could not fill in time: this channel starts over from a snapshot.
+            if stale && due[channel] == nil {
+                due[channel] = .gap
+                report(.resync(channel: channel, reason: .gap, detail: "a gap was not filled within the recovery timeout"))
+            }
+            return 0
+        }
+        func sendRequest(_ request: MoldUDP64Request) {
+            request.encode(into: requestBytes)
+            _ = try? requester.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: c.service)
+        }
+        func events(_ event: FeedEvent) { report(.channel(channel, event)) }
+        func publish() {
+            writer.flush()
+            counters.add(messages: applied, ticks: ticks)
+            if dropped > 0 { counters.dropped(dropped) }
+            applied = 0
+            ticks = 0
+            dropped = 0
+        }
+
+        /// Fetches snapshots for every channel that needs one and restarts their sequencing there.
+        func resynchronize(now: UInt64) {
+            let wanted = (0..<c.channels).filter { due[$0] != nil }
+            for ch in wanted { states[ch] = synced[ch] ? .resyncing : .syncing }
+            let snapshots: [SnapshotProtocol.ChannelSnapshot]
+            do {
+                snapshots = try SnapshotClient.fetch(from: c.service, channels: wanted, timeoutMilliseconds: c.snapshotTimeoutMilliseconds)
+            } catch {
+                counters.snapshotFailed()
+                nextSnapshotAttempt = monotonicNanoseconds() &+ snapshotBackoff
+                report(.snapshotFailed(error: "\(error)", retrySeconds: Double(snapshotBackoff) / 1e9))
+                snapshotBackoff = min(snapshotBackoff * 2, 5_000_000_000)
+                return
+            }
+            snapshotBackoff = 250_000_000
+            let at = monotonicNanoseconds()
+            for snapshot in snapshots {
+                let ch = snapshot.channel
+                for var state in snapshot.states where ChannelMap.channel(of: state.symbol, channels: c.channels) == ch {
+                    state.flags |= Tick.Flags.snapshot
+                    write(state)
+                }
+                arbiters[ch].resynchronize(session: snapshot.session, next: snapshot.nextSequence, now: at)
+                let reason = due[ch]!
+                counters.snapshotTaken(instruments: snapshot.states.count)
+                counters.resynced(reason)
+                due[ch] = nil
+                synced[ch] = true
+                report(.synced(channel: ch, session: snapshot.session.description, next: snapshot.nextSequence,
+                               instruments: snapshot.states.count, reason: reason))
+            }
+            publish()
+            if !ready && synced.allSatisfy({ $0 }) {
+                ready = true
+                counters.markSynced(ringPosition: writer.written)
+                report(.ready(instruments: counters.snapshotInstruments, milliseconds: Int((at &- started) / 1_000_000)))
+            }
+        }
+
+        /// One datagram from a channel's group, or (line `retransmit`) from the service.
+        func receive(_ datagram: UnsafeRawBufferPointer, line: Int, socketChannel: Int?, now: UInt64, receiveTime: UInt64) {
+            guard datagram.count >= MoldUDP64.headerLength,
+                  let session = try? MoldUDP64Packet(datagram).session,
+                  let ch = Self.channel(of: session), ch < c.channels, socketChannel == nil || socketChannel == ch else {
+                // Not a MoldUDP64 packet of one of our channels (or of this socket's channel).
+                counters.refused(4)
+                return
+            }
+            // Before a channel's snapshot, its packets are older than the snapshot will be: dropped.
+            guard due[ch] == nil, let current = arbiters[ch].session else { return }
+            if session != current {
+                // A new session (the feed node restarted) replaces the channel's state: resync. A
+                // retransmission of another session is a stale answer: ignored.
+                if line == LineArbiter.lineA && due[ch] == nil {
+                    due[ch] = .session
+                    report(.resync(channel: ch, reason: .session, detail: "session \(current) → \(session)"))
+                }
+                return
+            }
+            channel = ch
+            arbiters[ch].receive(datagram, line: line, now: now, receiveTime: receiveTime, events: events, apply: apply,
+                                 staleChange: staleChange)
+        }
+
+        while !stop.isRaised {
+            let now = monotonicNanoseconds()
+            if due.contains(where: { $0 != nil }) && now >= nextSnapshotAttempt { resynchronize(now: now) }
+            var received = 0
+            for _ in 0..<32 {
+                var any = false
+                for (i, socket) in sockets.enumerated() {
+                    let n = try socket.receive(into: batch)
+                    if n == 0 { continue }
+                    any = true
+                    received += n
+                    let now = monotonicNanoseconds(), receiveTime = realtimeNanoseconds()
+                    let isChannel = i != requesterIndex
+                    for k in 0..<n {
+                        if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
+                        if let datagram = batch.datagram(k) {
+                            receive(datagram, line: isChannel ? LineArbiter.lineA : LineArbiter.lineRetransmit,
+                                    socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
+                        } else if isChannel {
+                            arbiters[i].receiveOversize(line: LineArbiter.lineA)
+                        }
+                    }
+                    publish()
+                }
+                if !any { break }
+            }
+            let after = monotonicNanoseconds()
+            var total = ReceiverTally()
+            var next = [UInt64](repeating: 0, count: c.channels)
+            var anyHole = false
+            for ch in 0..<c.channels {
+                channel = ch
+                if due[ch] == nil {
+                    arbiters[ch].service(now: after, events: events, send: sendRequest, staleChange: staleChange)
+                }
+                let health = arbiters[ch].health
+                states[ch] = due[ch] != nil ? (synced[ch] ? .resyncing : .syncing)
+                    : health == .recovering || health == .stale ? .recovering
+                    : health == .silent ? .silent : health == .ended ? .ended : .live
+                anyHole = anyHole || arbiters[ch].hasHole
+                total.accumulate(arbiters[ch].tally)
+                next[ch] = arbiters[ch].next
+            }
+            publish()
+            counters.publish(states: states, next: next, tally: total)
+            if received == 0 {
+                let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50
+                _ = try loop.wait(timeoutMilliseconds: waitMilliseconds) { _, _ in }
+            }
+        }
+        publish()
+    }
+}
+
+/// A blocking client of the feed node's snapshot service (`SnapshotProtocol`), bounded in time.
+public enum SnapshotClient {
+    /// Asks `service` for `channels` and returns their snapshots (every one of them, or throws).
+    public static func fetch(from service: SocketAddress, channels: [Int],
+                             timeoutMilliseconds: Int32) throws -> [SnapshotProtocol.ChannelSnapshot] {
+        let deadline = monotonicNanoseconds() &+ UInt64(timeoutMilliseconds) * 1_000_000
+        let connection = try TCPConnection.connect(to: service, timeoutMilliseconds: timeoutMilliseconds)
+        defer { connection.close() }
+        try connection.writeAll(SnapshotProtocol.request(channels: channels))
+        var answer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        reading: while true {
+            let now = monotonicNanoseconds()
+            guard now < deadline else { throw SystemError("snapshot read", errno: ETIMEDOUT) }
+            var p = pollfd(fd: connection.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, Int32(min((deadline - now) / 1_000_000 + 1, 100)))
+            switch chunk.withUnsafeMutableBytes({ connection.read(into: $0) }) {
+            case .bytes(let n): answer += chunk[0..<n]
+            case .wouldBlock: continue
+            case .endOfStream: break reading
+            case .failed(let error): throw error
+            }
+        }
+        let (snapshots, consumed) = try SnapshotProtocol.decode(answer)
+        guard consumed == answer.count, Set(snapshots.map(\.channel)) == Set(channels) else {
+            throw SnapshotProtocolError.malformed("the answer holds channels \(snapshots.map(\.channel)) of \(channels)"
+                                                  + (consumed == answer.count ? "" : ", cut short"))
+        }
+        return snapshots
+    }
+}

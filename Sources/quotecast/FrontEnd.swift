@@ -1,0 +1,130 @@
+import Fanout
+import Gateway
+import Market
+import Sockets
+import WebSocket
+
+/// The HTTP/WebSocket listener `serve` and `gateway` share: its flags, their parsing, and the routes
+/// (the stream, `/`, `/v1/symbols`, `/healthz`, `/metrics`, the optional echo endpoint).
+enum FrontEnd {
+    /// The value flags of the listener and its clients.
+    static let valueFlags: Set<String> = ["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
+                                          "max-subscriptions", "client-buffer", "client-buffer-max", "slow-client-timeout",
+                                          "client-sndbuf", "client-unsent"]
+
+    /// Their `--help` lines.
+    static let usage = """
+          --listen HOST:PORT     HTTP/WebSocket listener (default 127.0.0.1:8080; port 0 picks a free
+                                 port, logged as listen=)
+          --echo PATH            also serve a WebSocket echo endpoint at PATH (off by default)
+          --allowed-origin LIST  comma-separated Origin values allowed to open WebSockets (default any)
+          --max-clients N        most WebSocket stream clients; more get 503 (default 10000; plain HTTP
+                                 connections get 1024 more)
+          --max-subscriptions N  most symbols one client may subscribe to (default 1000)
+          --client-buffer BYTES  per-client soft limit: output the socket would not take beyond which
+                                 quotes are conflated (default 262144)
+          --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
+          --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
+          --client-unsent BYTES  most bytes a client socket holds in the kernel unsent (TCP_NOTSENT_LOWAT;
+                                 default 16384): a stalled reader's backlog then waits in the gateway,
+                                 where --client-buffer conflates it, not stale in the kernel
+          --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning)
+          --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
+          --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
+                                 no answer within 10 s)
+        """
+
+    /// The listener's settings from the command line.
+    struct Settings {
+        var server: WebSocketServerConfiguration
+        var stream: GatewayConfiguration
+        var echoPath: String?
+        var listenText: String
+        /// Whether --listen was given (a default address that is taken is not a bad flag value).
+        var listenGiven: Bool
+    }
+
+    /// Parses the listener's flags and raises the open-file limit to what `--max-clients` needs.
+    static func settings(_ args: Arguments, log: Log) throws -> Settings {
+        let listenText = args.string("listen") ?? "127.0.0.1:8080"
+        guard let listenAddress = SocketAddress(parsing: listenText) else {
+            throw UsageError("--listen: expected HOST:PORT with an IPv4 host, got '\(listenText)'")
+        }
+        let echoPath = args.string("echo")
+        if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
+        var server = WebSocketServerConfiguration(listen: listenAddress)
+        server.allowedOrigins = (args.string("allowed-origin") ?? "").split(separator: ",").map(String.init)
+        var stream = GatewayConfiguration()
+        stream.maxClients = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
+        stream.maxSubscriptions = try args.int("max-subscriptions", default: 1_000, in: 1...65_536)
+        stream.clientBuffer = try args.int("client-buffer", default: 256 * 1024, in: 1024...(1 << 30))
+        stream.clientBufferMax = try args.int("client-buffer-max", default: 4 << 20, in: 2048...(1 << 31))
+        guard stream.clientBufferMax > stream.clientBuffer else {
+            throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(stream.clientBuffer))")
+        }
+        stream.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
+        server.maxConnections = stream.maxClients + 1024
+        // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
+        server.maxPendingBytes = stream.clientBufferMax + (1 << 20)
+        server.unsentLimitBytes = try args.int("client-unsent", default: 16_384, in: 1024...(1 << 28))
+        if args.string("client-sndbuf") != nil {
+            server.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
+        }
+        server.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
+        server.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
+
+        // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
+        let descriptorsWanted = server.maxConnections + 256
+        let descriptorsAllowed = raiseOpenFileLimit(to: descriptorsWanted)
+        if descriptorsAllowed < descriptorsWanted {
+            log(.warn, "open_file_limit", ["wanted": descriptorsWanted, "allowed": descriptorsAllowed,
+                                            "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
+        }
+        return Settings(server: server, stream: stream, echoPath: echoPath, listenText: listenText,
+                        listenGiven: args.string("listen") != nil)
+    }
+
+    /// Builds the gateway on `reader` and binds the listener with every route. `health` answers
+    /// `/healthz` (live or not, and the JSON fields after `status`); `metrics` are the stages'
+    /// samples before the gateway's and the server's own. Returns nil (after saying why on stderr) when
+    /// the default address is taken; throws a usage error when an explicit `--listen` cannot be bound.
+    static func start(_ s: Settings, reader: consuming RingReader, command: String, log: Log,
+                      admission: (() -> Bool)? = nil,
+                      health: @escaping () -> (live: Bool, json: String),
+                      metrics: [() -> [MetricSample]]) throws -> (server: WebSocketServer, gateway: Gateway)? {
+        let router = HTTPRouter()
+        router.get("/healthz") { _ in
+            let (live, json) = health()
+            return .json(live ? .ok : .serviceUnavailable, json)
+        }
+        let stream = Gateway(reader: reader, configuration: s.stream) { line in
+            if LogLevel.info >= log.minimum { printError("level=info " + line) }
+        }
+        stream.admission = admission
+        router.webSocket(s.stream.streamPath, stream)
+        router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
+        router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
+        if let echoPath = s.echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
+        do {
+            let server = try WebSocketServer(configuration: s.server, delegate: router) { level, line in
+                let mapped: LogLevel = level == .info ? .info : level == .warn ? .warn : .error
+                if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
+            }
+            // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
+            let providers = metrics + [{ stream.statistics.samples() }, { server.statistics.samples() }]
+            router.get("/metrics") { _ in
+                HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
+                             body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
+            }
+            try stream.attach(to: server)
+            return (server, stream)
+        } catch {
+            // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
+            // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),
+            // and the message says which flag picks another address.
+            if s.listenGiven { throw UsageError("--listen: cannot listen on \(s.listenText): \(error)") }
+            printError("quotecast \(command): cannot listen on the default \(s.listenText) (\(error)); choose another with --listen HOST:PORT")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Fanout
+import Feed
+import Foundation
+import Gateway
+import Market
+import Multicast
+import Sockets
+import Synchronization
+
+let gatewayCommand = Command(
+    name: "gateway",
+    summary: "gateway node: joins a feed node's multicast channels, serves WebSocket clients",
+    usage: """
+        usage: quotecast gateway --upstream GROUP:PORT [--channels K] [--interface ADDR] [--service HOST:PORT]
+                                 [--listen HOST:PORT] [--receive-buffer BYTES] [--recovery-timeout MS]
+                                 [--snapshot-timeout MS] [--ring-capacity N] [--duration SECONDS]
+                                 [--drop RATE] [--drop-seed N] [--log-level debug|info|warn|error]
+                                 [client flags as for serve]
+
+        A gateway node of a scale-out deployment (docs/operations.md): joins the K normalized
+        channels a `quotecast feed` node publishes (channel i on GROUP+i), takes a snapshot of their
+        state from the feed node's --service, then applies every channel's packets in sequence
+        (qc-upstream) into its own ring, and serves WebSocket clients from it exactly as `serve` does
+        (qc-gateway). Until the first snapshot of every channel is applied, /healthz answers 503 and
+        stream clients get 503 `not_ready`. Gaps are filled by MoldUDP64 retransmission requests to the
+        service; a gap not filled within --recovery-timeout, or a new session (the feed node restarted),
+        resynchronizes that channel from a fresh snapshot, and its subscribers get `gap` + `snapshot`.
+        Every gateway fed by the same feed node serves the same seq, prices, sizes, ts and rt.
+
+          --upstream GROUP:PORT  the feed node's --publish group (required)
+          --channels K           the feed node's --channels, 1..100 (default 4)
+          --interface ADDR       address of the interface to join on and send requests from
+                                 (default 127.0.0.1)
+          --service HOST:PORT    the feed node's snapshot and retransmission service
+                                 (default 127.0.0.1:26500)
+          --receive-buffer BYTES receive buffer per channel socket (default 16777216; SO_RCVBUFFORCE as
+                                 root, else capped by net.core.rmem_max; the granted size is logged)
+          --recovery-timeout MS  a gap not filled by retransmission within MS is resynchronized from a
+                                 snapshot (default 1000)
+          --snapshot-timeout MS  one snapshot fetch may take this long before it is retried (default 5000)
+          --ring-capacity N      ring slots, a power of two (default 65536)
+          --duration SECONDS     stop after this long (default: until SIGINT/SIGTERM)
+          --drop RATE            fault injection for drills and tests: drop this fraction (0..1) of the
+                                 channel datagrams received, before sequencing (default 0)
+          --drop-seed N          seed of --drop's choices (default 1)
+          --log-level LEVEL      debug, info (default), warn, error
+        \(FrontEnd.usage)
+
+        SIGINT or SIGTERM stops it: WebSocket clients get close code 1001 first.
+
+        """,
+    run: runGateway)
+
+func runGateway(_ argv: [String]) throws -> Int32 {
+    let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["upstream", "channels", "interface", "service",
+                                                                          "receive-buffer", "recovery-timeout",
+                                                                          "snapshot-timeout", "ring-capacity", "duration",
+                                                                          "drop", "drop-seed", "log-level"]),
+                             switchFlags: [])
+    guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+    let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
+    let log = Log(minimum: LogLevel(name: levelName)!)
+    guard let upstreamText = args.string("upstream") else { throw UsageError("--upstream GROUP:PORT is required") }
+    guard let group = SocketAddress(parsing: upstreamText), group.isMulticast, group.port != 0 else {
+        throw UsageError("--upstream: expected a multicast GROUP:PORT (224.0.0.0/4), got '\(upstreamText)'")
+    }
+    let channels = try args.int("channels", default: 4, in: 1...100)
+    let serviceText = args.string("service") ?? "127.0.0.1:26500"
+    guard let service = SocketAddress(parsing: serviceText), service.port != 0, !service.isMulticast else {
+        throw UsageError("--service: expected the feed node's HOST:PORT, got '\(serviceText)'")
+    }
+    var upstream = UpstreamConfiguration(group: group, channels: channels, service: service)
+    upstream.interface = args.string("interface") ?? "127.0.0.1"
+    guard SocketAddress(host: upstream.interface, port: 0) != nil else {
+        throw UsageError("--interface: expected an IPv4 address, got '\(upstream.interface)'")
+    }
+    guard upstream.group(ofChannel: channels - 1) != nil else {
+        throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
+    }
+    upstream.receiveBuffer = try args.int("receive-buffer", default: 16 << 20, in: 65_536...(1 << 30))
+    upstream.recoveryTimeoutNanoseconds = UInt64(try args.int("recovery-timeout", default: 1_000, in: 10...600_000)) * 1_000_000
+    upstream.snapshotTimeoutMilliseconds = Int32(try args.int("snapshot-timeout", default: 5_000, in: 100...600_000))
+    if let dropText = args.string("drop") {
+        guard let rate = Double(dropText), (0...1).contains(rate) else { throw UsageError("--drop: expected a fraction 0..1, got '\(dropText)'") }
+        upstream.dropRate = rate
+    }
+    upstream.dropSeed = UInt64(try args.int("drop-seed", default: 1, in: 0...Int.max))
+    let capacity = try args.int("ring-capacity", default: 65_536, in: 2...(1 << 24))
+    guard capacity & (capacity - 1) == 0 else { throw UsageError("--ring-capacity: expected a power of two, got \(capacity)") }
+    let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
+    let frontEnd = try FrontEnd.settings(args, log: log)
+
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &signals, nil)
+
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating]))
+    let stop = StopFlag()
+    let ended = StopFlag()
+    let counters = UpstreamCounters(channels: channels)
+    // Clients are let in once the gateway has read the first complete snapshot out of the ring.
+    let statistics = Mutex<GatewayStatistics?>(nil)
+    let admitted: () -> Bool = {
+        guard counters.isSynced else { return false }
+        return (statistics.withLock { $0 }?.ringPosition.load(ordering: .relaxed) ?? 0) >= counters.readyRingPosition
+    }
+    guard let (server, stream) = try FrontEnd.start(
+        frontEnd, reader: ring.makeReader(0), command: "gateway", log: log, admission: admitted,
+        health: {
+            let live = !ended.isRaised && counters.isHealthy && admitted()
+            return (live, "{\"status\":\"\(live ? "live" : counters.isSynced ? "down" : "syncing")\",\"upstream\":\"\(upstreamText)\","
+                          + counters.healthJSON().dropFirst())
+        },
+        metrics: [{ counters.metricSamples() }, { ring.metrics().samples(readerNames: ["gateway"]) }])
+    else { return 1 }
+    statistics.withLock { $0 = stream.statistics }
+
+    let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log))
+    let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
+    let receiverThread = NamedThread(name: "qc-upstream") {
+        defer { ended.raise() }
+        var writer = ring.makeWriter()
+        do {
+            try receiver.run(writer: &writer, stop: stop, counters: counters)
+        } catch {
+            log(.error, "upstream_failed", ["error": "\(error)",
+                                            "hint": "check --interface and the multicast route (ip route add 224.0.0.0/4 dev IFACE)"])
+        }
+    }
+    log(.info, "gateway_started", ["url": "http://\(server.localAddress)/", "listen": "\(server.localAddress)",
+                                   "stream": "ws://\(server.localAddress)\(frontEnd.stream.streamPath)",
+                                   "upstream": upstreamText, "channels": channels, "interface": upstream.interface,
+                                   "service": serviceText, "echo": frontEnd.echoPath ?? "off",
+                                   "threads": "qc-upstream,qc-gateway"])
+
+    let started = monotonicNanoseconds()
+    var reason = "upstream_failed"
+    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+    while true {
+        let signal = sigtimedwait(&signals, nil, &timeout)
+        if signal == SIGINT || signal == SIGTERM {
+            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            break
+        }
+        if ended.isRaised { break }
+        if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 {
+            reason = "duration"
+            break
+        }
+    }
+    log(.info, "gateway_stopping", ["reason": reason])
+    server.stop()
+    gatewayThread.join()
+    stop.raise()
+    receiverThread.join()
+    ring.close()
+    log(.info, "gateway_stopped", ["reason": reason, "messages": counters.messages, "ticks": counters.ticks,
+                                   "snapshots": counters.snapshots, "gaps": counters.receiver.gaps,
+                                   "clients_served": stream.statistics.connections.load(ordering: .relaxed)])
+    return 0
+}
+
+/// Logs the upstream receiver's events, one line each.
+func upstreamEventLogger(_ log: Log) -> @Sendable (UpstreamEvent) -> Void {
+    { event in
+        switch event {
+        case .joined(let channel, let group, let receiveBuffer):
+            log(.info, "upstream_joined", ["channel": channel, "group": group, "rcvbuf": receiveBuffer])
+        case .synced(let channel, let session, let next, let instruments, let reason):
+            log(reason == .start ? .info : .warn, "upstream_synced",
+                ["channel": channel, "session": session, "next": next, "instruments": instruments, "reason": reason.name])
+        case .ready(let instruments, let milliseconds):
+            log(.info, "upstream_ready", ["instruments": instruments, "ms": milliseconds])
+        case .snapshotFailed(let error, let retry):
+            log(.warn, "snapshot_failed", ["error": error, "retry_s": retry])
+        case .resync(let channel, let reason, let detail):
+            log(.warn, "upstream_resync", ["channel": channel, "reason": reason.name, "detail": detail])
+        case .channel(let channel, let e):
+            feedEventLogger(log.with("channel", channel), prefix: "upstream")(e)
+        }
+    }
+}
