@@ -144,6 +144,7 @@ def record(url, out_path, symbols, seconds, expect):
         sock, buffer = ws_connect(host, port, "/" + path)
         ws_send(sock, 1, json.dumps({"op": "subscribe", "symbols": names, "depth": 10}).encode())
         deadline = time.monotonic() + seconds
+        flushed = time.monotonic()
         message = bytearray()
         message_opcode = 0
         while True:
@@ -167,6 +168,9 @@ def record(url, out_path, symbols, seconds, expect):
             if stop["reason"]:
                 reason = stop["reason"]
                 break
+            if time.monotonic() - flushed > 0.5:  # so that others can watch the file grow
+                out.flush()
+                flushed = time.monotonic()
             left = deadline - time.monotonic()
             if left <= 0:
                 reason = "duration"
