@@ -94,11 +94,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     // A session name per start: "Q" and the start time's last 7 decimal digits of seconds.
     let sessionBase = "Q" + String(String(Int(Date().timeIntervalSince1970)).suffix(7))
 
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    sigaddset(&signals, SIGINT)
-    sigaddset(&signals, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &signals, nil)
+    var signals = StopSignals.block()
 
     let publisher: FeedNodePublisher
     let service: FeedNodeService
@@ -151,30 +147,18 @@ func runFeed(_ argv: [String]) throws -> Int32 {
                                 "metrics": metrics.map { "\($0.localAddress)" } ?? "off",
                                 "threads": "qc-feed,qc-publish,qc-service,qc-retransmit" + (metrics == nil ? "" : ",qc-metrics")])
 
-    let started = monotonicNanoseconds()
-    var reason = "source_finished"
-    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+    // Stop on a signal, after --duration, or --linger seconds after the input ended.
     var finishedAt: UInt64?
-    while true {
-        let signal = sigtimedwait(&signals, nil, &timeout)
-        if signal == SIGINT || signal == SIGTERM {
-            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
-            break
-        }
+    let reason = signals.wait(duration: duration) {
+        guard counters.finished else { return false }
         let now = monotonicNanoseconds()
-        if counters.finished {
-            if finishedAt == nil {
-                finishedAt = now
-                log(.info, "feed_input_ended", ["messages": counters.messages, "published": publisher.counters.messagesPublished,
-                                                "linger_s": linger])
-            }
-            if now - finishedAt! >= UInt64(linger) * 1_000_000_000 { break }
+        if finishedAt == nil {
+            finishedAt = now
+            log(.info, "feed_input_ended", ["messages": counters.messages, "published": publisher.counters.messagesPublished,
+                                            "linger_s": linger])
         }
-        if let duration, finishedAt == nil, now - started >= UInt64(duration) * 1_000_000_000 {
-            reason = "duration"
-            break
-        }
-    }
+        return now - finishedAt! >= UInt64(linger) * 1_000_000_000
+    } ?? "source_finished"
     stop.raise()
     feedThread.join()
     ring.close()

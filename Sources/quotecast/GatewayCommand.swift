@@ -90,11 +90,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
     let frontEnd = try FrontEnd.settings(args, log: log)
 
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    sigaddset(&signals, SIGINT)
-    sigaddset(&signals, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &signals, nil)
+    var signals = StopSignals.block()
 
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating]))
     let stop = StopFlag()
@@ -135,21 +131,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
                                    "threads": "qc-upstream,qc-gateway"])
 
-    let started = monotonicNanoseconds()
-    var reason = "upstream_failed"
-    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-    while true {
-        let signal = sigtimedwait(&signals, nil, &timeout)
-        if signal == SIGINT || signal == SIGTERM {
-            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
-            break
-        }
-        if ended.isRaised { break }
-        if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 {
-            reason = "duration"
-            break
-        }
-    }
+    let reason = signals.wait(duration: duration) { ended.isRaised } ?? "upstream_failed"
     log(.info, "gateway_stopping", ["reason": reason])
     server.stop()
     gatewayThread.join()

@@ -79,11 +79,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
-    var signals = sigset_t()
-    sigemptyset(&signals)
-    sigaddset(&signals, SIGINT)
-    sigaddset(&signals, SIGTERM)
-    pthread_sigmask(SIG_BLOCK, &signals, nil)
+    var signals = StopSignals.block()
 
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
     let stop = StopFlag()
@@ -135,21 +131,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
                                  "listen": "\(gateway.localAddress)", "echo": frontEnd.echoPath ?? "off",
                                  "stream": "ws://\(gateway.localAddress)\(frontEnd.stream.streamPath)"])
 
-    let started = monotonicNanoseconds()
-    var reason = "source_finished"
-    var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-    while true {
-        let signal = sigtimedwait(&signals, nil, &timeout)
-        if signal == SIGINT || signal == SIGTERM {
-            reason = signal == SIGINT ? "SIGINT" : "SIGTERM"
-            break
-        }
-        if counters.finished { break }
-        if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 {
-            reason = "duration"
-            break
-        }
-    }
+    let reason = signals.wait(duration: duration) { counters.finished } ?? "source_finished"
     log(.info, "serve_stopping", ["reason": reason])
     gateway.stop()
     gatewayThread.join()

@@ -28,6 +28,13 @@ import Testing
             (["serve", "--ring-capacity", "1000"], "--ring-capacity"),
             (["simulate", "--output", "/tmp/x", "--messages", "1"], "--messages"),
             (["simulate", "--output", "/tmp/x", "--messages", "100", "--symbols", "A,A"], "--symbols"),
+            (["gateway"], "--upstream"),
+            (["gateway", "--upstream", "10.0.0.1:5000"], "--upstream"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--channels", "0"], "--channels"),
+            (["gateway", "--upstream", "239.255.255.250:5000", "--channels", "10"], "--channels"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--service", "239.1.1.2:1"], "--service"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--drop", "2"], "--drop"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
         ]
         for (args, flag) in cases {
             let r = try QuotecastProcess.run(args)
@@ -43,23 +50,5 @@ import Testing
         let r = try QuotecastProcess.run(["book", "/nonexistent/file.itch"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("cannot read /nonexistent/file.itch"))
-    }
-
-    @Test func gatewayFlagsAreChecked() throws {
-        let cases: [([String], String)] = [
-            (["gateway"], "--upstream"),
-            (["gateway", "--upstream", "10.0.0.1:5000"], "--upstream"),
-            (["gateway", "--upstream", "239.1.1.1:5000", "--channels", "0"], "--channels"),
-            (["gateway", "--upstream", "239.255.255.250:5000", "--channels", "10"], "--channels"),
-            (["gateway", "--upstream", "239.1.1.1:5000", "--service", "239.1.1.2:1"], "--service"),
-            (["gateway", "--upstream", "239.1.1.1:5000", "--drop", "2"], "--drop"),
-            (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
-        ]
-        for (args, flag) in cases {
-            let r = try QuotecastProcess.run(args)
-            #expect(r.status == 2, "\(args)")
-            let lines = r.stderr.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].contains(flag), "\(args): \(r.stderr)")
-        }
     }
 }

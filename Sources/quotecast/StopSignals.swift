@@ -1,0 +1,33 @@
+import Feed
+import Glibc
+
+/// SIGINT and SIGTERM, taken by the main thread with `sigtimedwait`. `block()` must run before any
+/// thread starts, so every thread inherits the mask and none is interrupted by them.
+struct StopSignals {
+    private var set = sigset_t()
+
+    /// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts from now on).
+    static func block() -> StopSignals {
+        var s = StopSignals()
+        sigemptyset(&s.set)
+        sigaddset(&s.set, SIGINT)
+        sigaddset(&s.set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &s.set, nil)
+        return s
+    }
+
+    /// Waits, checking every 100 ms, until a stop signal arrives (returns "SIGINT" or "SIGTERM"),
+    /// `duration` seconds have passed since the call while `done` was still false ("duration"), or
+    /// `done()` returns true (nil).
+    mutating func wait(duration: Int?, until done: () -> Bool) -> String? {
+        let started = monotonicNanoseconds()
+        var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+        while true {
+            let signal = sigtimedwait(&set, nil, &timeout)
+            if signal == SIGINT { return "SIGINT" }
+            if signal == SIGTERM { return "SIGTERM" }
+            if done() { return nil }
+            if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 { return "duration" }
+        }
+    }
+}
