@@ -61,6 +61,11 @@ public struct PublisherStatistics: Sendable, Equatable {
     public var malformed = [0, 0]
     /// Heartbeats sent (per line, counted once).
     public var heartbeats = 0
+    /// Datagrams the socket refused per line (a firewall, a lost route): counted and skipped, so a
+    /// failing line A does not stop line B; receivers recover them from the retransmission window.
+    public var sendErrors = [0, 0]
+    /// The latest refusal, for the report.
+    public var lastSendError: String?
     /// All zero.
     public init() {}
 }
@@ -169,8 +174,13 @@ public final class MoldUDP64Publisher {
     private func sendControl(count: UInt16) throws(SystemError) {
         // The scratch area is free here: malformed datagrams only live there during a batch send.
         MoldUDP64.writeHeader(session: session, sequenceNumber: builder.nextSequenceNumber, count: count, to: scratch)
-        for line in lines {
-            _ = try socket.send(UnsafeRawBufferPointer(start: scratch, count: MoldUDP64.headerLength), to: line)
+        for (index, line) in lines.enumerated() {
+            do {
+                _ = try socket.send(UnsafeRawBufferPointer(start: scratch, count: MoldUDP64.headerLength), to: line)
+            } catch {
+                statistics.sendErrors[index] += 1
+                statistics.lastSendError = "\(error)"
+            }
         }
     }
 
@@ -200,9 +210,15 @@ public final class MoldUDP64Publisher {
             }
             var sent = 0
             while sent < n {
-                let k = try socket.send(linePointers + sent, lengths: lineLengths + sent, count: n - sent, to: line)
-                if k == 0 { break }
-                sent += k
+                do {
+                    let k = try socket.send(linePointers + sent, lengths: lineLengths + sent, count: n - sent, to: line)
+                    if k == 0 { break }
+                    sent += k
+                } catch {
+                    statistics.sendErrors[index] += n - sent
+                    statistics.lastSendError = "\(error)"
+                    break
+                }
             }
             statistics.datagrams[index] += sent
         }

@@ -207,7 +207,8 @@ final class ExchangeWire {
                 "dropped_a": s.dropped[0], "dropped_b": s.dropped[1], "duplicated": s.duplicated[0] + s.duplicated[1],
                 "reordered": s.reordered[0] + s.reordered[1], "malformed": s.malformed[0] + s.malformed[1],
                 "heartbeats": s.heartbeats, "requests": r?.requests ?? 0, "retransmitted_messages": r?.messages ?? 0,
-                "unanswered": r?.unanswered ?? 0]
+                "unanswered": r?.unanswered ?? 0, "send_errors_a": s.sendErrors[0], "send_errors_b": s.sendErrors[1],
+                "last_send_error": s.lastSendError ?? "none"]
     }
 }
 
