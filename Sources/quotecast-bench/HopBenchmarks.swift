@@ -56,7 +56,8 @@ private struct HopRun {
 private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?) -> HopRun {
     let channels = 4
     let group = SocketAddress(host: "239.255.93.\(1 + run % 250)", port: UInt16(41_200 + run))!
-    let feedRing = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.gating]))
+    let feedRing = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.gating],
+                                                                   spinIterations: RingConfiguration.chainSpinIterations))
     let publisher = try! FeedNodePublisher(channels: channels, output: FeedNodeOutput(group: group, interface: "127.0.0.1", ttl: 1),
                                            sessionBase: "HOP\(run)")
     let service = try! FeedNodeService(binding: SocketAddress(host: "127.0.0.1", port: 0)!, publisher: publisher)
@@ -74,7 +75,8 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?) -> HopRun
     let configuration = upstream
     let counters = UpstreamCounters(channels: channels)
     // The gateway's ring gates on the counting reader, so nothing is lost after the hop.
-    let gatewayRing = try! BroadcastRing(RingConfiguration(capacity: 1 << 18, readers: [.gating]))
+    let gatewayRing = try! BroadcastRing(RingConfiguration(capacity: 1 << 18, readers: [.gating],
+                                                                      spinIterations: RingConfiguration.chainSpinIterations))
     let receiverStop = StopFlag()
     let receiverThread = NamedThread(name: "bench-upstream") {
         var writer = gatewayRing.makeWriter()
@@ -176,7 +178,8 @@ private func multicastHopBenchmark() -> [BenchmarkResult] {
             best = Double(rate)
         }
         sustained.append(best)
-        let paced = hopRun(nextPort(), ticks: ticks, total: isOptimizedBuild ? 200_000 : 20_000, rate: 100_000)
+        let latencyRate = ProcessInfo.processInfo.environment["HOP_RATE"].flatMap { Int($0) } ?? 100_000
+        let paced = hopRun(nextPort(), ticks: ticks, total: isOptimizedBuild ? 2 * latencyRate : 20_000, rate: latencyRate)
         if paced.complete, let a = paced.latency.quantile(0.5), let b = paced.latency.quantile(0.99),
            let c = paced.latency.quantile(0.999) {
             p50.append(Double(a) / 1000)

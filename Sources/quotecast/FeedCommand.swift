@@ -110,7 +110,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     }
 
     // The publisher gates the ring: a tick is never overwritten before it is published.
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.gating]))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.gating],
+                                                   spinIterations: RingConfiguration.chainSpinIterations))
     let stop = StopFlag()
     let publisherDone = StopFlag()
     let counters = FeedCounters()

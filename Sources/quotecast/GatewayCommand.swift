@@ -92,7 +92,8 @@ func runGateway(_ argv: [String]) throws -> Int32 {
 
     var signals = StopSignals.block()
 
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating]))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating],
+                                                   spinIterations: RingConfiguration.chainSpinIterations))
     let stop = StopFlag()
     let ended = StopFlag()
     let counters = UpstreamCounters(channels: channels)
