@@ -272,6 +272,16 @@ public final class BookEngine {
         return 1
     }
 
+    /// The bid or ask ladder of `book`, chosen without a branch: sides arrive in no predictable order,
+    /// so one inlined ladder operation on a selected pointer beats two copies behind a mispredicted
+    /// branch.
+    @inline(__always)
+    private func ladder(_ book: UnsafeMutablePointer<InstrumentBook>, isBuy: Bool) -> UnsafeMutablePointer<PriceLadder> {
+        let bids = withUnsafeMutablePointer(to: &book.pointee.bids) { $0 }
+        let asks = withUnsafeMutablePointer(to: &book.pointee.asks) { $0 }
+        return isBuy ? bids : asks
+    }
+
     @inline(__always)
     private func add(locate: UInt16, timestamp: UInt64, reference: UInt64, isBuy: Bool, shares: UInt32,
                      stock: Symbol, price: UInt32, receiveTime: UInt64, out: UnsafeMutablePointer<Tick>) -> Int {
@@ -285,8 +295,7 @@ public final class BookEngine {
         case .full: stats.orderTableFull &+= 1; return 0
         case .outOfRange: stats.referenceOutOfRange &+= 1; return 0
         }
-        let depth = isBuy ? book.pointee.bids.add(price: price, shares: shares)
-                          : book.pointee.asks.add(price: price, shares: shares)
+        let depth = ladder(book, isBuy: isBuy).pointee.add(price: price, shares: shares)
         return quote(out, book: book, locate: locate, changedLevel: depth, timestamp: timestamp,
                      receiveTime: receiveTime)
     }
@@ -300,9 +309,8 @@ public final class BookEngine {
         if taken > order.shares { stats.overExecution &+= 1; taken = order.shares }
         let removesOrder = taken == order.shares
         let book = books + Int(order.locate)
-        let depth = order.isBuy
-            ? book.pointee.bids.remove(price: order.price, shares: taken, removesOrder: removesOrder)
-            : book.pointee.asks.remove(price: order.price, shares: taken, removesOrder: removesOrder)
+        let depth = ladder(book, isBuy: order.isBuy).pointee.remove(price: order.price, shares: taken,
+                                                                     removesOrder: removesOrder)
         if removesOrder { orders.remove(at: slot) } else { orders[slot].shares = order.shares &- taken }
         if depth < 0 { stats.levelMissing &+= 1; return (Int.max, taken) }
         return (depth, taken)
@@ -345,9 +353,7 @@ public final class BookEngine {
             case .outOfRange: stats.referenceOutOfRange &+= 1
             }
             // The new reference was refused: the order leaves the book.
-            let depth = original.isBuy
-                ? book.pointee.bids.remove(price: price, shares: shares, removesOrder: true)
-                : book.pointee.asks.remove(price: price, shares: shares, removesOrder: true)
+            let depth = ladder(book, isBuy: original.isBuy).pointee.remove(price: price, shares: shares, removesOrder: true)
             return quote(out, book: book, locate: locate, changedLevel: depth < 0 ? Int.max : depth,
                          timestamp: m.timestamp, receiveTime: receiveTime)
         }
@@ -361,8 +367,7 @@ public final class BookEngine {
             switch orders.insert(reference: newReference, price: price, shares: shares, locate: locate,
                                         isBuy: original.isBuy) {
             case .inserted:
-                let added = original.isBuy ? book.pointee.bids.add(price: price, shares: shares)
-                                           : book.pointee.asks.add(price: price, shares: shares)
+                let added = ladder(book, isBuy: original.isBuy).pointee.add(price: price, shares: shares)
                 depth = min(depth, added)
             case .duplicate: stats.duplicateReference &+= 1
             case .full: stats.orderTableFull &+= 1

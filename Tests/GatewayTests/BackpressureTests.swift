@@ -33,27 +33,32 @@ import Testing
         let h = try harness(config())
         defer { h.stop() }
         _ = quote(h, 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let fast = try TestClient(h.address)
         let slow = try TestClient(h.address, receiveBuffer: 1024)
         for c in [fast, slow] { try c.send(#"{"op":"subscribe","symbols":["AAPL"]}"#) }
-        for c in [fast, slow] { _ = c.next(); _ = c.next() }
-        // 300 quotes while `slow` reads nothing; `fast` reads them all as they come.
+        for c in [fast, slow] {
+            #expect(c.next()?.type == "subscribed")
+            #expect(c.next()?.type == "snapshot")
+        }
+        // 300 quotes while `slow` reads nothing; `fast` reads them all as they come: after every 5
+        // it waits for the 5th, so it never has more than 5 unread, however the threads are scheduled.
         var fastSeqs: [Int] = []
         var last: UInt64 = 0
         for i in 0..<300 {
             last = quote(h, 1, bid: 1_000_000 + UInt32(i) * 100)
-            if i % 10 == 9 { while let m = fast.next(timeout: 0.2) { fastSeqs.append(m.seq ?? -1); if m.seq == Int(last) { break } } }
+            if i % 5 == 4 { while fastSeqs.last != Int(last), let m = fast.next() { fastSeqs.append(m.seq ?? -1) } }
         }
-        while fastSeqs.last != Int(last), let m = fast.next(timeout: 2) { fastSeqs.append(m.seq ?? -1) }
         #expect(fastSeqs == Array(2...Int(last)))
         #expect(h.gateway.statistics.clientsConflating.load(ordering: .relaxed) == 1)
         // Now `slow` reads: a backlog of early quotes, then the latest one marked conflated, in order.
-        let got = slow.drain(2)
+        let (conflated, backlog) = slow.until { $0["conflated"] as? Bool == true }
+        let final = try #require(conflated, "no conflated quote; got \(backlog.count) messages")
+        let got = backlog + [final]
         let seqs = got.compactMap(\.seq)
         #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count)
-        let final = try #require(got.last)
-        #expect(final.seq == Int(last) && final["conflated"] as? Bool == true)
+        #expect(backlog.allSatisfy { $0.type == "quote" && $0["conflated"] == nil })
+        #expect(final.seq == Int(last))
         #expect(final.levels.bids.first?.first as? String == "102.9900")
         #expect(got.count < 300, "the slow client got a backlog of \(got.count)")
         #expect(h.gateway.statistics.clientsConflating.load(ordering: .relaxed) == 0)
@@ -68,17 +73,21 @@ import Testing
         let h = try harness(config())
         defer { h.stop() }
         _ = quote(h, 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let slow = try TestClient(h.address, receiveBuffer: 1024)
         try slow.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
-        _ = slow.next(); _ = slow.next()
+        #expect(slow.next()?.type == "subscribed")
+        #expect(slow.next()?.type == "snapshot")
         var trades: [UInt64] = []
+        var last: UInt64 = 0
         for i in 0..<200 {
-            _ = quote(h, 1, bid: 1_000_000 + UInt32(i) * 100)
+            last = quote(h, 1, bid: 1_000_000 + UInt32(i) * 100)
             if i % 20 == 0 { trades.append(h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 100)) }
         }
-        usleep(100_000)
-        let got = slow.drain(2)
+        // The quotes after the last trade are conflated into one, the last thing it gets.
+        let (final, backlog) = slow.until { $0.seq == Int(last) }
+        let got = backlog + (final.map { [$0] } ?? [])
+        #expect(final?["conflated"] as? Bool == true)
         let seqs = got.compactMap(\.seq)
         #expect(seqs == seqs.sorted())
         let gotTrades = got.filter { $0.type == "trade" }.compactMap(\.seq).map(UInt64.init)
@@ -90,25 +99,31 @@ import Testing
         let h = try harness(config(soft: 2048, hard: 16_384))
         defer { h.stop() }
         _ = quote(h, 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let mute = try TestClient(h.address, receiveBuffer: 1024)
         let fast = try TestClient(h.address)
         for c in [mute, fast] { try c.send(#"{"op":"subscribe","symbols":["AAPL"]}"#) }
-        usleep(100_000)
-        // Trades are never conflated: they pile up for the non-reader until the hard limit.
-        for _ in 0..<400 {
-            h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
-            usleep(500)
+        try h.waitForSubscriptions(2)
+        #expect(fast.next()?.type == "subscribed")
+        #expect(fast.next()?.type == "snapshot")
+        // Trades are never conflated: they pile up for the non-reader until the hard limit, while
+        // `fast` reads every one (after every 10 it waits for the 10th: at most 10 unread).
+        var fastTrades: [Int] = []
+        for i in 0..<400 {
+            let seq = h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
+            if i % 10 == 9 { while fastTrades.last != Int(seq), let m = fast.next() { if m.type == "trade" { fastTrades.append(m.seq ?? -1) } } }
         }
-        let deadline = Date().addingTimeInterval(5)
-        while h.gateway.statistics.slowHardLimit.load(ordering: .relaxed) == 0, Date() < deadline { usleep(20_000) }
+        #expect(fastTrades.count == 400)
+        try waitUntil("the hard-limit close") { h.gateway.statistics.slowHardLimit.load(ordering: .relaxed) > 0 }
         #expect(h.gateway.statistics.slowHardLimit.load(ordering: .relaxed) == 1)
-        #expect(fast.drain(0.5).filter { $0.type == "trade" }.count == 400)
+        try waitUntil("the closed client forgotten") { h.gateway.statistics.clients.load(ordering: .relaxed) == 1 }
         // It reads nothing, so the close frame cannot reach it: the TCP connection is dropped after
-        // the close timeout (1 s here); then what it finally reads ends.
+        // the close timeout (1 s here); then what it finally reads ends. (The pause lets the drop
+        // come first; were it late, the client would read up to the close frame, not answer it, and
+        // the connection would still be dropped at the timeout: the outcome is the same.)
         usleep(1_500_000)
         var ended = false
-        let end = Date().addingTimeInterval(5)
+        let end = Date().addingTimeInterval(20)
         while !ended, Date() < end { if mute.fill(timeout: 0.1) == false { ended = true } }
         #expect(ended)
         #expect(h.gateway.statistics.clients.load(ordering: .relaxed) == 1)
@@ -118,12 +133,14 @@ import Testing
         let h = try harness(config(soft: 2048, hard: 1 << 20, timeout: 1))
         defer { h.stop() }
         _ = quote(h, 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let mute = try TestClient(h.address, receiveBuffer: 1024)
         try mute.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
-        usleep(50_000)
+        try h.waitForSubscriptions(1)
         for i in 0..<200 { _ = quote(h, 1, bid: 1_000_000 + UInt32(i) * 100) }
-        let deadline = Date().addingTimeInterval(5)
+        try waitUntil("it conflating") { h.gateway.statistics.conflationEpisodes.load(ordering: .relaxed) == 1 }
+        // Over the soft limit from here on: closed once that lasted 1 s (the deadline only bounds it).
+        let deadline = Date().addingTimeInterval(20)
         while h.gateway.statistics.slowTimeout.load(ordering: .relaxed) == 0, Date() < deadline {
             _ = quote(h, 1, bid: 1_000_000)
             usleep(50_000)

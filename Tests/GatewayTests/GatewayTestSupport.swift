@@ -4,6 +4,7 @@ import Gateway
 import Glibc
 import Market
 import Sockets
+import Synchronization
 import Testing
 import WebSocket
 
@@ -23,6 +24,9 @@ final class GatewayHarness: @unchecked Sendable {
     /// Per-locate running volume and last trade, carried by every tick as the feed does.
     private var volumes: [UInt16: UInt64] = [:]
     private var lasts: [UInt16: (UInt32, UInt32)] = [:]
+    /// Ticks written (and flushed or not) so far.
+    private(set) var written = 0
+    private let stall = LoopStall()
     var address: SocketAddress { server.localAddress }
 
     init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096,
@@ -37,8 +41,14 @@ final class GatewayHarness: @unchecked Sendable {
         router.webSocket(configuration.streamPath, gateway)
         let g = gateway
         router.get("/v1/symbols") { _ in .json(.ok, g.symbolsJSON()) }
-        // Test-only: holds the loop thread, so the ring can lap the gateway.
-        router.get("/stall") { _ in usleep(400_000); return .text(.ok) }
+        // Test-only: holds the loop thread (until `endStall`, at most 10 s), so the ring can lap the gateway.
+        let stall = stall
+        router.get("/stall") { _ in
+            stall.holding.store(true, ordering: .releasing)
+            _ = stall.release.wait(timeout: .now() + 10)
+            stall.holding.store(false, ordering: .releasing)
+            return .text(.ok)
+        }
         server = try WebSocketServer(configuration: c, delegate: router)
         try gateway.attach(to: server)
         let s = server
@@ -52,6 +62,7 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// Stops the server (bounded) and waits for its thread.
     func stop() {
+        stall.release.signal()
         server.stop()
         ring.close()
         _ = done.wait(timeout: .now() + 10)
@@ -86,6 +97,7 @@ final class GatewayHarness: @unchecked Sendable {
         for (i, l) in bids.enumerated() { t.bids[i] = PriceLevel(price: l.0, size: l.1) }
         for (i, l) in asks.enumerated() { t.asks[i] = PriceLevel(price: l.0, size: l.1) }
         _ = writer.write(t)
+        written += 1
         if flush { writer.flush() }
         return seq
     }
@@ -97,11 +109,52 @@ final class GatewayHarness: @unchecked Sendable {
 
     func seq(of locate: UInt16) -> UInt64 { seqs[locate] ?? 0 }
 
-    /// Holds the gateway's loop thread for 400 ms (from another connection).
+    /// Waits (bounded) until the gateway has taken every tick written so far from the ring: then
+    /// every symbol written is known to it and every subscriber has had its frames queued.
+    func waitForGateway(timeout: Double = 20) throws {
+        let n = written
+        try waitUntil("the gateway read \(n) ticks", timeout: timeout) {
+            gateway.statistics.ticks.load(ordering: .relaxed) >= n
+        }
+    }
+
+    /// Waits (bounded) until the gateway counts `n` subscriptions (for clients that read nothing).
+    func waitForSubscriptions(_ n: Int, timeout: Double = 20) throws {
+        try waitUntil("\(n) subscriptions", timeout: timeout) { gateway.statistics.subscriptions.load(ordering: .relaxed) == n }
+    }
+
+    /// Holds the gateway's loop thread (from another connection) until `endStall()` (or 10 s); returns
+    /// once the loop is held, so ticks written now pile up in the ring.
     func stallLoop() throws -> TCPConnection {
         let c = try TCPConnection.connect(to: address, blocking: true)
         try c.writeAll(Array("GET /stall HTTP/1.1\r\nHost: t\r\n\r\n".utf8))
+        try waitUntil("the loop thread held by /stall") { stall.holding.load(ordering: .acquiring) }
         return c
+    }
+
+    /// Lets the loop thread held by `stallLoop()` go on.
+    func endStall() { stall.release.signal() }
+}
+
+/// The test-only `/stall` handler's state: whether it holds the loop thread, and what lets it go.
+final class LoopStall: Sendable {
+    let holding = Atomic<Bool>(false)
+    let release = DispatchSemaphore(value: 0)
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    let seconds: Double
+    var description: String { "timed out after \(seconds) s waiting for \(what)" }
+}
+
+/// Polls `condition` every millisecond until it holds; throws `TimedOut` after `timeout` seconds (a
+/// bound for a broken build, not an expected duration: under load the condition just takes longer).
+func waitUntil(_ what: String, timeout: Double = 20, _ condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        guard Date() < deadline else { throw TimedOut(what: what, seconds: timeout) }
+        usleep(1000)
     }
 }
 
@@ -203,8 +256,9 @@ final class TestClient {
         return frame
     }
 
-    /// The next message as a JSON object (nil on timeout, close or end of stream).
-    func next(timeout: Double = 5) -> [String: Any]? {
+    /// The next message as a JSON object (nil on timeout, close or end of stream). The default timeout
+    /// is a bound for a message that should come (a loaded machine may take seconds), not a pause.
+    func next(timeout: Double = 20) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             if let (op, payload) = takeFrame() {
@@ -224,7 +278,7 @@ final class TestClient {
     }
 
     /// Messages until one satisfies `match` (returned) or the timeout; the others are collected.
-    func until(timeout: Double = 5, _ match: ([String: Any]) -> Bool) -> (found: [String: Any]?, before: [[String: Any]]) {
+    func until(timeout: Double = 20, _ match: ([String: Any]) -> Bool) -> (found: [String: Any]?, before: [[String: Any]]) {
         var before: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(timeout)
         while deadline.timeIntervalSinceNow > 0 {

@@ -27,7 +27,7 @@ import Testing
         let h = try GatewayHarness()
         defer { h.stop() }
         h.write(.status, "AAPL", locate: 1)
-        usleep(20_000)
+        try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
         _ = c.next(); _ = c.next()

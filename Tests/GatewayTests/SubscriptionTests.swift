@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Market
+import Synchronization
 import Testing
 
 /// Subscriptions as a WebSocket client sees them (contract section 2): a real loopback server, the
@@ -18,7 +19,7 @@ import Testing
         h.write(.status, "AAPL", locate: 1, status: .trading)
         _ = quote(h, "AAPL", 1, bid: 1_892_500)
         h.write(.status, "MSFT", locate: 2, status: .halted)
-        usleep(50_000)
+        try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL","msft","NOPE"],"depth":5}"#)
         let subscribed = try #require(c.next())
@@ -60,15 +61,34 @@ import Testing
         let h = try GatewayHarness(ringCapacity: 1 << 16)
         defer { h.stop() }
         _ = quote(h, "AAPL", 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
+        // The writer goes on until all 5 have subscribed and then 3 000 quotes more, so every client
+        // has 2 000 updates after its snapshot however late it subscribed. Before that it pauses after
+        // 15 000 ticks (for 60 s at most): fewer than the ring holds, so the gateway is never lapped.
+        let allSubscribed = Flag()
+        let writerDone = DispatchSemaphore(value: 0)
         let writer = Thread {
-            for i in 0..<20_000 {
+            var after = 0
+            var ticks = 0
+            var i = 0
+            let deadline = Date().addingTimeInterval(60)
+            while after < 3000 && Date() < deadline {
+                if ticks >= 15_000 && !allSubscribed.value.load(ordering: .acquiring) {
+                    usleep(1000)
+                    continue
+                }
                 _ = self.quote(h, "AAPL", 1, bid: 1_000_000 + UInt32(i % 50) * 100, changedLevel: i % 10)
-                if i % 7 == 0 { h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 10) }
+                ticks += 1
+                if i % 7 == 0 { h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 10); ticks += 1 }
                 if i % 100 == 0 { usleep(1000) }
+                if allSubscribed.value.load(ordering: .acquiring) { after += 1 }
+                i += 1
             }
+            writerDone.signal()
         }
         writer.start()
+        defer { _ = writerDone.wait(timeout: .now() + 60) }
+        defer { allSubscribed.value.store(true, ordering: .releasing) }  // (also on a throw: the writer ends)
         var clients: [TestClient] = []
         for _ in 0..<5 {
             usleep(30_000)
@@ -76,6 +96,8 @@ import Testing
             try c.send(#"{"op":"subscribe","symbols":["AAPL"],"depth":10}"#)
             clients.append(c)
         }
+        try h.waitForSubscriptions(5)
+        allSubscribed.value.store(true, ordering: .releasing)
         for c in clients {
             #expect(c.next()?.type == "subscribed")
             let snap = try #require(c.next())
@@ -83,7 +105,7 @@ import Testing
             var expected = try #require(snap.seq) + 1
             var count = 0
             // Depth 10 sees every quote and every trade: the seq line has no hole and no repeat.
-            while count < 2000, let m = c.next(timeout: 5) {
+            while count < 2000, let m = c.next() {
                 #expect(m.seq == expected, "after \(count) updates")
                 if m.seq != expected { break }
                 expected += 1
@@ -97,7 +119,7 @@ import Testing
         let h = try GatewayHarness()
         defer { h.stop() }
         _ = quote(h, "AAPL", 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let shallow = try TestClient(h.address)
         let deep = try TestClient(h.address)
         try shallow.send(#"{"op":"subscribe","symbols":["AAPL"],"depth":1}"#)
@@ -121,7 +143,7 @@ import Testing
         let h = try GatewayHarness()
         defer { h.stop() }
         _ = quote(h, "AAPL", 1, bid: 1_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let clients = try (0..<20).map { _ in try TestClient(h.address) }
         for c in clients { try c.send(#"{"op":"subscribe","symbols":["AAPL"]}"#) }
         for c in clients { _ = c.next(); _ = c.next() }
@@ -140,7 +162,7 @@ import Testing
         defer { h.stop() }
         _ = quote(h, "AAPL", 1, bid: 1_000_000)
         _ = quote(h, "MSFT", 2, bid: 2_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send("not json")
         #expect(c.next()?["code"] as? String == "bad_json")
@@ -175,7 +197,7 @@ import Testing
         let h = try GatewayHarness(configuration: config)
         defer { h.stop() }
         for (i, s) in ["AAA", "BBB", "CCC"].enumerated() { _ = quote(h, s, UInt16(i + 1), bid: 1_000_000) }
-        usleep(20_000)
+        try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAA","BBB","CCC"]}"#)
         #expect(c.next()?["symbols"] as? [String] == ["AAA", "BBB"])
@@ -192,20 +214,23 @@ import Testing
         defer { h.stop() }
         _ = quote(h, "AAPL", 1, bid: 1_000_000)
         _ = quote(h, "MSFT", 2, bid: 2_000_000)
-        usleep(20_000)
+        try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL","MSFT"]}"#)
         for _ in 0..<3 { _ = c.next() }
+        // With the loop thread held, 201 ticks lap the 64-tick ring.
         let staller = try h.stallLoop()
         defer { staller.close() }
-        usleep(100_000)
         let lostFrom = h.seq(of: 1) + 1
         for i in 0..<200 { _ = quote(h, "AAPL", 1, bid: 1_000_000 + UInt32(i) * 100) }
         h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
-        usleep(500_000)
+        h.endStall()
+        try waitUntil("the gateway lapped") { h.gateway.statistics.laps.load(ordering: .relaxed) >= 1 }
         let last = quote(h, "AAPL", 1, bid: 1_500_000)
         let msft = quote(h, "MSFT", 2, bid: 2_000_100)
-        var got = c.drain(1.0)
+        // Everything up to MSFT's quote, the last tick written.
+        let (msftQuote, before) = c.until { $0.symbol == "MSFT" && $0.seq == Int(msft) }
+        var got = before + (msftQuote.map { [$0] } ?? [])
         if !got.contains(where: { $0.type == "gap" }) { print("lap test got:", got.map { "\($0.type ?? "?") \($0.symbol ?? "") \($0.seq ?? -1)" }, "laps", h.gateway.statistics.laps.load(ordering: .relaxed)) }
         let gap = try #require(got.first { $0.type == "gap" })
         #expect(gap.symbol == "AAPL" && gap["from"] as? Int == Int(lostFrom) && gap["to"] as? Int == Int(last))
@@ -219,4 +244,9 @@ import Testing
         #expect(got.map(\.seq) == [Int(msft)])
         #expect(h.gateway.statistics.laps.load(ordering: .relaxed) >= 1)
     }
+}
+
+/// A flag shared with a writer thread.
+final class Flag: Sendable {
+    let value = Atomic<Bool>(false)
 }
