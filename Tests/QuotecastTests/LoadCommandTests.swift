@@ -86,14 +86,17 @@ import Testing
 
     @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
     func slowClientsAreConflatedAndFastOnesAreNot() throws {
-        // A slow client's backlog must be small enough (a 2 KiB receive buffer, a 4 KiB
-        // kernel send buffer) for it to read into its conflated quotes within the run.
-        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "8192", "--client-sndbuf", "4096",
+        // A slow client's backlog must be small enough (16 KiB soft limit, a 2 KiB receive buffer, a
+        // 4 KiB kernel send buffer: ~22 KiB at 10 KB/s) for it to read into its conflated quotes
+        // within the run, while the soft limit leaves a fast client room for its 20 depth-10
+        // snapshots at once (~9 KiB: at 8 KiB, a fast client scheduled late was flagged conflating
+        // by its own snapshot burst).
+        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "16384", "--client-sndbuf", "4096",
                                                      "--client-buffer-max", "16777216"])
         defer { server.stop() }
         let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "40",
                                     "--symbols-per-client", "20", "--duration", "6", "--profile", "slow",
-                                    "--slow-fraction", "0.25", "--slow-bytes-per-sec", "5000",
+                                    "--slow-fraction", "0.25", "--slow-bytes-per-sec", "10000",
                                     "--slow-receive-buffer", "2048"])
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr.suffix(2000))")
         let fairness = try #require(report?["fairness"] as? [String: Any])
