@@ -39,12 +39,19 @@ public enum UpstreamResyncReason: Int, Sendable, CaseIterable {
     public var name: String { ["start", "gap", "session"][rawValue] }
 }
 
+/// Why the upstream receiver refused a message block (or a whole datagram): docs/wire-format.md,
+/// "Receiving rules". Counted, never fatal.
+public enum UpstreamRefusal: Int, Sendable, CaseIterable {
+    case unknownType = 0, badLength, badValue, wrongChannel, notAChannelPacket
+    public var name: String { ["unknown_type", "bad_length", "bad_value", "wrong_channel", "not_a_channel_packet"][rawValue] }
+}
+
 /// Counters of the gateway node's upstream receiver, for `/healthz` and `/metrics`. Written by the
 /// receiver thread only (published once per receive round), read by anyone.
 public final class UpstreamCounters: Sendable {
     private let blocks = Atomic<Int>(0)
     private let tickCount = Atomic<Int>(0)
-    private let refusedCounts = Mutex([Int](repeating: 0, count: UpstreamCounters.refusalReasons.count))
+    private let refusedCounts = Mutex([Int](repeating: 0, count: UpstreamRefusal.allCases.count))
     private let snapshotCount = Atomic<Int>(0)
     private let snapshotFailureCount = Atomic<Int>(0)
     private let snapshotInstrumentCount = Atomic<Int>(0)
@@ -55,9 +62,6 @@ public final class UpstreamCounters: Sendable {
     private let channelStates: Mutex<[UpstreamChannelState]>
     private let channelNext: Mutex<[UInt64]>
     private let tally = Mutex(ReceiverTally())
-
-    /// Reasons a message block is refused (docs/wire-format.md, "Receiving rules").
-    public static let refusalReasons = ["unknown_type", "bad_length", "bad_value", "wrong_channel", "not_a_channel_packet"]
 
     public init(channels: Int) {
         channelStates = Mutex(Array(repeating: .syncing, count: channels))
@@ -74,7 +78,7 @@ public final class UpstreamCounters: Sendable {
     public var snapshotInstruments: Int { snapshotInstrumentCount.load(ordering: .relaxed) }
     /// Resynchronizations by reason.
     public func resyncs(_ reason: UpstreamResyncReason) -> Int { resyncCounts.withLock { $0[reason.rawValue] } }
-    /// Refused blocks or datagrams by reason (indices of `refusalReasons`).
+    /// Refused blocks or datagrams, by `UpstreamRefusal` raw value.
     public var refusals: [Int] { refusedCounts.withLock { $0 } }
     /// Every channel has taken its first snapshot and its ticks are in the ring up to `readyRingPosition`.
     public var isSynced: Bool { readyFlag.load(ordering: .acquiring) }
@@ -92,8 +96,8 @@ public final class UpstreamCounters: Sendable {
         if messages != 0 { blocks.add(messages, ordering: .relaxed) }
         if ticks != 0 { tickCount.add(ticks, ordering: .relaxed) }
     }
-    /// Counts a refusal (rare: malformed input), by index into `refusalReasons`.
-    func refused(_ reason: Int) { refusedCounts.withLock { $0[reason] += 1 } }
+    /// Counts a refusal (rare: malformed input).
+    func refused(_ reason: UpstreamRefusal) { refusedCounts.withLock { $0[reason.rawValue] += 1 } }
     func snapshotTaken(instruments: Int) {
         snapshotCount.add(1, ordering: .relaxed)
         snapshotInstrumentCount.add(instruments, ordering: .relaxed)
@@ -136,7 +140,7 @@ public final class UpstreamCounters: Sendable {
             MetricSample("quotecast_upstream_dropped_total", .counter, help: "Datagrams dropped by --drop fault injection",
                          value: Double(droppedCount.load(ordering: .relaxed))),
         ]
-        for (reason, n) in zip(Self.refusalReasons, refusals) {
+        for (reason, n) in zip(UpstreamRefusal.allCases.map(\.name), refusals) {
             out.append(MetricSample("quotecast_upstream_refused_total", .counter, help: "Message blocks (or datagrams) refused, by reason",
                                     labels: [("reason", reason)], value: Double(n)))
         }

@@ -97,16 +97,16 @@ public struct UpstreamReceiver: Sendable {
             switch NormalizedMessage.decode(base, length: length) {
             case .success(.tick(let tick)):
                 guard ChannelMap.channel(of: tick.symbol, channels: c.channels) == channel else {
-                    counters.refused(3)
+                    counters.refused(.wrongChannel)
                     return
                 }
                 write(tick)
                 applied &+= 1
             case .success(.directory):
                 applied &+= 1
-            case .failure(.unknownType): counters.refused(0)
-            case .failure(.badLength): counters.refused(1)
-            case .failure(.badValue): counters.refused(2)
+            case .failure(.unknownType): counters.refused(.unknownType)
+            case .failure(.badLength): counters.refused(.badLength)
+            case .failure(.badValue): counters.refused(.badValue)
             }
         }
         func staleChange(_ stale: Bool) -> Int {
@@ -176,7 +176,7 @@ public struct UpstreamReceiver: Sendable {
                   let session = try? MoldUDP64Packet(datagram).session,
                   let ch = Self.channel(of: session), ch < c.channels, socketChannel == nil || socketChannel == ch else {
                 // Not a MoldUDP64 packet of one of our channels (or of this socket's channel).
-                counters.refused(4)
+                counters.refused(.notAChannelPacket)
                 return
             }
             // Before a channel's snapshot, its packets are older than the snapshot will be: dropped.

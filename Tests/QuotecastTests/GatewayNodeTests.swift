@@ -276,6 +276,36 @@ import Testing
                 "compared \(compared) messages of \(received)")
     }
 
+    @Test func garbageOnAChannelIsCountedAndChangesNothing() throws {
+        let net = Network(group: "239.201.4.1", port: 27_214, service: "127.0.0.1:27264")
+        let feed = try net.feed(rate: 2000)
+        defer { feed.stop() }
+        let gateway = try net.gateway()
+        defer { gateway.stop() }
+        let p = try port(of: gateway)
+        #expect(waitForHealth(p, 200))
+        // Random bytes, a cut header, and a well-formed heartbeat of a session naming no channel of ours.
+        let sender = try UDPSocket.multicastSender(interface: "127.0.0.1")
+        defer { sender.close() }
+        var random = SystemRandomNumberGenerator()
+        var noise = (0..<300).map { _ in UInt8.random(in: 0...255, using: &random) }
+        noise[8] = 0xFF  // whatever else it holds, its session names no channel
+        var datagrams: [[UInt8]] = [noise, Array(repeating: 0x41, count: 7)]
+        var heartbeat = Array("FOREIGN 99".utf8) + [UInt8](repeating: 0, count: 10)
+        heartbeat[17] = 1
+        datagrams.append(heartbeat)
+        let group = try #require(SocketAddress(host: "239.201.4.1", port: 27_214))
+        for d in datagrams { _ = try d.withUnsafeBytes { try sender.send($0, to: group) } }
+        let deadline = Date().addingTimeInterval(5)
+        while metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") < 3, Date() < deadline { usleep(50_000) }
+        #expect(metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") == 3)
+        #expect(metric(p, "quotecast_upstream_resyncs_total{reason=\"session\"}") == 0)
+        #expect(get(p, "/healthz").status == 200)
+        let before = metric(p, "quotecast_upstream_messages_total")
+        usleep(300_000)
+        #expect(metric(p, "quotecast_upstream_messages_total") > before, "still applying the feed")
+    }
+
     @Test func aFeedNodeRestartIsFollowedWithGapAndAFreshSnapshot() throws {
         let net = Network(group: "239.201.3.1", port: 27_213, service: "127.0.0.1:27263")
         var feed = try net.feed(rate: 2000, seed: 5)
