@@ -20,14 +20,23 @@ public final class FeedNodeService: Sendable {
 
     /// Binds `address` (port 0 picks one, the same for TCP and UDP) and starts serving.
     public init(binding address: SocketAddress, publisher: FeedNodePublisher) throws(SystemError) {
-        listener = try TCPListener(binding: address, backlog: 64)
-        self.address = listener.localAddress
-        do {
-            retransmission = try RetransmissionServer(binding: listener.localAddress, windows: publisher.windows)
-        } catch {
-            listener.close()
-            throw error
+        // With port 0 the kernel picks a free TCP port, which a UDP socket may already hold: pick
+        // again (a few times) rather than fail.
+        var attempt = 0
+        while true {
+            let listener = try TCPListener(binding: address, backlog: 64)
+            do {
+                retransmission = try RetransmissionServer(binding: listener.localAddress, windows: publisher.windows,
+                                                              payloadSize: publisher.payloadSize)
+                self.listener = listener
+                break
+            } catch {
+                listener.close()
+                attempt += 1
+                guard address.port == 0, error.errno == EADDRINUSE, attempt < 20 else { throw error }
+            }
         }
+        self.address = listener.localAddress
         self.publisher = publisher
         let t = NamedThread(name: "qc-service") { [self] in serve() }
         thread.withLock { $0 = t }
