@@ -18,6 +18,12 @@ public struct FeedNodeOutput: Sendable {
     public var windowMessages = 1_000_000
     /// Packet bytes all the channels' windows keep together (split evenly; memory is taken up front).
     public var windowBytes = 64 << 20
+    /// Largest MoldUDP64 packet sent, header included (multicast and retransmission answers): 1400 by
+    /// default, under a 1500-byte MTU; up to ~8900 on a 9000-byte (jumbo) network, which carries ~6×
+    /// more ticks per datagram and so per system call. Gateways must accept it (`--max-datagram`).
+    public var payloadSize = MoldUDP64.defaultMaxPayloadSize
+    /// The smallest payload size that holds a packet of one message of any kind.
+    public static let minimumPayloadSize = MoldUDP64.headerLength + 2 + NormalizedMessage.maxLength
 
     public init(group: SocketAddress, interface: String, ttl: Int) {
         self.group = group
@@ -131,6 +137,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
     public init(channels: Int, output: FeedNodeOutput, sessionBase: String) throws(SystemError) {
         var configuration = ChannelPublisherConfiguration(channels: channels)
         configuration.outboxCapacity = 64
+        configuration.maxPayload = output.payloadSize
         publisher = ChannelPublisher(configuration: configuration, sessionBase: sessionBase)
         counters = FeedNodeCounters(channels: channels)
         self.output = output
@@ -148,6 +155,9 @@ public final class FeedNodePublisher: @unchecked Sendable {
             RetransmissionWindow(session: $0, capacityMessages: output.windowMessages, capacityBytes: bytesPerChannel)
         }
     }
+
+    /// Largest packet sent, header included.
+    public var payloadSize: Int { publisher.configuration.maxPayload }
 
     /// Asks the publisher thread for a snapshot of `channels` and waits (at most `timeoutMilliseconds`)
     /// for the answer: the bytes of `SnapshotProtocol` for each channel, or nil on timeout.

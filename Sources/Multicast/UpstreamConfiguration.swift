@@ -26,6 +26,11 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     /// No packet and no heartbeat on a channel for this long makes it silent (the feed node sends a
     /// heartbeat every second). Default 3 s.
     public var silenceNanoseconds: UInt64 = 3_000_000_000
+    /// Largest datagram accepted, bytes (default 2048): at least the feed node's `--payload-size`.
+    /// Longer ones are cut by the kernel, counted as malformed (oversize) and logged, and leave a gap
+    /// that retransmission, sent in packets of the same size, cannot fill. Every channel keeps up to
+    /// 4096 packets of this size behind a gap, so memory grows with it.
+    public var maxDatagram: Int = 2048
     /// Fault injection for tests and drills: drop this fraction of the channel datagrams received
     /// (before sequencing, so recovery has to fill them). Default 0.
     public var dropRate: Double = 0
@@ -50,6 +55,7 @@ public struct UpstreamConfiguration: Sendable, Equatable {
         c.interface = interface
         c.retransmit = service
         c.receiveBuffer = receiveBuffer
+        c.maxDatagram = maxDatagram
         c.recoveryTimeoutNanoseconds = recoveryTimeoutNanoseconds
         c.requestTimeoutNanoseconds = requestTimeoutNanoseconds
         c.silenceNanoseconds = silenceNanoseconds

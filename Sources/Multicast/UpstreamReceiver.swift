@@ -17,6 +17,9 @@ public enum UpstreamEvent: Sendable, Equatable {
     case snapshotFailed(error: String, retrySeconds: Double)
     /// A channel needs a fresh snapshot.
     case resync(channel: Int, reason: UpstreamResyncReason, detail: String)
+    /// A channel received a datagram longer than `maxDatagram` (logged once per channel): the feed
+    /// node's payload size is larger than this gateway accepts.
+    case oversize(channel: Int, maxDatagram: Int)
     /// A sequencing event of one channel (gap, recovery, silence, end of session).
     case channel(Int, FeedEvent)
 }
@@ -82,7 +85,8 @@ public struct UpstreamReceiver: Sendable {
         let started = monotonicNanoseconds()
         var ready = false
 
-        let batch = DatagramBatch(capacity: 64, stride: 2048)
+        let batch = DatagramBatch(capacity: 64, stride: c.maxDatagram)
+        var oversizeReported = [Bool](repeating: false, count: c.channels)
         let requestBytes = UnsafeMutableRawPointer.allocate(byteCount: MoldUDP64.requestLength, alignment: 8)
         defer { requestBytes.deallocate() }
         var drops = SplitMix64(seed: c.dropSeed)
@@ -208,6 +212,10 @@ public struct UpstreamReceiver: Sendable {
                                 socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
                     } else if isChannel {
                         arbiters[i].receiveOversize(line: LineArbiter.lineA)
+                        if !oversizeReported[i] {
+                            oversizeReported[i] = true
+                            report(.oversize(channel: i, maxDatagram: c.maxDatagram))
+                        }
                     }
                 }
                 publish()

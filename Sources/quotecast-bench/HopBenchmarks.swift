@@ -1,6 +1,7 @@
 import Fanout
 import Feed
 import Foundation
+import ITCH
 import LoadTest
 import Market
 import Multicast
@@ -13,7 +14,7 @@ import Synchronization
 /// `FeedNodePublisher` thread (normalized messages, MoldUDP64, 4 channels on loopback multicast),
 /// received by a gateway node's `UpstreamReceiver` (snapshot first, then sequencing) into the
 /// gateway's ring, and counted by a reader of that ring.
-/// - `mcast.hop.ticks`: the highest steady rate (ticks/s, tried in steps from 400 000 to 1 500 000)
+/// - `mcast.hop.ticks`: the highest steady rate (ticks/s, tried in steps from 400 000 to 3 000 000)
 ///   carried for a second with every tick delivered in time and no gap (no retransmission needed).
 /// - `mcast.hop.burst`: ticks per second when the writer writes as fast as the publisher takes them
 ///   (its ring full: the writer spins and parks, taking CPU from the hop on a small machine).
@@ -23,9 +24,12 @@ import Synchronization
 /// - `mcast.hop.p50` / `.p99` / `.p99.9`: the hop's added latency at a steady 100 000 ticks/s, from
 ///   the tick entering the feed node's ring to it leaving the gateway's ring (the feed node's receive
 ///   time travels with the tick, as in production).
-/// `HOP_TICKS` sets the burst runs' tick count (default 3 000 000).
+/// `mcast.hop.*` sends packets of up to 1400 bytes (the feed node's default `--payload-size`, for a
+/// 1500-byte MTU); `mcast.hop.jumbo.*` the same with 8900 (a 9000-byte jumbo network, ~6× the ticks
+/// per datagram and per system call). `HOP_TICKS` sets the burst runs' tick count (default 3 000 000).
 let hopSuite: [Benchmark] = [
-    Benchmark(name: "mcast.hop") { multicastHopBenchmark() },
+    Benchmark(name: "mcast.hop") { multicastHopBenchmark(payloadSize: MoldUDP64.defaultMaxPayloadSize, name: "mcast.hop", firstPort: 0) },
+    Benchmark(name: "mcast.hop.jumbo") { multicastHopBenchmark(payloadSize: 8_900, name: "mcast.hop.jumbo", firstPort: 100) },
 ]
 
 /// A day of the simulator's ticks (what the feed handler produces from its messages).
@@ -53,13 +57,14 @@ private struct HopRun {
 }
 
 /// One run: `total` ticks, as fast as possible (`rate` nil) or paced at `rate` ticks/s.
-private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?) -> HopRun {
+private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSize: Int) -> HopRun {
     let channels = 4
     let group = SocketAddress(host: "239.255.93.\(1 + run % 250)", port: UInt16(41_200 + run))!
     let feedRing = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.gating],
                                                                    spinIterations: RingConfiguration.chainSpinIterations))
-    let publisher = try! FeedNodePublisher(channels: channels, output: FeedNodeOutput(group: group, interface: "127.0.0.1", ttl: 1),
-                                           sessionBase: "HOP\(run)")
+    var output = FeedNodeOutput(group: group, interface: "127.0.0.1", ttl: 1)
+    output.payloadSize = payloadSize
+    let publisher = try! FeedNodePublisher(channels: channels, output: output, sessionBase: "HOP\(run)")
     let service = try! FeedNodeService(binding: SocketAddress(host: "127.0.0.1", port: 0)!, publisher: publisher)
     let publisherDone = StopFlag()
     let publisherCPU = Atomic<UInt64>(0), receiverCPU = Atomic<UInt64>(0)
@@ -72,6 +77,7 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?) -> HopRun
 
     var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
     upstream.receiveBuffer = 256 << 20
+    upstream.maxDatagram = max(2048, payloadSize)
     let configuration = upstream
     let counters = UpstreamCounters(channels: channels)
     // The gateway's ring gates on the counting reader, so nothing is lost after the hop.
@@ -151,51 +157,53 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?) -> HopRun
                   receiverCPU: receiverCPU.load(ordering: .relaxed))
 }
 
-private func multicastHopBenchmark() -> [BenchmarkResult] {
+/// Runs numbered from `firstPort` pick their group and port from it (each benchmark its own).
+private func multicastHopBenchmark(payloadSize: Int, name: String, firstPort: Int) -> [BenchmarkResult] {
     let runs = isOptimizedBuild ? 5 : 1
     let ticks = simulatedTicks(messages: isOptimizedBuild ? 1_000_000 : 100_000)
     let total = isOptimizedBuild ? (ProcessInfo.processInfo.environment["HOP_TICKS"].flatMap { Int($0) } ?? 3_000_000) : 100_000
     // Steady rates tried, in ticks/s: the highest one carried for a second with every tick delivered
     // in time and no gap is the hop's sustained capacity.
-    let ladder = isOptimizedBuild ? [400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_500_000] : [20_000]
+    let ladder = isOptimizedBuild ? [400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_500_000, 2_000_000, 2_500_000, 3_000_000]
+                                   : [20_000]
     var burst: [Double] = [], sustained: [Double] = [], publisherPerCPU: [Double] = [], receiverPerCPU: [Double] = []
     var p50: [Double] = [], p99: [Double] = [], p999: [Double] = []
-    var port = 0
+    var port = firstPort
     func nextPort() -> Int { port += 1; return port - 1 }
     for run in 0..<runs {
-        let fast = hopRun(nextPort(), ticks: ticks, total: total, rate: nil)
+        let fast = hopRun(nextPort(), ticks: ticks, total: total, rate: nil, payloadSize: payloadSize)
         if fast.complete && fast.gaps == 0 {
             burst.append(fast.ticksPerSecond)
             publisherPerCPU.append(Double(total) / (Double(max(fast.publisherCPU, 1)) / 1e9))
             receiverPerCPU.append(Double(total) / (Double(max(fast.receiverCPU, 1)) / 1e9))
         } else {
-            printError("mcast.hop: run \(run) at full speed was not clean (all arrived: \(fast.complete), gaps \(fast.gaps)): not counted")
+            printError("\(name): run \(run) at full speed was not clean (all arrived: \(fast.complete), gaps \(fast.gaps)): not counted")
         }
         var best = 0.0
         for rate in ladder {
-            let steady = hopRun(nextPort(), ticks: ticks, total: rate, rate: rate)
+            let steady = hopRun(nextPort(), ticks: ticks, total: rate, rate: rate, payloadSize: payloadSize)
             guard steady.complete && steady.gaps == 0 && steady.ticksPerSecond >= 0.95 * Double(rate) else { break }
             best = Double(rate)
         }
         sustained.append(best)
         let latencyRate = ProcessInfo.processInfo.environment["HOP_RATE"].flatMap { Int($0) } ?? 100_000
-        let paced = hopRun(nextPort(), ticks: ticks, total: isOptimizedBuild ? 2 * latencyRate : 20_000, rate: latencyRate)
+        let paced = hopRun(nextPort(), ticks: ticks, total: isOptimizedBuild ? 2 * latencyRate : 20_000, rate: latencyRate, payloadSize: payloadSize)
         if paced.complete, let a = paced.latency.quantile(0.5), let b = paced.latency.quantile(0.99),
            let c = paced.latency.quantile(0.999) {
             p50.append(Double(a) / 1000)
             p99.append(Double(b) / 1000)
             p999.append(Double(c) / 1000)
         } else {
-            printError("mcast.hop: paced run \(run) did not deliver every tick: not counted")
+            printError("\(name): paced run \(run) did not deliver every tick: not counted")
         }
     }
-    return [BenchmarkResult(name: "mcast.hop.ticks", value: median(sustained), unit: "ticks/s (steady, no gap)", runs: sustained.count),
-            BenchmarkResult(name: "mcast.hop.burst", value: median(burst), unit: "ticks/s", runs: burst.count),
-            BenchmarkResult(name: "mcast.hop.publisher_per_cpu", value: median(publisherPerCPU), unit: "ticks/cpu-s",
+    return [BenchmarkResult(name: name + ".ticks", value: median(sustained), unit: "ticks/s (steady, no gap)", runs: sustained.count),
+            BenchmarkResult(name: name + ".burst", value: median(burst), unit: "ticks/s", runs: burst.count),
+            BenchmarkResult(name: name + ".publisher_per_cpu", value: median(publisherPerCPU), unit: "ticks/cpu-s",
                             runs: publisherPerCPU.count),
-            BenchmarkResult(name: "mcast.hop.receiver_per_cpu", value: median(receiverPerCPU), unit: "ticks/cpu-s",
+            BenchmarkResult(name: name + ".receiver_per_cpu", value: median(receiverPerCPU), unit: "ticks/cpu-s",
                             runs: receiverPerCPU.count),
-            BenchmarkResult(name: "mcast.hop.p50", value: median(p50), unit: "us", runs: p50.count),
-            BenchmarkResult(name: "mcast.hop.p99", value: median(p99), unit: "us", runs: p99.count),
-            BenchmarkResult(name: "mcast.hop.p99.9", value: median(p999), unit: "us", runs: p999.count)]
+            BenchmarkResult(name: name + ".p50", value: median(p50), unit: "us", runs: p50.count),
+            BenchmarkResult(name: name + ".p99", value: median(p99), unit: "us", runs: p99.count),
+            BenchmarkResult(name: name + ".p99.9", value: median(p999), unit: "us", runs: p999.count)]
 }

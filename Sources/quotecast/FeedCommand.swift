@@ -2,6 +2,7 @@ import Fanout
 import Feed
 import Foundation
 import Gateway
+import ITCH
 import Market
 import Multicast
 import OrderBook
@@ -16,7 +17,7 @@ let feedCommand = Command(
                               [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...]
                               [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
-                              [--metrics HOST:PORT] [--log-level debug|info|warn|error]
+                              [--payload-size BYTES] [--metrics HOST:PORT] [--log-level debug|info|warn|error]
 
         The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
         (qc-feed) like `serve` does, and publishes every tick once, normalized (docs/wire-format.md),
@@ -39,6 +40,9 @@ let feedCommand = Command(
           --duration SECONDS    stop after this long
           --linger SECONDS      after the input ends, keep the service up this long (default 5)
           --ring-capacity N     broadcast ring slots, a power of two (default 65536)
+          --payload-size BYTES  largest MoldUDP64 packet, header included, \(FeedNodeOutput.minimumPayloadSize)..65000 (default
+                                1400, for a 1500-byte MTU; ~8900 on a 9000-byte jumbo network carries
+                                ~6x the ticks per datagram); gateways need a --max-datagram at least as large
           --metrics HOST:PORT   serve GET /metrics (Prometheus text: feed, ring, per-channel packets,
                                 messages, bytes, heartbeats, ends of session, snapshots,
                                 retransmission requests) and GET /healthz (200 with JSON while the
@@ -55,7 +59,7 @@ let feedCommand = Command(
 func runFeed(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
-                                                "log-level", "metrics"],
+                                                "log-level", "metrics", "payload-size"],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -88,6 +92,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
 
     var output = FeedNodeOutput(group: group, interface: interface, ttl: ttl)
     output.windowMessages = 1_000_000
+    output.payloadSize = try args.int("payload-size", default: MoldUDP64.defaultMaxPayloadSize,
+                                      in: FeedNodeOutput.minimumPayloadSize...65_000)
     guard output.group(ofChannel: channels - 1) != nil else {
         throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
     }
@@ -145,6 +151,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     }
     log(.info, "feed_started", ["feed": feedText, "publish": "\(group)", "channels": channels, "interface": interface,
                                 "ttl": ttl, "service": "\(service.address)", "session": sessionBase,
+                                "payload_size": output.payloadSize,
                                 "metrics": metrics.map { "\($0.localAddress)" } ?? "off",
                                 "threads": "qc-feed,qc-publish,qc-service,qc-retransmit" + (metrics == nil ? "" : ",qc-metrics")])
 

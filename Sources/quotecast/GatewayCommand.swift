@@ -13,8 +13,9 @@ let gatewayCommand = Command(
     usage: """
         usage: quotecast gateway --upstream GROUP:PORT [--channels K] [--interface ADDR] [--service HOST:PORT]
                                  [--listen HOST:PORT] [--receive-buffer BYTES] [--recovery-timeout MS]
-                                 [--snapshot-timeout MS] [--ring-capacity N] [--duration SECONDS]
-                                 [--drop RATE] [--drop-seed N] [--log-level debug|info|warn|error]
+                                 [--snapshot-timeout MS] [--max-datagram BYTES] [--ring-capacity N]
+                                 [--duration SECONDS] [--drop RATE] [--drop-seed N]
+                                 [--log-level debug|info|warn|error]
                                  [client flags as for serve]
 
         A gateway node of a scale-out deployment (docs/operations.md): joins the K normalized
@@ -38,6 +39,9 @@ let gatewayCommand = Command(
           --recovery-timeout MS  a gap not filled by retransmission within MS is resynchronized from a
                                  snapshot (default 1000)
           --snapshot-timeout MS  one snapshot fetch may take this long before it is retried (default 5000)
+          --max-datagram BYTES   largest packet accepted, 512..65507 (default 2048): at least the feed
+                                 node's --payload-size; longer ones are counted as malformed and logged
+                                 (upstream_oversize). Each channel buffers up to 4096 of them behind a gap
           --ring-capacity N      ring slots, a power of two (default 65536)
           --duration SECONDS     stop after this long (default: until SIGINT/SIGTERM)
           --drop RATE            fault injection for drills and tests: drop this fraction (0..1) of the
@@ -54,7 +58,7 @@ let gatewayCommand = Command(
 func runGateway(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["upstream", "channels", "interface", "service",
                                                                           "receive-buffer", "recovery-timeout",
-                                                                          "snapshot-timeout", "ring-capacity", "duration",
+                                                                          "snapshot-timeout", "ring-capacity", "duration", "max-datagram",
                                                                           "drop", "drop-seed", "log-level"]),
                              switchFlags: [])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
@@ -79,6 +83,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     }
     upstream.receiveBuffer = try args.int("receive-buffer", default: 16 << 20, in: 65_536...(1 << 30))
     upstream.recoveryTimeoutNanoseconds = UInt64(try args.int("recovery-timeout", default: 1_000, in: 10...600_000)) * 1_000_000
+    upstream.maxDatagram = try args.int("max-datagram", default: 2048, in: 512...65_507)
     upstream.snapshotTimeoutMilliseconds = Int32(try args.int("snapshot-timeout", default: 5_000, in: 100...600_000))
     if let dropText = args.string("drop") {
         guard let rate = Double(dropText), (0...1).contains(rate) else { throw UsageError("--drop: expected a fraction 0..1, got '\(dropText)'") }
@@ -160,6 +165,9 @@ func upstreamEventLogger(_ log: Log) -> @Sendable (UpstreamEvent) -> Void {
             log(.warn, "snapshot_failed", ["error": error, "retry_s": retry])
         case .resync(let channel, let reason, let detail):
             log(.warn, "upstream_resync", ["channel": channel, "reason": reason.name, "detail": detail])
+        case .oversize(let channel, let maxDatagram):
+            log(.error, "upstream_oversize", ["channel": channel, "max_datagram": maxDatagram,
+                                              "detail": "a datagram longer than --max-datagram was cut and dropped: raise it to the feed node's --payload-size"])
         case .channel(let channel, let e):
             feedEventLogger(log.with("channel", channel), prefix: "upstream")(e)
         }

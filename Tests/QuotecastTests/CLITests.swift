@@ -34,6 +34,9 @@ import Testing
             (["gateway", "--upstream", "239.255.255.250:5000", "--channels", "10"], "--channels"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--service", "239.1.1.2:1"], "--service"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--drop", "2"], "--drop"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--max-datagram", "100"], "--max-datagram"),
+            (["feed", "--publish", "239.1.1.1:5000", "--payload-size", "200"], "--payload-size"),
+            (["feed", "--publish", "239.1.1.1:5000", "--payload-size", "70000"], "--payload-size"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
         ]
         for (args, flag) in cases {

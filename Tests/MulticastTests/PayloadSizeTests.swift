@@ -1,0 +1,142 @@
+import Fanout
+import Feed
+import Foundation
+import Glibc
+import ITCH
+import Market
+import Multicast
+import Sockets
+import Synchronization
+import Testing
+
+/// A feed node sending jumbo packets (`payloadSize` 8900) to a gateway node's receiver on loopback
+/// multicast: with `maxDatagram` large enough every tick arrives, in packets far larger than a
+/// 1500-byte MTU allows; with the default 2048 the cut datagrams are counted and reported.
+@Suite(.serialized) struct PayloadSizeTests {
+    /// What a hop run saw.
+    struct Outcome {
+        var received: [Tick] = []
+        var bytesPerPacket = 0.0
+        var malformed = 0
+        var oversizeEvents: [UpstreamEvent] = []
+    }
+
+    /// Publishes `ticks` in one burst (so packets fill up) through a feed node of `payloadSize` to a
+    /// receiver accepting `maxDatagram`, and collects what its ring delivers within `seconds`.
+    func hop(_ ticks: [Tick], payloadSize: Int, maxDatagram: Int, port: UInt16, seconds: Double) throws -> Outcome {
+        let channels = 2
+        let group = try #require(SocketAddress(host: "239.201.9.\(port % 200 + 1)", port: port))
+        let feedRing = try BroadcastRing(RingConfiguration(capacity: 8192, readers: [.gating]))
+        var output = FeedNodeOutput(group: group, interface: "127.0.0.1", ttl: 0)
+        output.payloadSize = payloadSize
+        output.windowBytes = 4 << 20
+        let publisher = try FeedNodePublisher(channels: channels, output: output, sessionBase: "PAY\(port % 100)")
+        let service = try FeedNodeService(binding: SocketAddress(host: "127.0.0.1", port: 0)!, publisher: publisher)
+        let publisherStop = StopFlag()
+        let publisherThread = NamedThread(name: "test-publish") {
+            var reader = feedRing.makeReader(0)
+            publisher.run(reader: &reader, stop: publisherStop)
+        }
+        var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
+        upstream.maxDatagram = maxDatagram
+        upstream.receiveBuffer = 8 << 20
+        let configuration = upstream
+        let counters = UpstreamCounters(channels: channels)
+        let events = Mutex<[UpstreamEvent]>([])
+        let gatewayRing = try BroadcastRing(RingConfiguration(capacity: 8192, readers: [.gating]))
+        let receiverStop = StopFlag()
+        let receiverThread = NamedThread(name: "test-upstream") {
+            var writer = gatewayRing.makeWriter()
+            let receiver = UpstreamReceiver(configuration: configuration) { event in
+                if case .oversize = event { events.withLock { $0.append(event) } }
+            }
+            try? receiver.run(writer: &writer, stop: receiverStop, counters: counters)
+        }
+        let received = Mutex<[Tick]>([])
+        let readerThread = NamedThread(name: "test-read") {
+            var reader = gatewayRing.makeReader(0)
+            var tick = Tick()
+            while case .tick = reader.next(into: &tick, timeoutMilliseconds: 2_000) {
+                if tick.flags & Tick.Flags.snapshot == 0 { received.withLock { $0.append(tick) } }
+            }
+        }
+        defer {
+            receiverStop.raise()
+            receiverThread.join()
+            gatewayRing.close()
+            readerThread.join()
+            feedRing.close()
+            publisherStop.raise()
+            publisherThread.join()
+            service.stop()
+        }
+        let syncDeadline = Date().addingTimeInterval(10)
+        while !counters.isSynced && Date() < syncDeadline { usleep(5_000) }
+        #expect(counters.isSynced, "the receiver took its first snapshot")
+
+        // One burst, published only when complete: the publisher finds it all waiting and fills packets.
+        var writer = feedRing.makeWriter()
+        for tick in ticks { _ = writer.write(tick) }
+        writer.flush()
+        let deadline = Date().addingTimeInterval(seconds)
+        while received.withLock({ $0.count }) < ticks.count && Date() < deadline { usleep(10_000) }
+
+        var outcome = Outcome()
+        outcome.received = received.withLock { $0 }
+        let sent = publisher.counters.channels
+        let packets = sent.map { $0.packets.load(ordering: .relaxed) }.reduce(0, +)
+        let bytes = sent.map { $0.bytes.load(ordering: .relaxed) }.reduce(0, +)
+        outcome.bytesPerPacket = Double(bytes) / Double(max(packets, 1))
+        outcome.malformed = counters.receiver.malformedOversize
+        outcome.oversizeEvents = events.withLock { $0 }
+        return outcome
+    }
+
+    /// 3000 quotes of 12 symbols, each symbol's seq counting up from 1.
+    func burst() -> [Tick] {
+        let symbols = (0..<12).map { Symbol("PAY\($0)")! }
+        return (0..<3000).map { i in
+            var t = Tick()
+            t.kind = .quote
+            t.symbol = symbols[i % 12]
+            t.locate = UInt16(i % 12 + 1)
+            t.seq = UInt64(i / 12 + 1)
+            t.bidCount = 3
+            t.askCount = 3
+            for level in 0..<3 {
+                t.bids[level] = PriceLevel(price: UInt32(1_000_000 - level * 100), size: UInt32(i + level))
+                t.asks[level] = PriceLevel(price: UInt32(1_000_100 + level * 100), size: UInt32(i + 2 * level))
+            }
+            return t
+        }
+    }
+
+    @Test func jumboPacketsCarryEveryTickWhenTheGatewayAcceptsThem() throws {
+        let ticks = burst()
+        let outcome = try hop(ticks, payloadSize: 8_900, maxDatagram: 9_000, port: 27_291, seconds: 15)
+        #expect(outcome.received.count == ticks.count)
+        #expect(outcome.malformed == 0 && outcome.oversizeEvents.isEmpty)
+        // On average larger than the default gateway accepts (and than a 1500-byte MTU carries): the
+        // burst really went out in jumbo datagrams (the flush bound and heartbeats send smaller ones).
+        #expect(outcome.bytesPerPacket > 2_048, "\(outcome.bytesPerPacket) bytes per packet")
+        // In order per symbol, with the prices and sizes sent.
+        var bySymbol: [Symbol: [Tick]] = [:]
+        for t in outcome.received { bySymbol[t.symbol, default: []].append(t) }
+        for (symbol, list) in bySymbol {
+            #expect(list.map(\.seq) == Array(1...UInt64(list.count)), "\(symbol)")
+        }
+        let sent = Dictionary(ticks.map { ("\($0.symbol)/\($0.seq)", $0) }, uniquingKeysWith: { a, _ in a })
+        for t in outcome.received {
+            let original = try #require(sent["\(t.symbol)/\(t.seq)"])
+            #expect(t.bids[1] == original.bids[1] && t.asks[2] == original.asks[2])
+        }
+    }
+
+    @Test func packetsLargerThanTheGatewayAcceptsAreCountedAndReported() throws {
+        let outcome = try hop(burst(), payloadSize: 8_900, maxDatagram: 2_048, port: 27_292, seconds: 3)
+        #expect(outcome.malformed > 0)
+        #expect(!outcome.oversizeEvents.isEmpty)
+        if case .oversize(_, let limit)? = outcome.oversizeEvents.first { #expect(limit == 2_048) }
+        #expect(outcome.received.count < 3000, "cut packets' ticks cannot have been applied")
+    }
+}
