@@ -17,9 +17,10 @@ public enum UpstreamEvent: Sendable, Equatable {
     case snapshotFailed(error: String, retrySeconds: Double)
     /// A channel needs a fresh snapshot.
     case resync(channel: Int, reason: UpstreamResyncReason, detail: String)
-    /// A channel received a datagram longer than `maxDatagram` (logged once per channel): the feed
-    /// node's payload size is larger than this gateway accepts.
-    case oversize(channel: Int, maxDatagram: Int)
+    /// A datagram longer than `maxDatagram` arrived on a channel, or (`channel` nil) as a
+    /// retransmission answer; logged once per channel and once for answers: the feed node's payload
+    /// size is larger than this gateway accepts.
+    case oversize(channel: Int?, maxDatagram: Int)
     /// A sequencing event of one channel (gap, recovery, silence, end of session).
     case channel(Int, FeedEvent)
 }
@@ -86,7 +87,9 @@ public struct UpstreamReceiver: Sendable {
         var ready = false
 
         let batch = DatagramBatch(capacity: 64, stride: c.maxDatagram)
-        var oversizeReported = [Bool](repeating: false, count: c.channels)
+        // One more flag for the retransmission answers (index `c.channels`), counted apart.
+        var oversizeReported = [Bool](repeating: false, count: c.channels + 1)
+        var oversizeAnswers = 0
         let requestBytes = UnsafeMutableRawPointer.allocate(byteCount: MoldUDP64.requestLength, alignment: 8)
         defer { requestBytes.deallocate() }
         var drops = SplitMix64(seed: c.dropSeed)
@@ -210,11 +213,11 @@ public struct UpstreamReceiver: Sendable {
                     if let datagram = batch.datagram(k) {
                         receive(datagram, line: isChannel ? LineArbiter.lineA : LineArbiter.lineRetransmit,
                                 socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
-                    } else if isChannel {
-                        arbiters[i].receiveOversize(line: LineArbiter.lineA)
+                    } else {
+                        if isChannel { arbiters[i].receiveOversize(line: LineArbiter.lineA) } else { oversizeAnswers &+= 1 }
                         if !oversizeReported[i] {
                             oversizeReported[i] = true
-                            report(.oversize(channel: i, maxDatagram: c.maxDatagram))
+                            report(.oversize(channel: isChannel ? i : nil, maxDatagram: c.maxDatagram))
                         }
                     }
                 }
@@ -239,6 +242,7 @@ public struct UpstreamReceiver: Sendable {
                 next[ch] = arbiters[ch].next
             }
             publish()
+            total.malformedOversize &+= oversizeAnswers
             counters.publish(states: states, next: next, tally: total)
             if received == 0 {
                 let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50

@@ -166,7 +166,7 @@ func upstreamEventLogger(_ log: Log) -> @Sendable (UpstreamEvent) -> Void {
         case .resync(let channel, let reason, let detail):
             log(.warn, "upstream_resync", ["channel": channel, "reason": reason.name, "detail": detail])
         case .oversize(let channel, let maxDatagram):
-            log(.error, "upstream_oversize", ["channel": channel, "max_datagram": maxDatagram,
+            log(.error, "upstream_oversize", ["channel": channel.map { "\($0)" } ?? "retransmission", "max_datagram": maxDatagram,
                                               "detail": "a datagram longer than --max-datagram was cut and dropped: raise it to the feed node's --payload-size"])
         case .channel(let channel, let e):
             feedEventLogger(log.with("channel", channel), prefix: "upstream")(e)

@@ -11,7 +11,8 @@ import Testing
 
 /// A feed node sending jumbo packets (`payloadSize` 8900) to a gateway node's receiver on loopback
 /// multicast: with `maxDatagram` large enough every tick arrives, in packets far larger than a
-/// 1500-byte MTU allows; with the default 2048 the cut datagrams are counted and reported.
+/// 1500-byte MTU allows; with the default 2048 the cut datagrams (and the retransmission answers,
+/// as large) are counted and reported once each.
 @Suite(.serialized) struct PayloadSizeTests {
     /// What a hop run saw.
     struct Outcome {
@@ -133,10 +134,18 @@ import Testing
     }
 
     @Test func packetsLargerThanTheGatewayAcceptsAreCountedAndReported() throws {
-        let outcome = try hop(burst(), payloadSize: 8_900, maxDatagram: 2_048, port: 27_292, seconds: 3)
+        // 5 s: the cut packets' gap shows at the next heartbeat (after 1 s idle), and its
+        // retransmission answers, as large as the packets, are cut too.
+        let outcome = try hop(burst(), payloadSize: 8_900, maxDatagram: 2_048, port: 27_292, seconds: 5)
         #expect(outcome.malformed > 0)
-        #expect(!outcome.oversizeEvents.isEmpty)
-        if case .oversize(_, let limit)? = outcome.oversizeEvents.first { #expect(limit == 2_048) }
+        let channels = outcome.oversizeEvents.compactMap { event -> Int?? in
+            guard case .oversize(let channel, let limit) = event else { return nil }
+            #expect(limit == 2_048)
+            return channel
+        }
+        #expect(channels.contains(0) && channels.contains(1), "each channel reported once: \(channels)")
+        #expect(channels.contains(nil), "and the cut retransmission answers: \(channels)")
+        #expect(channels.count == 3, "once each: \(channels)")
         #expect(outcome.received.count < 3000, "cut packets' ticks cannot have been applied")
     }
 }
