@@ -7,6 +7,8 @@ public struct ChannelPublisherConfiguration: Sendable {
     public var channels: Int
     /// Largest MoldUDP64 packet (header included), bytes: 1400 by default, under a 1500-byte MTU.
     public var maxPayload = MoldUDP64.defaultMaxPayloadSize
+    /// The smallest `maxPayload` that holds a packet of one message of any kind.
+    public static let minimumPayload = MoldUDP64.headerLength + 2 + NormalizedMessage.maxLength
     /// A packet that is not full is sent at the latest this long after its first message, so light
     /// load does not wait for a full packet (nanoseconds; 100 µs by default).
     public var flushAfterNanoseconds: UInt64 = 100_000
@@ -69,7 +71,7 @@ public final class ChannelPublisher {
     /// spaces; pick a new one per start, e.g. from the start time) followed by the channel number.
     public init(configuration: ChannelPublisherConfiguration, sessionBase: String) {
         precondition(configuration.channels >= 1 && configuration.channels <= 100, "1...100 channels")
-        precondition(configuration.maxPayload >= MoldUDP64.headerLength + 2 + NormalizedMessage.maxLength,
+        precondition(configuration.maxPayload >= ChannelPublisherConfiguration.minimumPayload,
                      "a packet must hold at least one quote")
         self.configuration = configuration
         var base = String(sessionBase.prefix(8))

@@ -21,9 +21,8 @@ public struct FeedNodeOutput: Sendable {
     /// Largest MoldUDP64 packet sent, header included (multicast and retransmission answers): 1400 by
     /// default, under a 1500-byte MTU; up to ~8900 on a 9000-byte (jumbo) network, which carries ~6×
     /// more ticks per datagram and so per system call. Gateways must accept it (`--max-datagram`).
+    /// At least `ChannelPublisherConfiguration.minimumPayload`.
     public var payloadSize = MoldUDP64.defaultMaxPayloadSize
-    /// The smallest payload size that holds a packet of one message of any kind.
-    public static let minimumPayloadSize = MoldUDP64.headerLength + 2 + NormalizedMessage.maxLength
 
     public init(group: SocketAddress, interface: String, ttl: Int) {
         self.group = group

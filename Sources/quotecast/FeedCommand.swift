@@ -40,7 +40,7 @@ let feedCommand = Command(
           --duration SECONDS    stop after this long
           --linger SECONDS      after the input ends, keep the service up this long (default 5)
           --ring-capacity N     broadcast ring slots, a power of two (default 65536)
-          --payload-size BYTES  largest MoldUDP64 packet, header included, \(FeedNodeOutput.minimumPayloadSize)..65000 (default
+          --payload-size BYTES  largest MoldUDP64 packet, header included, \(ChannelPublisherConfiguration.minimumPayload)..65000 (default
                                 1400, for a 1500-byte MTU; ~8900 on a 9000-byte jumbo network carries
                                 ~6x the ticks per datagram); gateways need a --max-datagram at least as large
           --metrics HOST:PORT   serve GET /metrics (Prometheus text: feed, ring, per-channel packets,
@@ -93,7 +93,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     var output = FeedNodeOutput(group: group, interface: interface, ttl: ttl)
     output.windowMessages = 1_000_000
     output.payloadSize = try args.int("payload-size", default: MoldUDP64.defaultMaxPayloadSize,
-                                      in: FeedNodeOutput.minimumPayloadSize...65_000)
+                                      in: ChannelPublisherConfiguration.minimumPayload...65_000)
     guard output.group(ofChannel: channels - 1) != nil else {
         throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
     }
