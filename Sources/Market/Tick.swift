@@ -64,6 +64,12 @@ public struct Tick: Sendable, BitwiseCopyable {
     /// Number of levels per side carried by a quote.
     public static let depth = 10
 
+    // The levels come first: at offsets 0 and 80 of a 16-byte aligned tick, a quote's copy of the
+    // top levels is made of aligned 16-byte stores, none split across a cache line.
+    /// Best-first bid levels.
+    public var bids: InlineArray<10, PriceLevel>
+    /// Best-first ask levels.
+    public var asks: InlineArray<10, PriceLevel>
     /// The instrument's symbol.
     public var symbol: Symbol
     /// Per-symbol sequence number: increases by one for every tick of this instrument.
@@ -97,10 +103,6 @@ public struct Tick: Sendable, BitwiseCopyable {
     public var side: UInt8
     /// Bit flags, see `Tick.Flags`.
     public var flags: UInt8
-    /// Best-first bid levels.
-    public var bids: InlineArray<10, PriceLevel>
-    /// Best-first ask levels.
-    public var asks: InlineArray<10, PriceLevel>
 
     /// Flag bits of `flags`.
     public enum Flags {
