@@ -103,6 +103,8 @@ public struct Tick: Sendable, BitwiseCopyable {
     public var side: UInt8
     /// Bit flags, see `Tick.Flags`.
     public var flags: UInt8
+    /// Always zero: pads the size to a multiple of 4 bytes, which the ring's word copies require.
+    @usableFromInline var reserved: (UInt8, UInt8, UInt8)
 
     /// Flag bits of `flags`.
     public enum Flags {
@@ -132,6 +134,7 @@ public struct Tick: Sendable, BitwiseCopyable {
         changedLevel = 0
         side = 0
         flags = 0
+        reserved = (0, 0, 0)
         bids = InlineArray(repeating: .empty)
         asks = InlineArray(repeating: .empty)
     }

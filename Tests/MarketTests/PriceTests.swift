@@ -31,6 +31,10 @@ import Testing
 
     @Test func tickIsCompactAndTrivial() {
         #expect(MemoryLayout<Tick>.size <= 232)
+        // The ring copies ticks in 4-byte words; quotes copy the levels as aligned 16-byte blocks.
+        #expect(MemoryLayout<Tick>.size % 4 == 0)
+        #expect(MemoryLayout<Tick>.offset(of: \Tick.bids) == 0)
+        #expect(MemoryLayout<Tick>.offset(of: \Tick.asks) == 80)
         #expect(_isPOD(Tick.self))
     }
 }
