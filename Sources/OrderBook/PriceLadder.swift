@@ -57,9 +57,9 @@ struct PriceLadder {
         var i = count &- 1
         let stop = Swift.max(count &- 8, 0)
         while i >= stop {
+            // One branch per step: stop at the first key not greater, then tell equal from less.
             let k = levels[i].key
-            if k == key { return (i, true) }
-            if k < key { return (i &+ 1, false) }
+            if k <= key { return k == key ? (i, true) : (i &+ 1, false) }
             i &-= 1
         }
         // Every key in [stop, count) is greater than `key`: binary search [0, stop).
