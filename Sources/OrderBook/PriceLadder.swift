@@ -50,12 +50,20 @@ struct PriceLadder {
     /// Depth (0 = best) of the level at array index `index`.
     @inline(__always) func depth(ofIndex index: Int) -> Int { count &- 1 &- index }
 
+    /// Levels the search scans linearly from the best end before it binary-searches the rest. A scan
+    /// step costs about a cycle and a half when its branch is predicted, and only the step that stops
+    /// is mispredicted; each binary step is mispredicted half the time. So scanning beats bisecting
+    /// through a few dozen levels: 32 against 8 measured +4.5 % on itch.book (4 of 4 interleaved
+    /// pairs), 16 in between, 64 no better than 32. (A branch-free bisection was slower still: it
+    /// makes every step wait for the previous load.)
+    static let linearSearchLevels = 32
+
     /// Searches for `key`: returns the index where it is, or where it would be inserted, and whether
-    /// it was found. Scans linearly from the best end for a few steps, then binary-searches.
+    /// it was found. Scans linearly from the best end, then binary-searches below.
     @inline(__always) func search(_ key: UInt32) -> (index: Int, found: Bool) {
         guard let levels else { return (0, false) }
         var i = count &- 1
-        let stop = Swift.max(count &- 8, 0)
+        let stop = Swift.max(count &- Self.linearSearchLevels, 0)
         while i >= stop {
             // One branch per step: stop at the first key not greater, then tell equal from less.
             let k = levels[i].key

@@ -17,8 +17,12 @@ import ITCH
         return prices.map { [$0, UInt32(levels[$0]!)] }
     }
 
-    @Test(arguments: [1, 2, 3, 4] as [UInt64])
-    func randomFlowMatchesTheReferenceModel(seed: UInt64) {
+    /// Prices per side an add picks from, and adds made before the mixed flow starts. Narrow books
+    /// (30 prices, no warm-up) stay mostly within the ladder's linear search; deep ones (200 prices,
+    /// about 80 levels per side after 600 adds) take its binary search below the best 32 levels.
+    @Test(arguments: zip([1, 2, 3, 4, 5, 6] as [UInt64], [30, 30, 30, 30, 200, 200]))
+    func randomFlowMatchesTheReferenceModel(seed: UInt64, prices: Int) {
+        let warmupAdds = prices > 30 ? 600 : 0
         var rng = SplitMix64(seed: seed)
         let d = BookDriver()
         var model: [UInt64: ModelOrder] = [:]
@@ -33,9 +37,9 @@ import ITCH
             var touched = locate
             var expectTrade = false
             var produced: [Tick]
-            if roll < 40 || live.isEmpty {
+            if roll < 40 || live.isEmpty || step < warmupAdds {
                 let buy = Bool.random(using: &rng)
-                let price = UInt32(1000 + (buy ? 0 : 15) + Int.random(in: 0..<30, using: &rng)) * 100
+                let price = UInt32(1000 + (buy ? 0 : prices / 2) + Int.random(in: 0..<prices, using: &rng)) * 100
                 let shares = UInt32.random(in: 1...500, using: &rng)
                 produced = d.add(locate, nextRef, buy: buy, shares, price, symbol: "S\(locate)")
                 model[nextRef] = ModelOrder(locate: locate, buy: buy, price: price, shares: shares)
