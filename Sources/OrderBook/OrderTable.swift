@@ -1,5 +1,3 @@
-import Glibc
-
 /// Every resting order of the feed, by reference: a direct-mapped window for the recent ones and a
 /// hash table for the rest.
 ///
@@ -117,34 +115,4 @@ struct OrderTable: ~Copyable {
         for i in 0..<windowSize where window[i].key != 0 { body(window[i]) }
         overflow.forEach(body)
     }
-}
-
-/// Zero-filled anonymous memory for a large table that is read at random, asking the kernel for
-/// 2 MiB pages: with 4 KiB pages a 16 MiB order window spans 4 096 pages, more than the TLB holds,
-/// so nearly every lookup of an older order also walks the page tables (doubly costly under
-/// virtualization). Transparent huge pages are a hint: where the kernel declines (THP off, no free
-/// 2 MiB frames), the memory is ordinary pages and only slower.
-///
-/// Invariants: `base` is 2 MiB aligned and `byteCount` bytes long, inside the mapping
-/// `[mapping, mapping + mappedBytes)`; `unmap` is called exactly once, by the owner.
-struct ZeroedMapping {
-    static let hugePage = 2 << 20
-    let base: UnsafeMutableRawPointer
-    private let mapping: UnsafeMutableRawPointer
-    private let mappedBytes: Int
-
-    init(byteCount: Int) {
-        // Map a huge page more than needed, so that an aligned start can be chosen inside.
-        mappedBytes = byteCount + Self.hugePage
-        guard let raw = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              raw != MAP_FAILED else {
-            fatalError("cannot map \(mappedBytes) bytes for the order table: errno \(errno)")
-        }
-        mapping = raw
-        let aligned = (Int(bitPattern: raw) + Self.hugePage - 1) & ~(Self.hugePage - 1)
-        base = UnsafeMutableRawPointer(bitPattern: aligned)!
-        _ = madvise(base, byteCount, MADV_HUGEPAGE)
-    }
-
-    func unmap() { munmap(mapping, mappedBytes) }
 }
