@@ -130,6 +130,20 @@ import ITCH
         for (ref, price) in reference { #expect(table.find(ref).map { table[$0].price } == price) }
     }
 
+    /// The order window's memory: zeroed (an all-zero slot is empty), 2 MiB aligned so the kernel
+    /// can back it with huge pages, writable to its last byte.
+    @Test func zeroedMappingIsAlignedZeroedAndWritable() {
+        let size = 3 << 20 + 12_345
+        let m = ZeroedMapping(byteCount: size)
+        defer { m.unmap() }
+        #expect(Int(bitPattern: m.base) % ZeroedMapping.hugePage == 0)
+        let bytes = m.base.assumingMemoryBound(to: UInt8.self)
+        for offset in stride(from: 0, to: size, by: 4093) { #expect(bytes[offset] == 0) }
+        bytes[size - 1] = 0xAB
+        bytes[0] = 0xCD
+        #expect(bytes[size - 1] == 0xAB && bytes[0] == 0xCD)
+    }
+
     /// The window + hash table facade, with a 16-slot window so that most references collide and
     /// spill into the hash table: it must still behave exactly like a dictionary.
     @Test(arguments: [4, 10] as [Int])
