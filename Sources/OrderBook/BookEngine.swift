@@ -50,7 +50,10 @@ public final class BookEngine {
     public init(configuration: BookConfiguration = BookConfiguration()) {
         orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, windowBits: configuration.orderWindowBits,
                             limit: configuration.maxOrders)
-        books = .allocate(capacity: Self.locateCount)
+        // Cache-line aligned: each book is then exactly four lines (see `InstrumentBook`).
+        books = UnsafeMutableRawPointer.allocate(byteCount: Self.locateCount * MemoryLayout<InstrumentBook>.stride,
+                                                 alignment: 64)
+            .bindMemory(to: InstrumentBook.self, capacity: Self.locateCount)
         knownBits = .allocate(capacity: Self.locateCount / 64)
         knownBits.initialize(repeating: 0, count: Self.locateCount / 64)
         typeCounts = .allocate(capacity: 256)
@@ -65,7 +68,7 @@ public final class BookEngine {
             books[Int(locate)].asks.release()
             (books + Int(locate)).deinitialize(count: 1)
         }
-        books.deallocate()
+        UnsafeMutableRawPointer(books).deallocate()
         knownBits.deallocate()
         typeCounts.deallocate()
         lengths.deallocate()

@@ -26,11 +26,13 @@ struct LadderLevel {
 /// `shares > 0` is not required (an order may rest with 0 displayed shares only transiently — the
 /// engine removes emptied orders, so in practice shares > 0); `count <= capacity`.
 struct PriceLadder {
+    // Laid out in 101 bytes (see `InstrumentBook`): a 32-bit capacity (a side of more than 2^31
+    // price levels cannot be allocated anyway) and the flag at the end.
     private(set) var levels: UnsafeMutablePointer<LadderLevel>?
     private(set) var count = 0
-    private var capacity = 0
     /// The best levels, best first, as a quote carries them.
     private(set) var top = InlineArray<10, PriceLevel>(repeating: .empty)
+    private var capacity: Int32 = 0
     /// `true` for the ask side (keys are complemented prices).
     let isAsk: Bool
 
@@ -139,7 +141,7 @@ struct PriceLadder {
     }
 
     private mutating func insert(_ level: LadderLevel, at index: Int) {
-        if count == capacity { grow() }
+        if count == Int(capacity) { grow() }
         let base = levels!
         if index < count { (base + index + 1).update(from: base + index, count: count - index) }
         base[index] = level
@@ -153,14 +155,14 @@ struct PriceLadder {
     }
 
     private mutating func grow() {
-        let newCapacity = Swift.max(16, capacity * 2)
+        let newCapacity = Swift.max(16, Int(capacity) * 2)
         let fresh = UnsafeMutablePointer<LadderLevel>.allocate(capacity: newCapacity)
         if let levels {
             fresh.moveInitialize(from: levels, count: count)
             levels.deallocate()
         }
         levels = fresh
-        capacity = newCapacity
+        capacity = Int32(newCapacity)
     }
 
     /// Shares as a quote carries them: saturated at `UInt32.max`.

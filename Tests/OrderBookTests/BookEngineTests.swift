@@ -4,6 +4,15 @@ import ITCH
 @testable import OrderBook
 
 @Suite struct BookEngineTests {
+    /// A quote reads nearly every field of its book: the layout keeps a book to four cache lines.
+    @Test func instrumentBookFillsExactlyFourCacheLines() {
+        #expect(MemoryLayout<PriceLadder>.size == 101)
+        #expect(MemoryLayout<InstrumentBook>.size == 256)
+        #expect(MemoryLayout<InstrumentBook>.stride == 256)
+        let engine = BookEngine()
+        #expect(Int(bitPattern: engine.books) % 64 == 0)
+    }
+
     @Test func addsAggregateIntoLevelsBestFirst() {
         let d = BookDriver()
         d.directory(7, "AAPL")
