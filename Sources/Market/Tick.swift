@@ -103,7 +103,8 @@ public struct Tick: Sendable, BitwiseCopyable {
     public var side: UInt8
     /// Bit flags, see `Tick.Flags`.
     public var flags: UInt8
-    /// Always zero: pads the size to a multiple of 4 bytes, which the ring's word copies require.
+    /// Padding, never read (zero from `init()`; whatever a writer left otherwise): it makes the size
+    /// a multiple of 4 bytes, which the ring's word copies require.
     @usableFromInline var reserved: (UInt8, UInt8, UInt8)
 
     /// Flag bits of `flags`.
