@@ -140,3 +140,28 @@ public struct Tick: Sendable, BitwiseCopyable {
         asks = InlineArray(repeating: .empty)
     }
 }
+
+extension Tick {
+    /// Whether `other` says the same thing: every field a consumer reads, compared one by one (the
+    /// levels up to each side's count; fields a kind does not carry, and padding, are ignored). Two
+    /// ticks of the same book change compare equal however they were produced or carried.
+    public func hasSameContent(as other: Tick) -> Bool {
+        guard symbol == other.symbol, seq == other.seq, timestamp == other.timestamp,
+              receiveTime == other.receiveTime, volume == other.volume, tradePrice == other.tradePrice,
+              tradeSize == other.tradeSize, locate == other.locate, kind == other.kind, status == other.status,
+              flags == other.flags else { return false }
+        switch kind {
+        case .quote:
+            guard bidCount == other.bidCount, askCount == other.askCount, changedLevel == other.changedLevel else {
+                return false
+            }
+            for i in 0..<Int(bidCount) where bids[i] != other.bids[i] { return false }
+            for i in 0..<Int(askCount) where asks[i] != other.asks[i] { return false }
+            return true
+        case .trade:
+            return side == other.side && matchNumber == other.matchNumber
+        case .status, .tradeBreak:
+            return matchNumber == other.matchNumber
+        }
+    }
+}

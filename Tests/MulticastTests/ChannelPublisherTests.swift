@@ -75,7 +75,7 @@ import Testing
             }
             #expect(publisher.nextSequenceNumber(channel: channel) == expectedSequence)
             #expect(received.count == sent[channel].count)
-            #expect(zip(received, sent[channel]).allSatisfy { sameTick($0, $1) })
+            #expect(zip(received, sent[channel]).allSatisfy { $0.hasSameContent(as: $1) })
         }
     }
 

@@ -5,24 +5,6 @@ import OrderBook
 import Simulator
 import Testing
 
-/// Every field a gateway reads, compared one by one (levels up to each side's count).
-func sameTick(_ a: Tick, _ b: Tick) -> Bool {
-    guard a.symbol == b.symbol, a.seq == b.seq, a.timestamp == b.timestamp, a.receiveTime == b.receiveTime,
-          a.volume == b.volume, a.tradePrice == b.tradePrice, a.tradeSize == b.tradeSize, a.locate == b.locate,
-          a.kind == b.kind, a.status == b.status, a.flags == b.flags else { return false }
-    switch a.kind {
-    case .quote:
-        guard a.bidCount == b.bidCount, a.askCount == b.askCount, a.changedLevel == b.changedLevel else { return false }
-        for i in 0..<Int(a.bidCount) where a.bids[i] != b.bids[i] { return false }
-        for i in 0..<Int(a.askCount) where a.asks[i] != b.asks[i] { return false }
-        return true
-    case .trade:
-        return a.side == b.side && a.matchNumber == b.matchNumber
-    case .status, .tradeBreak:
-        return a.matchNumber == b.matchNumber
-    }
-}
-
 @Suite struct NormalizedMessageTests {
     /// Every tick the feed handler makes from 200 000 simulated messages survives the trip.
     @Test func everyTickOfASimulatedDayRoundTrips() {
@@ -42,7 +24,7 @@ func sameTick(_ a: Tick, _ b: Tick) -> Bool {
                     #expect(length <= NormalizedMessage.maxLength)
                     counts[ticks[i].kind, default: 0] += 1
                     guard case .success(.tick(let back)) = NormalizedMessage.decode(buffer, length: length),
-                          sameTick(ticks[i], back) else { failures += 1; continue }
+                          ticks[i].hasSameContent(as: back) else { failures += 1; continue }
                 }
             }
         }
@@ -121,7 +103,7 @@ func sameTick(_ a: Tick, _ b: Tick) -> Bool {
 extension NormalizedMessage.Decoded: Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         switch (a, b) {
-        case (.tick(let x), .tick(let y)): sameTick(x, y)
+        case (.tick(let x), .tick(let y)): x.hasSameContent(as: y)
         case (.directory(let s, let l), .directory(let t, let m)): s == t && l == m
         default: false
         }

@@ -75,7 +75,7 @@ import Testing
         #expect(gatewayStates.states.count == feedStates.states.count)
         for state in feedStates.states {
             let mine = try #require(gatewayStates.state(locate: state.locate))
-            #expect(sameTick(mine, state), "\(state.symbol)")
+            #expect(mine.hasSameContent(as: state), "\(state.symbol)")
         }
     }
 
