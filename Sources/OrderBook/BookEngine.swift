@@ -12,11 +12,17 @@ public struct BookConfiguration: Sendable {
     /// The order table's direct-mapped window holds `2^orderWindowBits` recent orders (16 bytes each,
     /// memory touched only as used); older or colliding ones live in its hash table. Default 20.
     public var orderWindowBits: Int = 20
+    /// From this many instruments on, `ApplyPipeline` also fetches the books and ladders of the messages
+    /// ahead (see `BookEngine.prefetchesDeep`). Default 1 024: below it the books stay in the caches
+    /// and the extra fetches only cost; 0 makes every engine fetch deep (tests use it).
+    public var deepPrefetchInstruments: Int = 1024
 
-    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12, orderWindowBits: Int = 20) {
+    public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12, orderWindowBits: Int = 20,
+                deepPrefetchInstruments: Int = 1024) {
         self.maxOrders = maxOrders
         self.initialOrderCapacity = initialOrderCapacity
         self.orderWindowBits = max(4, min(orderWindowBits, 28))
+        self.deepPrefetchInstruments = max(0, deepPrefetchInstruments)
     }
 }
 
@@ -39,21 +45,29 @@ public final class BookEngine {
     /// One book per locate. Invariant: `books[i]` is initialized exactly when bit `i` of `knownBits`
     /// is set (books are made on first sight, so a new engine costs no 65 536-book initialization).
     let books: UnsafeMutablePointer<InstrumentBook>
+    /// The memory behind `books`, unmapped by `deinit`.
+    private let booksMapping: ZeroedMapping
     let knownBits: UnsafeMutablePointer<UInt64>
     let typeCounts: UnsafeMutablePointer<UInt64>
     private let lengths: UnsafeMutablePointer<UInt8>
     var stats = BookStatistics()
     var symbolIndex: [Symbol: UInt16] = [:]
     var knownLocates: [UInt16] = []
+    /// Whether `ApplyPipeline` fetches books and ladders ahead too: once the engine knows
+    /// `configuration.deepPrefetchInstruments` instruments, their books no longer stay in the caches.
+    public private(set) var prefetchesDeep: Bool
+    private let deepPrefetchInstruments: Int
 
     /// A new engine with empty books.
     public init(configuration: BookConfiguration = BookConfiguration()) {
+        deepPrefetchInstruments = configuration.deepPrefetchInstruments
+        prefetchesDeep = configuration.deepPrefetchInstruments == 0
         orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, windowBits: configuration.orderWindowBits,
                             limit: configuration.maxOrders)
-        // Cache-line aligned: each book is then exactly four lines (see `InstrumentBook`).
-        books = UnsafeMutableRawPointer.allocate(byteCount: Self.locateCount * MemoryLayout<InstrumentBook>.stride,
-                                                 alignment: 64)
-            .bindMemory(to: InstrumentBook.self, capacity: Self.locateCount)
+        // Huge-page aligned, so each book is exactly four cache lines (see `InstrumentBook`); on huge
+        // pages, so thousands of books do not each cost a TLB entry.
+        booksMapping = ZeroedMapping(byteCount: Self.locateCount * MemoryLayout<InstrumentBook>.stride)
+        books = booksMapping.base.bindMemory(to: InstrumentBook.self, capacity: Self.locateCount)
         knownBits = .allocate(capacity: Self.locateCount / 64)
         knownBits.initialize(repeating: 0, count: Self.locateCount / 64)
         typeCounts = .allocate(capacity: 256)
@@ -68,7 +82,7 @@ public final class BookEngine {
             books[Int(locate)].asks.release()
             (books + Int(locate)).deinitialize(count: 1)
         }
-        UnsafeMutableRawPointer(books).deallocate()
+        booksMapping.unmap()
         knownBits.deallocate()
         typeCounts.deallocate()
         lengths.deallocate()
@@ -202,6 +216,61 @@ public final class BookEngine {
         }
     }
 
+    /// The second stage of `ApplyPipeline`'s fetching, for the message two after the one being
+    /// applied: its book's four cache lines. An add names its locate; for the others the order's
+    /// window slot, fetched a message earlier by `prefetch`, names it (an order in the hash table is
+    /// skipped). A hint like `prefetch`: reads only the message and the slot, changes nothing.
+    @inline(__always)
+    public func prefetchBook(_ base: UnsafeRawPointer, length: Int) {
+        guard length > 0 else { return }
+        let type = base.load(as: UInt8.self)
+        // Only a message `apply` will take: its fields are all there.
+        guard Int(lengths[Int(type)]) == length else { return }
+        let locate: UInt16
+        switch type {
+        case AddOrder.type, AddOrderMPID.type:
+            locate = WireBytes(base).u16(CommonLayout.stockLocate)
+        case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
+            guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return }
+            locate = order.locate
+        default:
+            return
+        }
+        let book = UnsafeRawPointer(books + Int(locate))
+        qc_prefetch(book)
+        qc_prefetch(book + 64)
+        qc_prefetch(book + 128)
+        qc_prefetch(book + 192)
+    }
+
+    /// The third stage, for the next message: the best end of the ladder it will search, named by
+    /// its book (fetched a message earlier by `prefetchBook`). A hint: changes nothing.
+    @inline(__always)
+    public func prefetchLevels(_ base: UnsafeRawPointer, length: Int) {
+        guard length > 0 else { return }
+        let type = base.load(as: UInt8.self)
+        guard Int(lengths[Int(type)]) == length else { return }
+        let locate: UInt16
+        let isBuy: Bool
+        switch type {
+        case AddOrder.type, AddOrderMPID.type:
+            let m = AddOrder(WireBytes(base))
+            locate = m.stockLocate
+            isBuy = m.side == UInt8(ascii: "B")
+        case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
+            guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return }
+            locate = order.locate
+            isBuy = order.isBuy
+        default:
+            return
+        }
+        guard isKnown(locate) else { return }
+        let book = books + Int(locate)
+        let count = isBuy ? book.pointee.bids.count : book.pointee.asks.count
+        guard let levels = isBuy ? book.pointee.bids.levels : book.pointee.asks.levels, count > 0 else { return }
+        qc_prefetch(UnsafeRawPointer(levels + (count &- 1)))
+    }
+
     // MARK: - Message handlers
 
     /// The book of `locate`, registering it (and its symbol) on first sight.
@@ -222,6 +291,7 @@ public final class BookEngine {
             book.initialize(to: InstrumentBook())
             knownBits[Int(locate) >> 6] |= 1 << UInt64(locate & 63)
             knownLocates.append(locate)
+            prefetchesDeep = knownLocates.count >= deepPrefetchInstruments
         }
         if book.pointee.symbol != .none, symbolIndex[book.pointee.symbol] == locate {
             symbolIndex[book.pointee.symbol] = nil

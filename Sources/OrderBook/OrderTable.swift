@@ -62,6 +62,12 @@ struct OrderTable: ~Copyable {
         return overflow.find(reference).map { $0 &+ windowSize }
     }
 
+    /// The order of `reference` when it is in the window (one load, no hash-table probe), else nil.
+    @inline(__always) func windowOrder(_ reference: UInt64) -> RestingOrder? {
+        let order = window[Int(truncatingIfNeeded: reference) & windowMask]
+        return order.key != 0 && order.reference == reference ? order : nil
+    }
+
     /// The order behind a handle from `find`.
     @inline(__always) subscript(handle: Int) -> RestingOrder {
         get { handle < windowSize ? window[handle] : overflow[handle &- windowSize] }

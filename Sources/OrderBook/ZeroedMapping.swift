@@ -1,10 +1,10 @@
 import Glibc
 
-/// Zero-filled anonymous memory for a large table read at random (the order window), asking the
-/// kernel for 2 MiB pages: with 4 KiB pages the 16 MiB window spans 4 096 pages, more than the TLB
-/// holds, so a lookup of an older order also walked the page tables (doubly costly under
-/// virtualization). Transparent huge pages are a hint: where the kernel declines (THP off, no free
-/// 2 MiB frames), the memory is ordinary pages and only slower.
+/// Zero-filled anonymous memory for a large table read at random (the order window, the books),
+/// asking the kernel for 2 MiB pages: with 4 KiB pages the 16 MiB order window spans 4 096 pages,
+/// more than the TLB holds, so a lookup of an older order also walked the page tables (doubly costly
+/// under virtualization); thousands of books likewise. Transparent huge pages are a hint: where the
+/// kernel declines (THP off, no free 2 MiB frames), the memory is ordinary pages and only slower.
 ///
 /// Invariants: `base` is 2 MiB aligned and `byteCount` bytes long, inside the mapping
 /// `[mapping, mapping + mappedBytes)`; `unmap` is called exactly once, by the owner.
@@ -19,7 +19,7 @@ struct ZeroedMapping {
         mappedBytes = byteCount + Self.hugePage
         guard let raw = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               raw != MAP_FAILED else {
-            fatalError("cannot map \(mappedBytes) bytes for the order table: errno \(errno)")
+            fatalError("cannot map \(mappedBytes) bytes of zeroed memory: errno \(errno)")
         }
         mapping = raw
         let aligned = (Int(bitPattern: raw) + Self.hugePage - 1) & ~(Self.hugePage - 1)

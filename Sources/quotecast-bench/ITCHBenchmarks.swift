@@ -75,20 +75,10 @@ func itchBookBenchmark(name: String, file: [UInt8]) -> BenchmarkResult {
             var count = 0
             var seqSum: UInt64 = 0
             let start = DispatchTime.now().uptimeNanoseconds
-            // One message of lookahead: apply message n while message n + 1's order slot is fetched.
-            var pending: FramedMessage?
-            for message in DayFileReader(bytes: raw) {
-                if let current = pending {
-                    let n = engine.apply(current.base, length: current.length, receiveTime: 0, into: out,
-                                         prefetching: message.base, nextLength: message.length)
-                    if n > 0 { seqSum &+= out[n - 1].seq }
-                    ticks &+= n
-                    count &+= 1
-                }
-                pending = message
-            }
-            if let current = pending {
-                ticks &+= engine.apply(current.base, length: current.length, receiveTime: 0, into: out)
+            var pipeline = ApplyPipeline(engine: engine, messages: DayFileReader(bytes: raw).makeIterator())
+            while let (_, n) = pipeline.applyNext(receiveTime: 0, into: out) {
+                if n > 0 { seqSum &+= out[n - 1].seq }
+                ticks &+= n
                 count &+= 1
             }
             let elapsed = DispatchTime.now().uptimeNanoseconds - start

@@ -85,24 +85,18 @@ func runBook(_ argv: [String]) throws -> Int32 {
     var captureStats: CaptureStatistics
     switch capture.kind {
     case .dayFile:
-        // One message of lookahead: message n is applied while message n + 1's order slot is fetched.
-        // A day-file records no receive time: `rt` is 0.
-        var iterator = DayFileReader(capture.file).makeIterator()
+        // The pipeline fetches ahead (order slots; books and ladders too with many instruments).
+        // A day-file records no receive time: 0.
+        var pipeline = ApplyPipeline(engine: engine, messages: DayFileReader(capture.file).makeIterator())
         let start = UnsafeRawPointer(capture.file.bytes.baseAddress)
-        var pending = iterator.next()
-        while let m = pending {
-            let next = iterator.next()
-            let n = next.map {
-                engine.apply(m.base, length: m.length, receiveTime: 0, into: out, prefetching: $0.base, nextLength: $0.length)
-            } ?? engine.apply(m.base, length: m.length, receiveTime: 0, into: out)
+        while let (m, n) = pipeline.applyNext(receiveTime: 0, into: out) {
             applied &+= 1
             if jsonl && n > 0 { try emit(n) }
             if applied & 0xFFFF == 0, let start { progress.update(messages: applied, position: m.base - start) }
-            pending = next
         }
         captureStats = CaptureStatistics()
         captureStats.messages = Int(applied)
-        captureStats.dayFileEnd = iterator.end
+        captureStats.dayFileEnd = pipeline.source.end
     case .pcap:
         captureStats = try capture.forEachPacket { p in
             let packet = p.packet
