@@ -217,25 +217,10 @@ public final class BookEngine {
     }
 
     /// The second stage of `ApplyPipeline`'s fetching, for the message two after the one being
-    /// applied: its book's four cache lines. An add names its locate; for the others the order's
-    /// window slot, fetched a message earlier by `prefetch`, names it (an order in the hash table is
-    /// skipped). A hint like `prefetch`: reads only the message and the slot, changes nothing.
+    /// applied: its book's four cache lines. A hint like `prefetch`: changes nothing.
     @inline(__always)
     public func prefetchBook(_ base: UnsafeRawPointer, length: Int) {
-        guard length > 0 else { return }
-        let type = base.load(as: UInt8.self)
-        // Only a message `apply` will take: its fields are all there.
-        guard Int(lengths[Int(type)]) == length else { return }
-        let locate: UInt16
-        switch type {
-        case AddOrder.type, AddOrderMPID.type:
-            locate = WireBytes(base).u16(CommonLayout.stockLocate)
-        case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
-            guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return }
-            locate = order.locate
-        default:
-            return
-        }
+        guard let (locate, _) = target(of: base, length: length) else { return }
         let book = UnsafeRawPointer(books + Int(locate))
         qc_prefetch(book)
         qc_prefetch(book + 64)
@@ -247,28 +232,32 @@ public final class BookEngine {
     /// its book (fetched a message earlier by `prefetchBook`). A hint: changes nothing.
     @inline(__always)
     public func prefetchLevels(_ base: UnsafeRawPointer, length: Int) {
-        guard length > 0 else { return }
-        let type = base.load(as: UInt8.self)
-        guard Int(lengths[Int(type)]) == length else { return }
-        let locate: UInt16
-        let isBuy: Bool
-        switch type {
-        case AddOrder.type, AddOrderMPID.type:
-            let m = AddOrder(WireBytes(base))
-            locate = m.stockLocate
-            isBuy = m.side == UInt8(ascii: "B")
-        case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
-            guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return }
-            locate = order.locate
-            isBuy = order.isBuy
-        default:
-            return
-        }
-        guard isKnown(locate) else { return }
+        guard let (locate, isBuy) = target(of: base, length: length), isKnown(locate) else { return }
         let book = books + Int(locate)
         let count = isBuy ? book.pointee.bids.count : book.pointee.asks.count
         guard let levels = isBuy ? book.pointee.bids.levels : book.pointee.asks.levels, count > 0 else { return }
         qc_prefetch(UnsafeRawPointer(levels + (count &- 1)))
+    }
+
+    /// The instrument and side an order message will touch: an add names them; for the others the
+    /// order's window slot does (fetched a message earlier by `prefetch`). Nil for other messages,
+    /// for frames `apply` will refuse (so every field read here is there), and for orders in the
+    /// hash table (not worth a probe for a hint).
+    @inline(__always)
+    private func target(of base: UnsafeRawPointer, length: Int) -> (locate: UInt16, isBuy: Bool)? {
+        guard length > 0 else { return nil }
+        let type = base.load(as: UInt8.self)
+        guard Int(lengths[Int(type)]) == length else { return nil }
+        switch type {
+        case AddOrder.type, AddOrderMPID.type:
+            let m = AddOrder(WireBytes(base))
+            return (m.stockLocate, m.side == UInt8(ascii: "B"))
+        case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
+            guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return nil }
+            return (order.locate, order.isBuy)
+        default:
+            return nil
+        }
     }
 
     // MARK: - Message handlers
