@@ -18,13 +18,15 @@ import Market
 ///
 /// Invariants: in shallow mode `n0` is the next message to apply (already read) and `n1`, `n2` are
 /// nil; in deep mode `n0`, `n1`, `n2` are the next three in order, and a later one is nil only when
-/// the stream ended before it (so `n1 == nil` implies `n2 == nil`).
+/// the stream ended before it (so `n1 == nil` implies `n2 == nil`); `t1` is what the second stage
+/// learnt about `n1`, or nil.
 public struct ApplyPipeline<Messages: IteratorProtocol> where Messages.Element == FramedMessage {
     @usableFromInline let engine: BookEngine
     @usableFromInline var messages: Messages
     @usableFromInline var n0: FramedMessage?
     @usableFromInline var n1: FramedMessage?
     @usableFromInline var n2: FramedMessage?
+    @usableFromInline var t1: BookEngine.FetchTarget?
     @usableFromInline var deep = false
 
     /// A pipeline applying `messages` to `engine`.
@@ -45,13 +47,8 @@ public struct ApplyPipeline<Messages: IteratorProtocol> where Messages.Element =
         guard let current = n0 else { return nil }
         // Kept small so it inlines into the caller's loop; the deep path is a call of its own.
         if deep || engine.prefetchesDeep { return applyDeep(current, receiveTime: receiveTime, into: out) }
-        let next = messages.next()
-        n0 = next
-        guard let next else {
-            return (current, engine.apply(current.base, length: current.length, receiveTime: receiveTime, into: out))
-        }
-        return (current, engine.apply(current.base, length: current.length, receiveTime: receiveTime, into: out,
-                                      prefetching: next.base, nextLength: next.length))
+        n0 = messages.next()
+        return (current, engine.apply(current, prefetching: n0, receiveTime: receiveTime, into: out))
     }
 
     /// `applyNext` with three messages of lookahead; `current` is `n0`.
@@ -65,18 +62,25 @@ public struct ApplyPipeline<Messages: IteratorProtocol> where Messages.Element =
             n2 = n1 == nil ? nil : messages.next()
         }
         let n3 = n2 == nil ? nil : messages.next()
-        defer { n0 = n1; n1 = n2; n2 = n3 }
-        if let n3 {
-            // n3 read, so n1 and n2 are there too.
-            engine.prefetchBook(n2.unsafelyUnwrapped.base, length: n2.unsafelyUnwrapped.length)
-            engine.prefetchLevels(n1.unsafelyUnwrapped.base, length: n1.unsafelyUnwrapped.length)
-            return (current, engine.apply(current.base, length: current.length, receiveTime: receiveTime, into: out,
-                                          prefetching: n3.base, nextLength: n3.length))
+        var t2: BookEngine.FetchTarget?
+        if n3 != nil {
+            // n3 read, so n2 is there too.
+            t2 = engine.prefetchBook(n2.unsafelyUnwrapped.base, length: n2.unsafelyUnwrapped.length)
+            if let t1 { engine.prefetchLevels(t1) }
         }
-        guard let next = n1 else {
-            return (current, engine.apply(current.base, length: current.length, receiveTime: receiveTime, into: out))
-        }
-        return (current, engine.apply(current.base, length: current.length, receiveTime: receiveTime, into: out,
-                                      prefetching: next.base, nextLength: next.length))
+        defer { n0 = n1; n1 = n2; n2 = n3; t1 = t2 }
+        return (current, engine.apply(current, prefetching: n3 ?? n1, receiveTime: receiveTime, into: out))
+    }
+}
+
+extension BookEngine {
+    /// Applies `message`, fetching the order slot of `next` when there is one: `apply` with or
+    /// without `prefetching`.
+    @inlinable @inline(__always)
+    public func apply(_ message: FramedMessage, prefetching next: FramedMessage?, receiveTime: UInt64,
+                      into out: UnsafeMutablePointer<Tick>) -> Int {
+        guard let next else { return apply(message.base, length: message.length, receiveTime: receiveTime, into: out) }
+        return apply(message.base, length: message.length, receiveTime: receiveTime, into: out,
+                     prefetching: next.base, nextLength: next.length)
     }
 }

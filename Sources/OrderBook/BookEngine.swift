@@ -216,45 +216,56 @@ public final class BookEngine {
         }
     }
 
+    /// What `ApplyPipeline`'s second fetch stage learns about a message and its third stage uses:
+    /// the instrument and side it touches.
+    public struct FetchTarget: BitwiseCopyable {
+        @usableFromInline let locate: UInt16
+        @usableFromInline let isBuy: Bool
+    }
+
     /// The second stage of `ApplyPipeline`'s fetching, for the message two after the one being
-    /// applied: its book's four cache lines. A hint like `prefetch`: changes nothing.
+    /// applied: its book's four cache lines. Returns the message's target for the third stage, so
+    /// that it is worked out once. A hint like `prefetch`: changes nothing.
     @inline(__always)
-    public func prefetchBook(_ base: UnsafeRawPointer, length: Int) {
-        guard let (locate, _) = target(of: base, length: length) else { return }
-        let book = UnsafeRawPointer(books + Int(locate))
+    public func prefetchBook(_ base: UnsafeRawPointer, length: Int) -> FetchTarget? {
+        guard let target = target(of: base, length: length) else { return nil }
+        let book = UnsafeRawPointer(books + Int(target.locate))
         qc_prefetch(book)
         qc_prefetch(book + 64)
         qc_prefetch(book + 128)
         qc_prefetch(book + 192)
+        return target
     }
 
     /// The third stage, for the next message: the best end of the ladder it will search, named by
-    /// its book (fetched a message earlier by `prefetchBook`). A hint: changes nothing.
+    /// its book (fetched a message earlier by `prefetchBook`, which returned `target`). A hint:
+    /// changes nothing.
     @inline(__always)
-    public func prefetchLevels(_ base: UnsafeRawPointer, length: Int) {
-        guard let (locate, isBuy) = target(of: base, length: length), isKnown(locate) else { return }
-        let book = books + Int(locate)
-        let count = isBuy ? book.pointee.bids.count : book.pointee.asks.count
-        guard let levels = isBuy ? book.pointee.bids.levels : book.pointee.asks.levels, count > 0 else { return }
+    public func prefetchLevels(_ target: FetchTarget) {
+        guard isKnown(target.locate) else { return }
+        let book = books + Int(target.locate)
+        let count = target.isBuy ? book.pointee.bids.count : book.pointee.asks.count
+        guard let levels = target.isBuy ? book.pointee.bids.levels : book.pointee.asks.levels, count > 0 else { return }
         qc_prefetch(UnsafeRawPointer(levels + (count &- 1)))
     }
 
     /// The instrument and side an order message will touch: an add names them; for the others the
     /// order's window slot does (fetched a message earlier by `prefetch`). Nil for other messages,
     /// for frames `apply` will refuse (so every field read here is there), and for orders in the
-    /// hash table (not worth a probe for a hint).
+    /// hash table (not worth a probe for a hint). An order's instrument and side never change, so
+    /// the answer stays good for the messages applied before this one.
     @inline(__always)
-    private func target(of base: UnsafeRawPointer, length: Int) -> (locate: UInt16, isBuy: Bool)? {
+    private func target(of base: UnsafeRawPointer, length: Int) -> FetchTarget? {
         guard length > 0 else { return nil }
         let type = base.load(as: UInt8.self)
         guard Int(lengths[Int(type)]) == length else { return nil }
         switch type {
         case AddOrder.type, AddOrderMPID.type:
             let m = AddOrder(WireBytes(base))
-            return (m.stockLocate, m.side == UInt8(ascii: "B"))
+            return FetchTarget(locate: m.stockLocate, isBuy: m.side == UInt8(ascii: "B"))
         case OrderExecuted.type, OrderExecutedWithPrice.type, OrderCancel.type, OrderDelete.type, OrderReplace.type:
             guard let order = orders.windowOrder(WireBytes(base).u64(AddOrder.Layout.orderReference)) else { return nil }
-            return (order.locate, order.isBuy)
+            return FetchTarget(locate: order.locate, isBuy: order.isBuy)
         default:
             return nil
         }

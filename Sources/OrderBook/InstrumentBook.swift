@@ -2,10 +2,10 @@ import Market
 
 /// Everything the engine keeps per instrument (per ITCH stock locate).
 ///
-/// Laid out to fill exactly four cache lines (256 bytes, and the engine aligns the array of books to
-/// 64), since a quote reads nearly all of it: the bid ladder (101 bytes), the one-byte and four-byte
-/// fields in its tail, the ask ladder, then the eight-byte fields. A test pins it
-/// (`instrumentBookFillsExactlyFourCacheLines`).
+/// Laid out to fill exactly four cache lines (256 bytes; the engine's array of books is page aligned,
+/// see `ZeroedMapping`), since a quote reads nearly all of it: the bid ladder (101 bytes), the
+/// one-byte and four-byte fields in its tail, the ask ladder, then the eight-byte fields. A test
+/// pins it (`instrumentBookFillsExactlyFourCacheLines`).
 struct InstrumentBook {
     var bids = PriceLadder(isAsk: false)
     var status: TradingStatus = .unknown
