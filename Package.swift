@@ -19,6 +19,9 @@ let package = Package(
         // A plain C single-producer ring, only as the yardstick for the Swift ring in the benchmarks.
         .target(name: "CRingBaseline", cSettings: [.unsafeFlags(["-O2"])]),
 
+        // The process's clocks, named threads and stop flags: one place for what every stage uses.
+        .target(name: "System", dependencies: ["CShim"], swiftSettings: swiftSettings),
+
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", swiftSettings: swiftSettings),
         .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
@@ -29,40 +32,41 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
         .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
-        .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets"], swiftSettings: swiftSettings),
+        .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
-        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "System", "CShim"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
-        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "CShim"],
+        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
                 swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "CShim"],
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
-        .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "CShim"],
+        .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
                 swiftSettings: swiftSettings),
 
         // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
-        .target(name: "Ticker", dependencies: ["Market", "StreamClient"], swiftSettings: swiftSettings),
+        .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast"],
+                                         "Multicast", "System"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
-        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
+        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
+        .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                                         "Sockets"]),
+                                                         "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),

@@ -5,6 +5,7 @@ import Market
 import OrderBook
 import Simulator
 import Synchronization
+import System
 
 /// Where the feed thread takes its ITCH messages from.
 public enum FeedSource: Sendable {
@@ -48,7 +49,7 @@ public struct FeedLoop: Sendable {
         var applied = 0
         var ticks = 0
         var refusals = 0
-        var receiveTime = realtimeNanoseconds()
+        var receiveTime = Clock.realtime()
 
         /// Applies one message and writes its ticks; the closure-free hot path of the feed thread.
         func apply(_ base: UnsafeRawPointer, _ length: Int) {
@@ -85,7 +86,7 @@ public struct FeedLoop: Sendable {
                 // One batch stands for one exchange packet: one receive time for all of it.
                 let due = pacer.due(maxBatch: 4096)
                 if due == 0 { pacer.sleepUntilNext(); continue }
-                receiveTime = realtimeNanoseconds()
+                receiveTime = Clock.realtime()
                 var k = 0
                 while k < due {
                     if let limit = messageLimit, total >= limit { break }
@@ -114,13 +115,13 @@ public struct FeedLoop: Sendable {
                     _ = try capture.forEachMessage { m in
                         if stop.isRaised || (messageLimit.map { total >= $0 } ?? false) { throw Stop() }
                         step()
-                        receiveTime = realtimeNanoseconds()
+                        receiveTime = Clock.realtime()
                         apply(m.message.base, m.message.length)
                     }
                 case .pcap:
                     _ = try capture.forEachPacket { p in
                         if stop.isRaised || (messageLimit.map { total >= $0 } ?? false) { throw Stop() }
-                        receiveTime = realtimeNanoseconds()
+                        receiveTime = Clock.realtime()
                         sequencer.forEachNewMessage(in: p.packet) { message in
                             step()
                             apply(message.base, message.length)
@@ -144,7 +145,7 @@ public struct FeedLoop: Sendable {
 public struct Pacer {
     /// Items per second; 0 = unpaced.
     public let rate: Int
-    let start = monotonicNanoseconds()
+    let start = Clock.monotonic()
     var sent = 0
 
     public init(rate: Int) { self.rate = rate }
@@ -152,7 +153,7 @@ public struct Pacer {
     /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
     public func due(maxBatch: Int) -> Int {
         guard rate > 0 else { return maxBatch }
-        let elapsed = monotonicNanoseconds() - start
+        let elapsed = Clock.monotonic() - start
         let target = Int(Double(elapsed) * Double(rate) / 1e9)
         return max(0, min(maxBatch, target - sent))
     }

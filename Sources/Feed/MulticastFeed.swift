@@ -3,6 +3,7 @@ import ITCH
 import Market
 import OrderBook
 import Sockets
+import System
 
 extension FeedLoop {
     /// The multicast source: joins line A (and B), asks the retransmission server for gaps, and applies
@@ -61,7 +62,7 @@ extension FeedLoop {
             total &+= 1
         }
         func staleChange(_ stale: Bool) -> Int {
-            let receiveTime = realtimeNanoseconds()
+            let receiveTime = Clock.realtime()
             var changed = 0
             var tick = Tick()
             for locate in engine.locates {
@@ -99,8 +100,8 @@ extension FeedLoop {
         while !stop.isRaised && total < limit {
             // Drain: at most 32 rounds over the sockets before the timers run again.
             let received = try UDPSocket.drain(sockets, into: batch) { i, n in
-                let now = monotonicNanoseconds()
-                let receiveTime = realtimeNanoseconds()
+                let now = Clock.monotonic()
+                let receiveTime = Clock.realtime()
                 let line = lineOfSocket[i]
                 for k in 0..<n {
                     if let datagram = batch.datagram(k) {
@@ -113,7 +114,7 @@ extension FeedLoop {
                 publish()
                 return total < limit
             }
-            arbiter.service(now: monotonicNanoseconds(), events: report, send: sendRequest, staleChange: staleChange)
+            arbiter.service(now: Clock.monotonic(), events: report, send: sendRequest, staleChange: staleChange)
             publish()
             counters.publish(arbiter.tally)
             let health = arbiter.health

@@ -1,7 +1,7 @@
-import CShim
 import Fanout
 import Market
 import Sockets
+import System
 import WebSocket
 
 /// The WebSocket market-data gateway (contract section 2): reads ticks from its own ring reader on
@@ -68,7 +68,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
 
     /// Reads up to `ticksPerTurn` ticks, serves slow clients, and parks on the ring when it is empty.
     public func serverWillWait(_ server: WebSocketServer) -> Int32 {
-        now = qc_monotonic_ns()
+        now = Clock.monotonic()
         var n = 0
         queuedThisTurn = 0
         defer {

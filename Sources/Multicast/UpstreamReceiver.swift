@@ -4,6 +4,7 @@ import Glibc
 import ITCH
 import Market
 import Sockets
+import System
 
 /// What the upstream receiver notices, for the log.
 public enum UpstreamEvent: Sendable, Equatable {
@@ -83,7 +84,7 @@ public struct UpstreamReceiver: Sendable {
         var states = [UpstreamChannelState](repeating: .syncing, count: c.channels)
         var nextSnapshotAttempt: UInt64 = 0
         var snapshotBackoff: UInt64 = 250_000_000
-        let started = monotonicNanoseconds()
+        let started = Clock.monotonic()
         var ready = false
 
         let batch = DatagramBatch(capacity: 64, stride: c.maxDatagram)
@@ -147,13 +148,13 @@ public struct UpstreamReceiver: Sendable {
                 snapshots = try SnapshotClient.fetch(from: c.service, channels: wanted, timeoutMilliseconds: c.snapshotTimeoutMilliseconds)
             } catch {
                 counters.snapshotFailed()
-                nextSnapshotAttempt = monotonicNanoseconds() &+ snapshotBackoff
+                nextSnapshotAttempt = Clock.monotonic() &+ snapshotBackoff
                 report(.snapshotFailed(error: "\(error)", retrySeconds: Double(snapshotBackoff) / 1e9))
                 snapshotBackoff = min(snapshotBackoff * 2, 5_000_000_000)
                 return
             }
             snapshotBackoff = 250_000_000
-            let at = monotonicNanoseconds()
+            let at = Clock.monotonic()
             for snapshot in snapshots {
                 let ch = snapshot.channel
                 for var state in snapshot.states where ChannelMap.channel(of: state.symbol, channels: c.channels) == ch {
@@ -203,10 +204,10 @@ public struct UpstreamReceiver: Sendable {
         }
 
         while !stop.isRaised {
-            let now = monotonicNanoseconds()
+            let now = Clock.monotonic()
             if due.contains(where: { $0 != nil }) && now >= nextSnapshotAttempt { resynchronize(now: now) }
             let received = try UDPSocket.drain(sockets, into: batch) { i, n in
-                let now = monotonicNanoseconds(), receiveTime = realtimeNanoseconds()
+                let now = Clock.monotonic(), receiveTime = Clock.realtime()
                 let isChannel = i != requesterIndex
                 for k in 0..<n {
                     if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
@@ -224,7 +225,7 @@ public struct UpstreamReceiver: Sendable {
                 publish()
                 return true
             }
-            let after = monotonicNanoseconds()
+            let after = Clock.monotonic()
             var total = ReceiverTally()
             var next = [UInt64](repeating: 0, count: c.channels)
             var anyHole = false
@@ -258,14 +259,14 @@ public enum SnapshotClient {
     /// Asks `service` for `channels` and returns their snapshots (every one of them, or throws).
     public static func fetch(from service: SocketAddress, channels: [Int],
                              timeoutMilliseconds: Int32) throws -> [SnapshotProtocol.ChannelSnapshot] {
-        let deadline = monotonicNanoseconds() &+ UInt64(timeoutMilliseconds) * 1_000_000
+        let deadline = Clock.monotonic() &+ UInt64(timeoutMilliseconds) * 1_000_000
         let connection = try TCPConnection.connect(to: service, timeoutMilliseconds: timeoutMilliseconds)
         defer { connection.close() }
         try connection.writeAll(SnapshotProtocol.request(channels: channels))
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         reading: while true {
-            let now = monotonicNanoseconds()
+            let now = Clock.monotonic()
             guard now < deadline else { throw SystemError("snapshot read", errno: ETIMEDOUT) }
             var p = pollfd(fd: connection.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, Int32(min((deadline - now) / 1_000_000 + 1, 100)))

@@ -7,6 +7,7 @@ import Market
 import Multicast
 import OrderBook
 import Sockets
+import System
 import WebSocket
 
 let feedCommand = Command(
@@ -159,7 +160,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     var finishedAt: UInt64?
     let reason = signals.wait(duration: duration) {
         guard counters.finished else { return false }
-        let now = monotonicNanoseconds()
+        let now = Clock.monotonic()
         if finishedAt == nil {
             finishedAt = now
             log(.info, "feed_input_ended", ["messages": counters.messages, "published": publisher.counters.messagesPublished,

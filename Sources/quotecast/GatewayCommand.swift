@@ -6,6 +6,7 @@ import Market
 import Multicast
 import Sockets
 import Synchronization
+import System
 
 let gatewayCommand = Command(
     name: "gateway",

@@ -6,6 +6,7 @@ import Market
 import OrderBook
 import Simulator
 import Sockets
+import System
 import WebSocket
 
 let serveCommand = Command(

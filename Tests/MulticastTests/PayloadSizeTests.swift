@@ -7,6 +7,7 @@ import Market
 import Multicast
 import Sockets
 import Synchronization
+import System
 import Testing
 
 /// A feed node sending jumbo packets (`payloadSize` 8900) to a gateway node's receiver on loopback
