@@ -30,15 +30,18 @@ let package = Package(
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
+        // MoldUDP64, Nasdaq's framing and sequencing over UDP, for every MoldUDP64 stream: the packet codec,
+        // A/B arbitration, gap recovery, retransmission client and server, the publisher.
+        .target(name: "MoldUDP64", dependencies: ["Market", "Sockets", "System"], swiftSettings: swiftSettings),
         .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
-        .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets", "System"], swiftSettings: swiftSettings),
+        .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
         .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "System", "CShim"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
                 swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "System"],
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
@@ -48,31 +51,33 @@ let package = Package(
         .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
-                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
+                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
-                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
+                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
                                          "Multicast", "System"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
-        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
+        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
-        .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                                         "Sockets", "System"]),
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
+                                                         "Feed", "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient",
-                                                         "Multicast"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
+                                                         "StreamClient", "Multicast"]),
     ],
     swiftLanguageModes: [.v6]
 )

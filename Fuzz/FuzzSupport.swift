@@ -6,6 +6,7 @@
 
 import ITCH
 import Market
+import MoldUDP64
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import Fanout
 import Foundation
 import ITCH
 import Market
+import MoldUDP64
 import OrderBook
 import Simulator
 import Synchronization
@@ -15,7 +16,7 @@ public enum FeedSource: Sendable {
     /// (session, sequence) as `book` does).
     case file(path: String)
     /// MoldUDP64 over UDP multicast, lines A and B, with gap recovery (`--feed moldudp64://...`).
-    case multicast(MulticastFeedConfiguration)
+    case multicast(MoldUDP64FeedConfiguration)
 }
 
 /// The feed stage: takes ITCH messages from its source, applies them to the books, and writes every

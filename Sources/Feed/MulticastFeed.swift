@@ -1,6 +1,7 @@
 import Fanout
 import ITCH
 import Market
+import MoldUDP64
 import OrderBook
 import Sockets
 import System
@@ -13,24 +14,25 @@ extension FeedLoop {
     /// One round: drain every socket with `recvmmsg` batches (alternating, so one line cannot run far
     /// ahead of the other in what we have read), publish the batch's ticks, then run the timers
     /// (confirm gaps, request, retry, stale, silence) and sleep in `epoll_wait` only when nothing arrived.
-    func runMulticast(_ c: MulticastFeedConfiguration, writer: inout RingWriter, stop: StopFlag, counters: FeedCounters,
+    func runMulticast(_ c: MoldUDP64FeedConfiguration, writer: inout RingWriter, stop: StopFlag, counters: FeedCounters,
                       engine: BookEngine) throws -> Int {
         let report: (FeedEvent) -> Void = { event in onEvent?(event) }
+        let s = c.sequencing
         var sockets: [UDPSocket] = []
-        var lineOfSocket: [Int] = []
+        var lineOfSocket: [SessionLine] = []
         defer { sockets.forEach { $0.close() } }
-        let a = try UDPSocket.multicastReceiver(group: c.lineA, interface: c.interface, receiveBuffer: c.receiveBuffer)
-        sockets.append(a); lineOfSocket.append(LineArbiter.lineA)
-        report(.joined(line: "a", group: c.lineA.description, receiveBuffer: a.receiveBufferBytes, requested: c.receiveBuffer))
+        let a = try UDPSocket.multicastReceiver(group: c.lineA, interface: s.interface, receiveBuffer: s.receiveBuffer)
+        sockets.append(a); lineOfSocket.append(.a)
+        report(.joined(line: "a", group: c.lineA.description, receiveBuffer: a.receiveBufferBytes, requested: s.receiveBuffer))
         if let groupB = c.lineB {
-            let b = try UDPSocket.multicastReceiver(group: groupB, interface: c.interface, receiveBuffer: c.receiveBuffer)
-            sockets.append(b); lineOfSocket.append(LineArbiter.lineB)
-            report(.joined(line: "b", group: groupB.description, receiveBuffer: b.receiveBufferBytes, requested: c.receiveBuffer))
+            let b = try UDPSocket.multicastReceiver(group: groupB, interface: s.interface, receiveBuffer: s.receiveBuffer)
+            sockets.append(b); lineOfSocket.append(.b)
+            report(.joined(line: "b", group: groupB.description, receiveBuffer: b.receiveBufferBytes, requested: s.receiveBuffer))
         }
         var requester: UDPSocket?
         if c.retransmit != nil {
-            let r = try UDPSocket.unicast(binding: SocketAddress(host: c.interface, port: 0)!, receiveBuffer: c.receiveBuffer)
-            sockets.append(r); lineOfSocket.append(LineArbiter.lineRetransmit)
+            let r = try UDPSocket.unicast(binding: SocketAddress(host: s.interface, port: 0)!, receiveBuffer: s.receiveBuffer)
+            sockets.append(r); lineOfSocket.append(.retransmission)
             requester = r
         }
 
@@ -38,10 +40,10 @@ extension FeedLoop {
         let loop = try EventLoop(batch: 8)
         for (i, socket) in sockets.enumerated() { try loop.add(socket.descriptor, events: .readable, token: UInt64(i)) }
 
-        var arbiter = LineArbiter(configuration: c)
+        var arbiter = LineArbiter(configuration: s, lines: c.lineB == nil ? 1 : 2, retransmission: c.retransmit != nil)
         defer { arbiter.deallocate() }
         for (i, s) in sockets.enumerated() { arbiter.setReceiveBuffer(line: lineOfSocket[i], bytes: s.receiveBufferBytes) }
-        let batch = DatagramBatch(capacity: 256, stride: c.maxDatagram)
+        let batch = DatagramBatch(capacity: 256, stride: s.maxDatagram)
         let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
         defer { out.deallocate() }
         // The status each instrument had when it was marked stale, restored if the gap is filled later.
@@ -51,15 +53,16 @@ extension FeedLoop {
         let requestBytes = UnsafeMutableRawPointer.allocate(byteCount: MoldUDP64.requestLength, alignment: 8)
         defer { requestBytes.deallocate() }
 
-        func apply(_ base: UnsafeRawPointer, _ length: Int, _ receiveTime: UInt64, _ next: UnsafeRawPointer?, _ nextLength: Int) {
-            guard total < limit else { return }
-            let n = next.map { engine.apply(base, length: length, receiveTime: receiveTime, into: out, prefetching: $0, nextLength: nextLength) }
-                ?? engine.apply(base, length: length, receiveTime: receiveTime, into: out)
-            for i in 0..<n {
-                if writer.write(out[i]) { ticks &+= 1 } else { refusals &+= 1 }
+        /// Applies messages `skip...` of a packet through the books, fetching ahead within the packet.
+        func apply(_ packet: MoldUDP64Packet, skip: Int, receiveTime: UInt64) {
+            var pipeline = ApplyPipeline(engine: engine, messages: packet.messages(droppingFirst: skip))
+            while total < limit, let (_, n) = pipeline.applyNext(receiveTime: receiveTime, into: out) {
+                for i in 0..<n {
+                    if writer.write(out[i]) { ticks &+= 1 } else { refusals &+= 1 }
+                }
+                applied &+= 1
+                total &+= 1
             }
-            applied &+= 1
-            total &+= 1
         }
         func staleChange(_ stale: Bool) -> Int {
             let receiveTime = Clock.realtime()
@@ -88,6 +91,24 @@ extension FeedLoop {
             request.encode(into: requestBytes)
             _ = try? requester.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: server)
         }
+        /// Acts on what the arbiter handed back, in order.
+        func takeSteps() {
+            while let step = arbiter.nextStep() {
+                switch step {
+                case .messages(let packet, let skip, let receiveTime): apply(packet, skip: skip, receiveTime: receiveTime)
+                case .request(let request): sendRequest(request)
+                case .stale(let from):
+                    let marked = staleChange(true)
+                    counters.setStaleInstruments(marked)
+                    report(.stale(from: from, instruments: marked))
+                case .current:
+                    let cleared = staleChange(false)
+                    counters.setStaleInstruments(0)
+                    report(.unstale(instruments: cleared))
+                case .event(let event): report(.session(event))
+                }
+            }
+        }
         func publish() {
             writer.flush()
             counters.add(messages: applied, ticks: ticks, refusals: refusals)
@@ -105,8 +126,8 @@ extension FeedLoop {
                 let line = lineOfSocket[i]
                 for k in 0..<n {
                     if let datagram = batch.datagram(k) {
-                        arbiter.receive(datagram, line: line, now: now, receiveTime: receiveTime, events: report,
-                                        apply: apply, staleChange: staleChange)
+                        arbiter.receive(datagram, line: line, now: now, receiveTime: receiveTime)
+                        takeSteps()
                     } else {
                         arbiter.receiveOversize(line: line)
                     }
@@ -114,7 +135,8 @@ extension FeedLoop {
                 publish()
                 return total < limit
             }
-            arbiter.service(now: Clock.monotonic(), events: report, send: sendRequest, staleChange: staleChange)
+            arbiter.service(now: Clock.monotonic())
+            takeSteps()
             publish()
             counters.publish(arbiter.tally)
             let health = arbiter.health

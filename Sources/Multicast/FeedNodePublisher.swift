@@ -1,8 +1,7 @@
 import Fanout
 import Glibc
-import Feed
-import ITCH
 import Market
+import MoldUDP64
 import Sockets
 import Synchronization
 import System

@@ -1,6 +1,6 @@
-import Feed
 import Glibc
 import Market
+import MoldUDP64
 import Sockets
 import Synchronization
 import System

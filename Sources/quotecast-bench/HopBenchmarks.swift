@@ -4,6 +4,7 @@ import Foundation
 import ITCH
 import LoadTest
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Simulator
@@ -77,8 +78,8 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
     }
 
     var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
-    upstream.receiveBuffer = 256 << 20
-    upstream.maxDatagram = max(2048, payloadSize)
+    upstream.sequencing.receiveBuffer = 256 << 20
+    upstream.sequencing.maxDatagram = max(2048, payloadSize)
     let configuration = upstream
     let counters = UpstreamCounters(channels: channels)
     // The gateway's ring gates on the counting reader, so nothing is lost after the hop.

@@ -2,6 +2,7 @@ import Fanout
 import Feed
 import Foundation
 import ITCH
+import MoldUDP64
 import Simulator
 import Sockets
 import Synchronization
@@ -82,8 +83,8 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
         // 1. The feed handler's multicast source, through the books into a ring.
         do {
             let group = SocketAddress(host: "239.255.90.\(1 + run)", port: port)!
-            var configuration = MulticastFeedConfiguration(lineA: group)
-            configuration.receiveBuffer = rcvbuf
+            var configuration = MoldUDP64FeedConfiguration(lineA: group)
+            configuration.sequencing.receiveBuffer = rcvbuf
             let granted = Atomic<Int>(0)
             let feed = FeedLoop(source: .multicast(configuration), rate: 0, messageLimit: messages) { event in
                 if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }

@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import ITCH
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Sockets

@@ -1,6 +1,7 @@
 import Feed
 import Foundation
 import ITCH
+import MoldUDP64
 import Sockets
 import Synchronization
 import System

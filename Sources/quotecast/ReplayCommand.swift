@@ -1,6 +1,8 @@
 import Feed
 import Foundation
 import ITCH
+import Market
+import MoldUDP64
 import Sockets
 import System
 

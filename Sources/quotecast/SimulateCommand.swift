@@ -2,6 +2,7 @@ import Feed
 import Foundation
 import ITCH
 import Market
+import MoldUDP64
 import Simulator
 import Sockets
 import System

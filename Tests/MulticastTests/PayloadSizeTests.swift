@@ -40,8 +40,8 @@ import Testing
             publisher.run(reader: &reader, stop: publisherStop)
         }
         var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
-        upstream.maxDatagram = maxDatagram
-        upstream.receiveBuffer = 8 << 20
+        upstream.sequencing.maxDatagram = maxDatagram
+        upstream.sequencing.receiveBuffer = 8 << 20
         let configuration = upstream
         let counters = UpstreamCounters(channels: channels)
         let events = Mutex<[UpstreamEvent]>([])

@@ -1,4 +1,4 @@
-import ITCH
+import Market
 import Sockets
 import Synchronization
 import System
