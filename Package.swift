@@ -41,7 +41,7 @@ let package = Package(
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
                 swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Sockets", "System"],
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
-        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+                                                    "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),

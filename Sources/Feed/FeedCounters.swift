@@ -42,7 +42,7 @@ public final class FeedCounters: Sendable {
 
     func markFinished() { finishedFlag.store(true, ordering: .relaxed) }
 
-    func setHealth(_ h: FeedHealth) { healthState.store(h.rawValue, ordering: .relaxed) }
+    @usableFromInline func setHealth(_ h: FeedHealth) { healthState.store(h.rawValue, ordering: .relaxed) }
 
     func setStaleInstruments(_ n: Int) { staleCount.store(n, ordering: .relaxed) }
 

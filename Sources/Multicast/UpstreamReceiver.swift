@@ -59,24 +59,22 @@ public struct UpstreamReceiver: Sendable {
     public func run(writer: inout RingWriter, stop: StopFlag, counters: UpstreamCounters) throws {
         let c = configuration
         let report: (UpstreamEvent) -> Void = { event in onEvent?(event) }
-        var sockets: [UDPSocket] = []
-        defer { sockets.forEach { $0.close() } }
+        var groups: [SocketAddress] = []
         for channel in 0..<c.channels {
             guard let group = c.group(ofChannel: channel) else { throw SystemError("channel \(channel) group", errno: EINVAL) }
-            let s = try UDPSocket.multicastReceiver(group: group, interface: c.sequencing.interface, receiveBuffer: c.sequencing.receiveBuffer)
-            sockets.append(s)
-            report(.joined(channel: channel, group: group.description, receiveBuffer: s.receiveBufferBytes))
+            groups.append(group)
         }
-        let requester = try UDPSocket.unicast(binding: SocketAddress(host: c.sequencing.interface, port: 0)!, receiveBuffer: c.sequencing.receiveBuffer)
-        sockets.append(requester)
-        let requesterIndex = c.channels
-
-        let loop = try EventLoop(batch: 16)
-        for (i, socket) in sockets.enumerated() { try loop.add(socket.descriptor, events: .readable, token: UInt64(i)) }
+        // Stream i is channel i's group; the last one asks the service and hears its answers.
+        let input = try MulticastInput(groups: groups, interface: c.sequencing.interface, receiveBuffer: c.sequencing.receiveBuffer,
+                                       unicast: true, maxDatagram: c.sequencing.maxDatagram, batchCapacity: 64)
+        defer { input.close() }
+        for (channel, group) in groups.enumerated() {
+            report(.joined(channel: channel, group: group.description, receiveBuffer: input.receiveBufferBytes(of: channel)))
+        }
 
         var arbiters = (0..<c.channels).map { _ in LineArbiter(configuration: c.sequencing, lines: 1, retransmission: true) }
         defer { arbiters.forEach { $0.deallocate() } }
-        for i in 0..<c.channels { arbiters[i].setReceiveBuffer(line: .a, bytes: sockets[i].receiveBufferBytes) }
+        for i in 0..<c.channels { arbiters[i].setReceiveBuffer(line: .a, bytes: input.receiveBufferBytes(of: i)) }
         // Channels that have taken at least one snapshot, and those that need one now (with why).
         var synced = [Bool](repeating: false, count: c.channels)
         var due: [UpstreamResyncReason?] = Array(repeating: .start, count: c.channels)
@@ -86,7 +84,6 @@ public struct UpstreamReceiver: Sendable {
         let started = Clock.monotonic()
         var ready = false
 
-        let batch = DatagramBatch(capacity: 64, stride: c.sequencing.maxDatagram)
         // One more flag for the retransmission answers (index `c.channels`), counted apart.
         var oversizeReported = [Bool](repeating: false, count: c.channels + 1)
         var oversizeAnswers = 0
@@ -118,7 +115,7 @@ public struct UpstreamReceiver: Sendable {
         }
         func sendRequest(_ request: MoldUDP64Request) {
             request.encode(into: requestBytes)
-            _ = try? requester.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: c.service)
+            input.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: c.service)
         }
         /// Acts on what channel `channel`'s arbiter handed back, in order.
         func takeSteps() {
@@ -215,12 +212,12 @@ public struct UpstreamReceiver: Sendable {
         while !stop.isRaised {
             let now = Clock.monotonic()
             if due.contains(where: { $0 != nil }) && now >= nextSnapshotAttempt { resynchronize(now: now) }
-            let received = try UDPSocket.drain(sockets, into: batch) { i, n in
+            let received = try input.drain { i, n in
                 let now = Clock.monotonic(), receiveTime = Clock.realtime()
-                let isChannel = i != requesterIndex
+                let isChannel = i != input.unicastStream
                 for k in 0..<n {
                     if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
-                    if let datagram = batch.datagram(k) {
+                    if let datagram = input.batch.datagram(k) {
                         receive(datagram, line: isChannel ? .a : .retransmission,
                                 socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
                     } else {
@@ -254,7 +251,7 @@ public struct UpstreamReceiver: Sendable {
             counters.publish(states: states, next: next, tally: total)
             if received == 0 {
                 let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50
-                _ = try loop.wait(timeoutMilliseconds: waitMilliseconds) { _, _ in }
+                try input.wait(timeoutMilliseconds: waitMilliseconds)
             }
         }
         publish()

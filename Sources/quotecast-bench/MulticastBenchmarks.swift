@@ -86,16 +86,19 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
             var configuration = MoldUDP64FeedConfiguration(lineA: group)
             configuration.sequencing.receiveBuffer = rcvbuf
             let granted = Atomic<Int>(0)
-            let feed = FeedLoop(source: .multicast(configuration), rate: 0, messageLimit: messages) { event in
-                if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }
-            }
+            let feed = FeedLoop(rate: 0, messageLimit: messages)
             let ring = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.nonGating]))
             let counters = FeedCounters()
             let stop = StopFlag()
             let cpu = Atomic<UInt64>(0)
-            let receiver = NamedThread(name: "bench-recv") {
+            let receiver = NamedThread(name: "bench-recv") { [configuration] in
                 let before = Clock.threadCPU()
-                _ = try? feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+                guard let input = try? configuration.openInput() else { ring.close(); return }
+                defer { input.close() }
+                var adapter = NasdaqITCHAdapter(input: .lines(configuration, input)) { event in
+                    if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }
+                }
+                try? feed.run(input: input, adapter: &adapter, writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
                 cpu.store(Clock.threadCPU() - before, ordering: .relaxed)
             }
             while granted.load(ordering: .relaxed) == 0 { usleep(1000) }

@@ -140,12 +140,13 @@ func runFeed(_ argv: [String]) throws -> Int32 {
         var reader = ring.makeReader(0)
         publisher.run(reader: &reader, stop: publisherDone)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
+    let feed = FeedLoop(rate: rate, messageLimit: limit)
     let metricsThread = metrics.map { server in NamedThread(name: "qc-metrics") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            _ = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: BookEngine())
+            try runFeed(source, loop: feed, engine: BookEngine(), writer: ring.makeWriter(), ring: ring, stop: stop,
+                        counters: counters, onEvent: feedEventLogger(log))
         } catch {
             log(.error, "feed_failed", ["error": "\(error)"])
             ring.close()

@@ -1,10 +1,24 @@
+import Fanout
 import Feed
 import Foundation
 import ITCH
 import Market
 import MoldUDP64
 import OrderBook
+import Simulator
 import Sockets
+import System
+
+/// Where `serve` and `feed` take the exchange's messages from (`--feed`), parsed and checked once.
+enum FeedSource: Sendable {
+    /// The built-in exchange simulator.
+    case simulator(SimulatorConfiguration)
+    /// A day-file or pcap on disk, applied once from start to end (pcap packets deduplicated by
+    /// (session, sequence) as `book` does).
+    case file(path: String)
+    /// MoldUDP64 over UDP multicast, lines A and B, with gap recovery (`--feed moldudp64://...`).
+    case multicast(MoldUDP64FeedConfiguration)
+}
 
 /// Parses `--feed`: `sim`, `file://PATH` or `moldudp64://GROUP:PORT[?...]` (docs/feed-input.md).
 func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSource {
@@ -32,6 +46,35 @@ func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSou
         return .multicast(configuration)
     }
     throw UsageError("--feed: expected sim, file://PATH or moldudp64://GROUP:PORT, got '\(text)'")
+}
+
+/// The feed thread's work (qc-feed): `source`'s bytes through the Nasdaq ITCH adapter into `engine`'s
+/// books and the ring, paced and limited by `loop`, until `stop` is raised or the source ends (the
+/// ring is then closed). Throws when the source cannot be opened or read; the caller closes the ring.
+func runFeed(_ source: FeedSource, loop: FeedLoop, engine: BookEngine, writer: consuming RingWriter, ring: BroadcastRing,
+             stop: StopFlag, counters: FeedCounters, onEvent: @escaping @Sendable (FeedEvent) -> Void) throws {
+    switch source {
+    case .simulator(let configuration):
+        var exchange = SimulatedExchange(configuration)
+        var adapter = NasdaqITCHAdapter(engine: engine, input: .orderedMessages, onEvent: onEvent)
+        loop.run(messages: &exchange, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+    case .file(let path):
+        let capture = try CaptureFile(path: path)
+        switch capture.kind {
+        case .dayFile:
+            var messages = DayFileReader(capture.file).makeIterator()
+            var adapter = NasdaqITCHAdapter(engine: engine, input: .orderedMessages, onEvent: onEvent)
+            loop.run(messages: &messages, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+        case .pcap:
+            var adapter = NasdaqITCHAdapter(engine: engine, input: .capture, onEvent: onEvent)
+            loop.run(capture: try PcapReader(capture.file), adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+        }
+    case .multicast(let configuration):
+        let input = try configuration.openInput()
+        defer { input.close() }
+        var adapter = NasdaqITCHAdapter(engine: engine, input: .lines(configuration, input), onEvent: onEvent)
+        try loop.run(input: input, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+    }
 }
 
 /// Logs what the exchange input notices, one `key=value` line per event.

@@ -112,13 +112,15 @@ func runServe(_ argv: [String]) throws -> Int32 {
         var r = ring.makeReader(0)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
+    let feed = FeedLoop(rate: rate, messageLimit: limit)
     let gatewayThread = NamedThread(name: "qc-gateway") { gateway.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
             let engine = BookEngine()
-            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: engine)
+            try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
+                        counters: counters, onEvent: feedEventLogger(log))
+            let stats = engine.statistics
             if let summaryPath { try writeFeedSummary(engine, counters: counters, to: summaryPath) }
             log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
                                         "bad_length": stats.badLength, "unknown_type": stats.unknownType])
