@@ -110,7 +110,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         guard counters.isSynced else { return false }
         return (statistics.withLock { $0 }?.ringPosition.load(ordering: .relaxed) ?? 0) >= counters.readyRingPosition
     }
-    guard let (server, stream) = try FrontEnd.start(
+    guard let (server, gateway) = try FrontEnd.start(
         frontEnd, reader: ring.makeReader(0), command: "gateway", log: log, admission: admitted,
         health: {
             let live = !ended.isRaised && counters.isHealthy && admitted()
@@ -119,7 +119,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         },
         metrics: [{ counters.metricSamples() }, { ring.metrics().samples(readerNames: ["gateway"]) }])
     else { return 1 }
-    statistics.withLock { $0 = stream.statistics }
+    statistics.withLock { $0 = gateway.statistics }
 
     let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log))
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
@@ -134,7 +134,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         }
     }
     log(.info, "gateway_started", ["url": "http://\(server.localAddress)/", "listen": "\(server.localAddress)",
-                                   "stream": "ws://\(server.localAddress)\(frontEnd.stream.streamPath)",
+                                   "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)",
                                    "upstream": upstreamText, "channels": channels, "interface": upstream.sequencing.interface,
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
                                    "threads": "qc-upstream,qc-gateway"])
@@ -148,7 +148,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     ring.close()
     log(.info, "gateway_stopped", ["reason": reason, "messages": counters.messages, "ticks": counters.ticks,
                                    "snapshots": counters.snapshots, "gaps": counters.receiver.gaps,
-                                   "clients_served": stream.statistics.connections.load(ordering: .relaxed)])
+                                   "clients_served": gateway.statistics.connections.load(ordering: .relaxed)])
     return 0
 }
 

@@ -89,7 +89,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
-    guard let (gateway, stream) = try FrontEnd.start(
+    guard let (server, gateway) = try FrontEnd.start(
         frontEnd, reader: ring.makeReader(1), command: "serve", log: log,
         health: {
             // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
@@ -99,7 +99,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
         },
         metrics: [{ feedSamples(counters) }, { ring.metrics().samples(readerNames: ["status", "gateway"]) }])
     else { return 1 }
-    let gatewayStatistics = stream.statistics
+    let gatewayStatistics = gateway.statistics
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
         return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
@@ -113,7 +113,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
         status.run(reader: &r, ring: ring, counters: counters)
     }
     let feed = FeedLoop(rate: rate, messageLimit: limit)
-    let gatewayThread = NamedThread(name: "qc-gateway") { gateway.run() }
+    let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
@@ -129,14 +129,14 @@ func runServe(_ argv: [String]) throws -> Int32 {
             ring.close()
         }
     }
-    log(.info, "serve_started", ["url": "http://\(gateway.localAddress)/", "feed": feedText, "rate": rate,
+    log(.info, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
-                                 "listen": "\(gateway.localAddress)", "echo": frontEnd.echoPath ?? "off",
-                                 "stream": "ws://\(gateway.localAddress)\(frontEnd.stream.streamPath)"])
+                                 "listen": "\(server.localAddress)", "echo": frontEnd.echoPath ?? "off",
+                                 "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"])
 
     let reason = signals.wait(duration: duration) { counters.finished } ?? "source_finished"
     log(.info, "serve_stopping", ["reason": reason])
-    gateway.stop()
+    server.stop()
     gatewayThread.join()
     stop.raise()
     feedThread.join()
