@@ -79,7 +79,7 @@ public final class FeedCounters: Sendable {
         }
         guard multicast.load(ordering: .relaxed) else { return out }
         let t = receiver
-        let lines = ["a", "b", "retransmit"]
+        let lines = SessionLine.allCases.map(\.name)
         for i in 0..<3 {
             out.append(MetricSample("quotecast_feed_datagrams_total", .counter, help: "Datagrams received, by line",
                                     labels: [("line", lines[i])], value: Double(t.datagrams[i])))
