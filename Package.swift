@@ -37,7 +37,7 @@ let package = Package(
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
-        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "System", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "System"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
                 swiftSettings: swiftSettings),

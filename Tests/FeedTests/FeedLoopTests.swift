@@ -31,13 +31,16 @@ struct RecordAdapter: ExchangeAdapter, ~Copyable {
     var serviced = 0
     var applied = 0
 
+    /// One message: the loop checks the message limit before each.
     mutating func apply(_ message: FramedMessage, receiveTime: UInt64, into ticks: inout TickSink) {
         write(message.bytes, receiveTime: receiveTime, into: &ticks)
     }
 
+    /// One datagram, one record: an adapter stops applying once the limit is reached.
     mutating func receive(_ datagram: UnsafeRawBufferPointer, stream: Int, now: UInt64, receiveTime: UInt64,
                           into ticks: inout TickSink) {
         streams.append(stream)
+        guard ticks.acceptsMessages else { return }
         write(datagram, receiveTime: receiveTime, into: &ticks)
     }
 
@@ -49,7 +52,7 @@ struct RecordAdapter: ExchangeAdapter, ~Copyable {
     func instrumentState(locate: UInt16, into tick: inout Tick) -> Bool { false }
 
     private mutating func write(_ bytes: UnsafeRawBufferPointer, receiveTime: UInt64, into ticks: inout TickSink) {
-        guard ticks.acceptsMessages, bytes.count >= 2 else { return }
+        guard bytes.count >= 2 else { return }
         applied += 1
         var tick = Tick()
         tick.locate = UInt16(bytes[0])
