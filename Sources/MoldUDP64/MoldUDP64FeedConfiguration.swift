@@ -77,6 +77,17 @@ public struct MoldUDP64FeedConfiguration: Sendable, Equatable {
     }
 }
 
+extension MoldUDP64FeedConfiguration {
+    /// Joins line A (and B) on the configured interface and, with a retransmission server, binds the
+    /// socket that asks it and hears its answers: streams A, B (if configured), then the unicast one,
+    /// the order the feed's MoldUDP64 adapter expects.
+    public func openInput() throws(SystemError) -> MulticastInput {
+        try MulticastInput(groups: [lineA] + (lineB.map { [$0] } ?? []), interface: sequencing.interface,
+                           receiveBuffer: sequencing.receiveBuffer, unicast: retransmit != nil,
+                           maxDatagram: sequencing.maxDatagram)
+    }
+}
+
 /// A `--feed moldudp64://` URL that cannot be used, saying which part and why.
 public struct MoldUDP64URLError: Error, Equatable, Sendable, CustomStringConvertible {
     /// One line naming the part at fault.

@@ -210,14 +210,3 @@ public struct NasdaqITCHAdapter: ExchangeAdapter, ~Copyable {
         return cleared
     }
 }
-
-extension MoldUDP64FeedConfiguration {
-    /// Joins line A (and B) on the configured interface and, with a retransmission server, binds the
-    /// socket that asks it and hears its answers: the streams `NasdaqITCHAdapter(input: .lines(...))`
-    /// expects, in its order.
-    public func openInput() throws(SystemError) -> MulticastInput {
-        try MulticastInput(groups: [lineA] + (lineB.map { [$0] } ?? []), interface: sequencing.interface,
-                           receiveBuffer: sequencing.receiveBuffer, unicast: retransmit != nil,
-                           maxDatagram: sequencing.maxDatagram)
-    }
-}
