@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
+        // The Korea Exchange (docs/krx.md): KOSCOM's records, the state they build, a Korean trading day.
+        .target(name: "KRX", dependencies: ["Market"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
+        .testTarget(name: "KRXTests", dependencies: ["KRX", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
