@@ -26,11 +26,29 @@ public struct KRXRecordBytes: BitwiseCopyable {
     /// Whether every byte of `field` is a space: the field carries no value.
     @inlinable public func isBlank(_ field: KRXField) -> Bool {
         var i = field.offset
+        while i + 8 <= field.end {
+            if word(i) != KRXRecordBytes.spaces { return false }
+            i += 8
+        }
         while i < field.end {
             if byte(i) != 0x20 { return false }
             i += 1
         }
         return true
+    }
+
+    /// Eight bytes from `offset`, the first in the lowest byte.
+    @inlinable @inline(__always) func word(_ offset: Int) -> UInt64 {
+        UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    @usableFromInline static let spaces: UInt64 = 0x2020_2020_2020_2020
+
+    /// Whether all eight bytes of `x` are ASCII digits: each byte is 0x3_ and stays 0x3_ plus 6
+    /// (no carry can cross bytes once every byte is 0x3_).
+    @inlinable @inline(__always) static func allDigits(_ x: UInt64) -> Bool {
+        let high: UInt64 = 0xF0F0_F0F0_F0F0_F0F0, threes: UInt64 = 0x3030_3030_3030_3030
+        return x & high == threes && (x &+ 0x0606_0606_0606_0606) & high == threes
     }
 
     /// Whether `field` holds only printable ASCII (spaces included).
@@ -47,8 +65,14 @@ public struct KRXRecordBytes: BitwiseCopyable {
     /// Whether `field` holds only ASCII digits.
     @inlinable public func isDigits(_ field: KRXField) -> Bool { isDigits(from: field.offset, to: field.end) }
 
-    @inlinable func isDigits(from start: Int, to end: Int) -> Bool {
+    /// Whether bytes `start..<end` are all ASCII digits (eight at a time).
+    @inlinable public func isDigits(from start: Int, to end: Int) -> Bool {
         var i = start
+        while i + 8 <= end {
+            if !KRXRecordBytes.allDigits(word(i)) { return false }
+            i += 8
+        }
+        if i < end, end - start >= 8 { return KRXRecordBytes.allDigits(word(end - 8)) }
         while i < end {
             if byte(i) &- 0x30 > 9 { return false }
             i += 1
@@ -63,7 +87,9 @@ public struct KRXRecordBytes: BitwiseCopyable {
     }
 
     /// Whether `field` is a whole number (`isSignedNumber`) or blank.
-    @inlinable public func isNumberOrBlank(_ field: KRXField) -> Bool { isSignedNumber(field) || isBlank(field) }
+    @inlinable @inline(__always) public func isNumberOrBlank(_ field: KRXField) -> Bool {
+        isSignedNumber(field) || isBlank(field)
+    }
 
     /// Why `field` is not a number with `field.decimals` decimals or blank, `nil` when it is one. A
     /// decimal is a signed number written either with its decimal point (`0000123.450`, the layout

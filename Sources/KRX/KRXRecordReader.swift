@@ -227,3 +227,20 @@ public struct KRXRecordReader: IteratorProtocol, Sequence {
         offset = resume
     }
 }
+
+extension KRXRecord {
+    /// The record's TR code.
+    public var trCode: TRCode {
+        switch self {
+        case .polling(let r): r.bytes.trCode
+        case .quote(let r): r.bytes.trCode
+        case .trade(let r): r.bytes.trCode
+        case .marketOperation(let r): r.bytes.trCode
+        case .basePrice(let r): r.bytes.trCode
+        case .issueClosing(let r): r.bytes.trCode
+        case .volatilityInterruption(let r): r.bytes.trCode
+        case .instrumentMaster(let r): r.bytes.trCode
+        case .endOfBatch(let code, _): code
+        }
+    }
+}

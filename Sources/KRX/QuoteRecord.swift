@@ -111,6 +111,9 @@ public struct QuoteRecord: BitwiseCopyable {
     /// well-formed.
     @inlinable public static func validate(_ r: KRXRecordBytes) -> KRXRecordError? {
         if let error = Layout.header.validate(r) { return error }
+        // Every field from the first level to the end keyword is a number: when they are all plain
+        // digits (no blank, no sign), one sweep settles it.
+        if r.isDigits(from: Layout.firstLevel, to: Layout.endKeyword.offset) { return nil }
         for level in 1...Layout.levelCount {
             guard r.isNumberOrBlank(Layout.field(Layout.askPriceInLevel, level: level)),
                   r.isNumberOrBlank(Layout.field(Layout.bidPriceInLevel, level: level)),
