@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         // The Korea Exchange (docs/krx.md): KOSCOM's records, the state they build, a Korean trading day.
         .target(name: "KRX", dependencies: ["Market"], swiftSettings: swiftSettings),
+        .target(name: "KRXSimulator", dependencies: ["KRX", "Market"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
@@ -50,10 +51,13 @@ let package = Package(
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest"],
                           swiftSettings: swiftSettings),
+        // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
+        .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "ITCH", "Market"],
+                          swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast"],
+                                         "Multicast", "KRX", "KRXSimulator"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
