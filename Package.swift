@@ -26,6 +26,7 @@ let package = Package(
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         // The Korea Exchange (docs/krx.md): KOSCOM's records, the state they build, a Korean trading day.
         .target(name: "KRX", dependencies: ["Market"], swiftSettings: swiftSettings),
+        .target(name: "KRXBook", dependencies: ["KRX", "Market"], swiftSettings: swiftSettings),
         .target(name: "KRXSimulator", dependencies: ["KRX", "Market"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
@@ -57,13 +58,15 @@ let package = Package(
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast", "KRX", "KRXSimulator"],
+                                         "Multicast", "KRX", "KRXBook", "KRXSimulator"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "KRXTests", dependencies: ["KRX", "Market"]),
+        .testTarget(name: "KRXBookTests", dependencies: ["KRXBook", "KRXSimulator", "KRX", "Market"]),
+        .testTarget(name: "KRXSimulatorTests", dependencies: ["KRXSimulator", "KRX", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),

@@ -10,13 +10,15 @@ import KRXSimulator
 import Market
 
 let usage = """
-    usage: krx-capture write FILE.pcap [--listings N] [--records N] [--seed N] [--kospi GROUP:PORT] [--kosdaq GROUP:PORT]
+    usage: krx-capture write FILE.pcap [--day] [--listings N] [--records N] [--seed N] [--kospi GROUP:PORT] [--kosdaq GROUP:PORT]
            krx-capture read FILE.pcap [--fields]
 
     write   the instrument master batch of N listings (default 20), then --records records (default 5000) of
             KRXRecordMix (seed --seed, default 1) in payloads of at most 1400 bytes; KOSPI records go to
             --kospi (default 239.255.190.1:10031), KOSDAQ ones to --kosdaq (default 239.255.190.2:10141),
-            polling records to both. Prints `records TRCODE COUNT` per TR code written.
+            polling records to both. Prints `records TRCODE COUNT` per TR code written. With --day, instead
+            the simulated trading day of KRXTradingDay (N listings, seed --seed; --records ignored), each
+            payload at its simulated time, and what the day did on standard error.
     read    decodes every UDP payload of the capture; prints `records TRCODE COUNT` per TR code accepted
             and `refused REASON COUNT` per reason. With --fields, instead one tab-separated line per
             datagram without instrument master records: frame number, then the TR codes, sequence
@@ -48,6 +50,8 @@ let path = arguments.removeFirst()
 
 switch command {
 case "write":
+    let day = arguments.contains("--day")
+    arguments.removeAll { $0 == "--day" }
     let listingCount = option("--listings", default: 20) { Int($0).flatMap { (1...1_000).contains($0) ? $0 : nil } }
     let recordCount = option("--records", default: 5_000) { Int($0).flatMap { $0 >= 0 && $0 <= 10_000_000 ? $0 : nil } }
     let seed = option("--seed", default: UInt64(1)) { UInt64($0) }
@@ -72,6 +76,29 @@ case "write":
             if reader.statistics.refusedTotal > 0 { fail("the encoder wrote a record the decoder refuses", status: 1) }
         }
     }
+    if day {
+        var configuration = KRXSimulatorConfiguration()
+        configuration.seed = seed
+        configuration.instrumentCount = listingCount
+        var tradingDay = KRXTradingDay(configuration)
+        let dayStart: UInt64 = 1_767_571_200_000_000_000 - 9 * 3_600_000_000_000  // 2026-01-05 00:00 KST
+        while let payload = tradingDay.nextPayload() {
+            time = dayStart + UInt64(payload.time) * 1_000 - 10_000
+            let market = TRCode(at: payload.bytes.withUnsafeBytes { $0.baseAddress! }).market
+            if market != .kosdaq { send(payload.bytes, to: kospi) }
+            if market == .kosdaq || market == nil { send(payload.bytes, to: kosdaq) }
+        }
+        let s = tradingDay.statistics
+        FileHandle.standardError.write(Data("""
+            krx-capture: day of \(listingCount) listings: \(s.payloads) payloads, VIs static \(s.staticVIs) dynamic \(s.dynamicVIs) \
+            both \(s.bothVIs), extended auctions \(s.extendedAuctions), halts \(s.halts), news \(s.news), uncrosses \(s.uncrosses), \
+            continuous trades \(s.continuousTrades)
+
+            """.utf8))
+    } else {
+        writeMix()
+    }
+    func writeMix() {
     // The master batch first, in payloads of its own (the dissector misreads A001, so the check
     // leaves those datagrams out).
     for record in mix.masterBatch() {
@@ -94,6 +121,7 @@ case "write":
     for (p, destination) in [kospi, kosdaq].enumerated() {
         packers[p].flush()
         for payload in packers[p].take() { send(payload.bytes, to: destination) }
+    }
     }
     do { try writer.close() } catch { fail("cannot write \(path): \(error)", status: 1) }
     for (code, count) in counts.sorted(by: { $0.key < $1.key }) { print("records \(code) \(count)") }
