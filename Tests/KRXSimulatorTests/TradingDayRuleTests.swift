@@ -124,6 +124,8 @@ import Testing
         #expect(VolatilityInterruptionRule.check(price: 51_500, staticBase: 51_000, lastTrade: 50_000, dynamicPercent: 3) == .dynamicVI)
         #expect(VolatilityInterruptionRule.check(price: 51_400, staticBase: 51_000, lastTrade: 50_000, dynamicPercent: 3) == nil)
         #expect(VolatilityInterruptionRule.check(price: 11_000, staticBase: 10_000, lastTrade: 10_000, dynamicPercent: 6) == .staticAndDynamic)
+        #expect(VolatilityInterruptionRule.dynamicPercent(kospi200: true, closingAuction: false) == 3)
+        #expect(VolatilityInterruptionRule.dynamicPercent(kospi200: false, closingAuction: false) == 6)
         #expect(VolatilityInterruptionRule.dynamicPercent(kospi200: true, closingAuction: true) == 2)
         #expect(VolatilityInterruptionRule.dynamicPercent(kospi200: false, closingAuction: true) == 4)
     }
