@@ -148,33 +148,70 @@ public struct KRXRecordBytes: BitwiseCopyable {
     // MARK: Values (only on validated fields)
 
     /// The value of a digits-only field.
-    @inlinable public func unsigned(_ field: KRXField) -> Int64 {
-        var value: Int64 = 0
-        var i = field.offset
-        while i < field.end {
-            value = value &* 10 &+ Int64(byte(i) &- 0x30)
-            i += 1
-        }
-        return value
-    }
+    @inlinable public func unsigned(_ field: KRXField) -> Int64 { digitsValue(from: field.offset, to: field.end) }
 
     /// The value of a signed whole-number field (`-` in the first position for a negative value).
     @inlinable public func signed(_ field: KRXField) -> Int64 {
-        let negative = byte(field.offset) == 0x2D
-        var value: Int64 = 0
-        var i = negative ? field.offset + 1 : field.offset
-        while i < field.end {
-            value = value &* 10 &+ Int64(byte(i) &- 0x30)
-            i += 1
-        }
-        return negative ? 0 &- value : value
+        if byte(field.offset) == 0x2D { return 0 &- digitsValue(from: field.offset + 1, to: field.end) }
+        return digitsValue(from: field.offset, to: field.end)
     }
 
-    /// The value of a signed whole-number field, `nil` when it is blank.
-    @inlinable public func optionalSigned(_ field: KRXField) -> Int64? { isBlank(field) ? nil : signed(field) }
+    /// The value of the validated digits `start..<end`. Up to 16 digits (every price and quantity)
+    /// take one or two eight-digit conversions: the last eight bytes of the field, their leading
+    /// bytes beyond the field's digits turned into '0's, and the first eight. Reading the eight bytes
+    /// that end at `end` stays inside the record: no numeric field ends before offset 9.
+    @inlinable func digitsValue(from start: Int, to end: Int) -> Int64 {
+        let count = end - start
+        if count <= 8 {
+            return Int64(bitPattern: KRXRecordBytes.eightDigits(KRXRecordBytes.zeroingLeading(8 - count, of: word(end - 8))))
+        }
+        if count <= 16 {
+            let high = KRXRecordBytes.eightDigits(word(start))
+            let low = KRXRecordBytes.eightDigits(KRXRecordBytes.zeroingLeading(16 - count, of: word(end - 8)))
+            return Int64(bitPattern: high &* KRXRecordBytes.powerOf10(count - 8) &+ low)
+        }
+        var value: UInt64 = 0
+        var i = start
+        while i < end {
+            value = value &* 10 &+ UInt64(byte(i) &- 0x30)
+            i += 1
+        }
+        return Int64(bitPattern: value)
+    }
+
+    /// `word` with its first `count` (0…7) bytes replaced by ASCII '0'.
+    @inlinable @inline(__always) static func zeroingLeading(_ count: Int, of word: UInt64) -> UInt64 {
+        let mask: UInt64 = (1 << UInt64(8 * count)) &- 1
+        return (word & ~mask) | (0x3030_3030_3030_3030 & mask)
+    }
+
+    /// 10^n for n in 0…8.
+    @inlinable @inline(__always) static func powerOf10(_ n: Int) -> UInt64 {
+        var p: UInt64 = 1
+        for _ in 0..<n { p &*= 10 }
+        return p
+    }
+
+    /// The number eight ASCII digits spell (the first, most significant, in the lowest byte): digit
+    /// pairs, then quadruples, then the whole, by multiplications within the word.
+    @inlinable @inline(__always) static func eightDigits(_ word: UInt64) -> UInt64 {
+        var v = word &- 0x3030_3030_3030_3030
+        v = (v &* 10) &+ (v >> 8)
+        let pairs: UInt64 = 0x0000_00FF_0000_00FF
+        v = ((v & pairs) &* (100 + (1_000_000 << 32)) &+ ((v >> 16) & pairs) &* (1 + (10_000 << 32))) >> 32
+        return v
+    }
+
+    /// The value of a signed whole-number field, `nil` when it is blank (a validated number never
+    /// starts with a space, so the first byte tells).
+    @inlinable public func optionalSigned(_ field: KRXField) -> Int64? {
+        byte(field.offset) == 0x20 ? nil : signed(field)
+    }
 
     /// The value of a digits-only field, `nil` when it is blank.
-    @inlinable public func optionalUnsigned(_ field: KRXField) -> Int64? { isBlank(field) ? nil : unsigned(field) }
+    @inlinable public func optionalUnsigned(_ field: KRXField) -> Int64? {
+        byte(field.offset) == 0x20 ? nil : unsigned(field)
+    }
 
     /// The value of a decimal field as an integer count of 10^-decimals units (the point skipped, an
     /// implied point taken as given), `nil` when it is blank.

@@ -1,13 +1,18 @@
 import Foundation
 import KRX
+import KRXBook
 import KRXSimulator
 import Market
 
 /// The Korea Exchange feed-handler benchmarks, single thread: `krx.decode` reads every record of
 /// `krxRecordCount` records over 40 listings (`KRXRecordMix`, seed 1: 70 % quotes, 26 % trades),
-/// packed into payloads of at most 1 400 bytes, validating each and reading one of its fields.
+/// packed into payloads of at most 1 400 bytes, validating each and reading one of its fields;
+/// `krx.apply` decodes a simulated trading day (`KRXTradingDay`, 40 listings, seed 1, 30 orders a
+/// minute: auctions, VIs, halts and all) and applies every record to a `KRXMarketState`, following
+/// each instrument's sequence numbers with a `KRXSequenceTracker` as the feed will.
 let krxSuite: [Benchmark] = [
     Benchmark(name: "krx.decode") { [krxDecodeBenchmark()] },
+    Benchmark(name: "krx.apply") { [krxApplyBenchmark()] },
 ]
 
 /// 2 M records in a release build, 100 k in debug.
@@ -69,4 +74,68 @@ func krxDecodeBenchmark() -> BenchmarkResult {
         }
     }
     return BenchmarkResult(name: "krx.decode", value: rate, unit: "records/s", runs: krxRuns)
+}
+
+/// The simulated day `krx.apply` replays: one flat buffer, the payloads' (offset, length), the
+/// record count.
+let krxBenchmarkDay: (bytes: [UInt8], payloads: [(Int, Int)], records: Int) = {
+    var configuration = KRXSimulatorConfiguration()
+    configuration.instrumentCount = 40
+    configuration.ordersPerMinute = isOptimizedBuild ? 30 : 3
+    var day = KRXTradingDay(configuration)
+    var bytes: [UInt8] = []
+    var payloads: [(Int, Int)] = []
+    while let payload = day.nextPayload() {
+        payloads.append((bytes.count, payload.bytes.count))
+        bytes += payload.bytes
+    }
+    return (bytes, payloads, day.statistics.records.reduce(0, +))
+}()
+
+func krxApplyBenchmark() -> BenchmarkResult {
+    let (bytes, payloads, records) = krxBenchmarkDay
+    let passes = 3
+    let rate = medianOf(runs: krxRuns) {
+        bytes.withUnsafeBytes { raw in
+            var applied = 0
+            var gaps = 0
+            var lastSum: Int64 = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<passes {
+                var state = KRXMarketState(capacity: 1_024)
+                var tracker = KRXSequenceTracker(instrumentCapacity: 1_024)
+                for (offset, length) in payloads {
+                    var reader = KRXRecordReader(payload: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length]))
+                    while let record = reader.next() {
+                        if let (isin, board, sequence) = krxSequenced(record), let index = state.index(registering: isin),
+                           case .gap = tracker.observe(instrument: index, board: board, sequenceNumber: sequence) {
+                            gaps += 1
+                            state.markStale(index)
+                        }
+                        state.apply(record)
+                        applied += 1
+                    }
+                }
+                lastSum &+= state.instruments.reduce(0) { $0 &+ ($1.last ?? 0) &+ $1.cumulativeVolume }
+            }
+            let elapsed = DispatchTime.now().uptimeNanoseconds - start
+            precondition(applied == passes * records && gaps == 0 && lastSum != 0)
+            return Double(applied) / (Double(elapsed) / 1e9)
+        }
+    }
+    return BenchmarkResult(name: "krx.apply", value: rate, unit: "records/s", runs: krxRuns)
+}
+
+/// The instrument, board and sequence number of a real-time record.
+@inline(__always)
+func krxSequenced(_ record: KRXRecord) -> (ISIN, KRXBoardID, Int64)? {
+    switch record {
+    case .quote(let r): (r.isin, r.board, r.sequenceNumber)
+    case .trade(let r): (r.isin, r.board, r.sequenceNumber)
+    case .marketOperation(let r): (r.isin, r.board, r.sequenceNumber)
+    case .basePrice(let r): (r.isin, r.board, r.sequenceNumber)
+    case .issueClosing(let r): (r.isin, r.board, r.sequenceNumber)
+    case .volatilityInterruption(let r): (r.isin, r.board, r.sequenceNumber)
+    case .polling, .instrumentMaster, .endOfBatch: nil
+    }
 }

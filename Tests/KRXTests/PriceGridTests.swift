@@ -51,3 +51,28 @@ import Testing
         }
     }
 }
+
+/// The ASCII number reads, against `Int64(String)`.
+@Suite struct NumberReadingTests {
+    /// Property: every width from 1 to 19 digits, signed and not, at every offset from 9, reads as
+    /// the text says. Seeded.
+    @Test func digitsOfEveryWidthRead() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var rng = SplitMix64(seed: seed)
+        for _ in 0..<20_000 {
+            let width = Int.random(in: 1...19, using: &rng)
+            let negative = width > 1 && Bool.random(using: &rng)
+            let digits = (0..<(negative ? width - 1 : width)).map { _ in UInt8.random(in: 0x30...0x39, using: &rng) }
+            let text = (negative ? [0x2D] : []) + digits
+            let offset = Int.random(in: 9...20, using: &rng)
+            var record = [UInt8](repeating: 0x41, count: offset) + text + [UInt8](repeating: 0x42, count: 3)
+            let expected = Int64(String(decoding: text, as: UTF8.self))
+            let field = KRXField(offset, width)
+            let read = record.withUnsafeMutableBytes { KRXRecordBytes(UnsafeRawPointer($0.baseAddress!)).signed(field) }
+            if let expected, read != expected {
+                Issue.record("seed \(seed): \(String(decoding: text, as: UTF8.self)) read as \(read)")
+                return
+            }
+        }
+    }
+}
