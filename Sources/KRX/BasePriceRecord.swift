@@ -19,7 +19,7 @@ public struct KRXBasePrice: Sendable, Equatable, Hashable {
 }
 
 /// Determination of base price (`A401S`/`A401Q`/`A401X`, IFMSRPD0011), 67 bytes: a view in place.
-public struct BasePriceRecord: BitwiseCopyable {
+public struct BasePriceRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0011).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -38,6 +38,9 @@ public struct BasePriceRecord: BitwiseCopyable {
                                                    isin: isin, designatedNumber: designatedNumber, processingTime: nil)
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated base-price record).
     public let bytes: KRXRecordBytes
 
@@ -53,14 +56,6 @@ public struct BasePriceRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
     /// Base price.
     @inlinable public var basePrice: Int64? { bytes.optionalSigned(Layout.basePrice) }
     /// Upper limit.

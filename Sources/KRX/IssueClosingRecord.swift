@@ -30,7 +30,7 @@ public struct KRXIssueClosing: Sendable, Equatable, Hashable {
 }
 
 /// Issue closing (`A601S`/`A601Q`/`A601X`, IFMSRPD0013), 112 bytes: a view in place.
-public struct IssueClosingRecord: BitwiseCopyable {
+public struct IssueClosingRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0013).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -55,6 +55,9 @@ public struct IssueClosingRecord: BitwiseCopyable {
                                                    isin: isin, designatedNumber: designatedNumber, processingTime: nil)
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated issue-closing record).
     public let bytes: KRXRecordBytes
 
@@ -73,14 +76,6 @@ public struct IssueClosingRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
     /// Closing price.
     @inlinable public var closingPrice: Int64? { bytes.optionalSigned(Layout.closingPrice) }
     /// Closing price type (blank: `nil`).

@@ -2,24 +2,15 @@
 /// rules, two ASCII characters. `G1` is the regular session (the specification's remarks name it);
 /// the other boards (pre-/after-hours, block trades, buy-ins) are carried through as codes.
 @frozen
-public struct KRXBoardID: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
+public struct KRXBoardID: KRXTwoCharacterCode {
     /// The two bytes, first lowest.
     public let raw: UInt16
 
     /// The board with these two bytes (first lowest).
     @inlinable public init(raw: UInt16) { self.raw = raw }
 
-    /// The board spelled by two ASCII characters.
-    public init?(_ text: some StringProtocol) {
-        guard let raw = twoCharacterCode(text) else { return nil }
-        self.raw = raw
-    }
-
     /// `G1`, the regular session's board.
     public static let regular = KRXBoardID("G1")!
-
-    /// The two characters.
-    public var description: String { twoCharacterText(raw) }
 }
 
 /// A session of a board (the specification's "Session ID"): which trading method is in force, two
@@ -27,18 +18,12 @@ public struct KRXBoardID: Hashable, Sendable, BitwiseCopyable, CustomStringConve
 /// are the ones quotecast's simulator sends and `KRXBook` interprets (docs/krx.md: an assumption,
 /// not from the specification). Any other code is carried through unchanged.
 @frozen
-public struct KRXSessionID: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
+public struct KRXSessionID: KRXTwoCharacterCode {
     /// The two bytes, first lowest.
     public let raw: UInt16
 
     /// The session with these two bytes (first lowest).
     @inlinable public init(raw: UInt16) { self.raw = raw }
-
-    /// The session spelled by two ASCII characters.
-    public init?(_ text: some StringProtocol) {
-        guard let raw = twoCharacterCode(text) else { return nil }
-        self.raw = raw
-    }
 
     /// `00`: before the first session of the day.
     public static let beforeOpen = KRXSessionID("00")!
@@ -60,19 +45,28 @@ public struct KRXSessionID: Hashable, Sendable, BitwiseCopyable, CustomStringCon
     @inlinable public var isSinglePriceAuction: Bool {
         self == .openingAuction || self == .intradayAuction || self == .closingAuction
     }
+}
+
+/// A two-character code field (board, session), held as its two bytes.
+public protocol KRXTwoCharacterCode: Hashable, Sendable, BitwiseCopyable, CustomStringConvertible {
+    /// The two bytes, first lowest.
+    var raw: UInt16 { get }
+    /// The code with these two bytes (first lowest).
+    init(raw: UInt16)
+}
+
+extension KRXTwoCharacterCode {
+    /// The code spelled by two printable ASCII characters, `nil` for anything else.
+    public init?(_ text: some StringProtocol) {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 2, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        self.init(raw: UInt16(bytes[0]) | UInt16(bytes[1]) << 8)
+    }
 
     /// The two characters.
-    public var description: String { twoCharacterText(raw) }
-}
-
-func twoCharacterCode(_ text: some StringProtocol) -> UInt16? {
-    let bytes = Array(text.utf8)
-    guard bytes.count == 2, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
-    return UInt16(bytes[0]) | UInt16(bytes[1]) << 8
-}
-
-func twoCharacterText(_ raw: UInt16) -> String {
-    String(decoding: [UInt8(truncatingIfNeeded: raw), UInt8(truncatingIfNeeded: raw >> 8)], as: UTF8.self)
+    public var description: String {
+        String(decoding: [UInt8(truncatingIfNeeded: raw), UInt8(truncatingIfNeeded: raw >> 8)], as: UTF8.self)
+    }
 }
 
 /// The identifying fields at the front of a real-time record: whose it is, where and when.

@@ -51,7 +51,7 @@ public struct KRXMarketOperation: Sendable, Equatable, Hashable {
 }
 
 /// Market operation TS (`A701S`/`A701Q`/`A701X`, IFMSRPD0008), 68 bytes: a view in place.
-public struct MarketOperationRecord: BitwiseCopyable {
+public struct MarketOperationRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0008).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -74,6 +74,9 @@ public struct MarketOperationRecord: BitwiseCopyable {
                                                    processingTime: processingTime)
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated market operation record).
     public let bytes: KRXRecordBytes
 
@@ -92,16 +95,6 @@ public struct MarketOperationRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
-    /// The session the event starts (blank: `nil`).
-    @inlinable public var session: KRXSessionID? { Layout.header.session(of: bytes) }
     /// Board event id.
     @inlinable public var eventID: KRXBoardEventID {
         KRXBoardEventID(raw: UInt32(bytes.byte(Layout.eventID.offset)) | UInt32(bytes.byte(Layout.eventID.offset + 1)) << 8

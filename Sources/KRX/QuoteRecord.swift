@@ -61,7 +61,7 @@ public struct KRXQuote: Sendable, Equatable, Hashable {
 }
 
 /// Quote, MM/LP quotes excluded (`B601S`/`B601Q`/`B601X`, IFMSRPD0002), 590 bytes: a view in place.
-public struct QuoteRecord: BitwiseCopyable {
+public struct QuoteRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0002).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -101,6 +101,9 @@ public struct QuoteRecord: BitwiseCopyable {
         }
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated quote record).
     public let bytes: KRXRecordBytes
 
@@ -126,16 +129,6 @@ public struct QuoteRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
-    /// The session (blank: `nil`).
-    @inlinable public var session: KRXSessionID? { Layout.header.session(of: bytes) }
 
     /// Ask price at `level` (1…10).
     @inlinable public func askPrice(level: Int) -> Int64? { bytes.optionalSigned(Layout.field(Layout.askPriceInLevel, level: level)) }

@@ -53,7 +53,7 @@ public struct KRXTrade: Sendable, Equatable, Hashable {
 }
 
 /// Order filled (`A301S`/`A301Q`/`A301X`, IFMSRPD0004), 186 bytes: a view in place.
-public struct TradeRecord: BitwiseCopyable {
+public struct TradeRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0004).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -85,6 +85,9 @@ public struct TradeRecord: BitwiseCopyable {
                                                    processingTime: processingTime)
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated trade record).
     public let bytes: KRXRecordBytes
 
@@ -106,18 +109,6 @@ public struct TradeRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
-    /// The session (blank: `nil`).
-    @inlinable public var session: KRXSessionID? { Layout.header.session(of: bytes) }
-    /// Processing time, microseconds since midnight.
-    @inlinable public var processingTime: Int64? { bytes.optionalTimeOfDay(Layout.processingTime) }
     /// Change sign code (blank: `nil`).
     @inlinable public var changeSign: KRXChangeSign? { KRXChangeSign(code: bytes.byte(Layout.changeSign.offset)) }
     /// Change against the base price (magnitude).

@@ -37,7 +37,7 @@ public struct KRXVolatilityInterruption: Sendable, Equatable, Hashable {
 }
 
 /// Triggering/removing VI (`R801S`/`R801Q`, IFMSRPD0014), 116 bytes: a view in place.
-public struct VolatilityInterruptionRecord: BitwiseCopyable {
+public struct VolatilityInterruptionRecord: KRXRealTimeRecord {
     /// Every field's place (SPEC Details, IFMSRPD0014).
     public enum Layout {
         /// The record's length, end keyword included.
@@ -63,6 +63,9 @@ public struct VolatilityInterruptionRecord: BitwiseCopyable {
                                                    processingTime: processingTime)
     }
 
+    /// Where the header fields are.
+    @inlinable public static var headerLayout: KRXHeaderLayout { Layout.header }
+
     /// The record's bytes (a whole, validated VI record).
     public let bytes: KRXRecordBytes
 
@@ -82,16 +85,6 @@ public struct VolatilityInterruptionRecord: BitwiseCopyable {
         return nil
     }
 
-    /// Header fields.
-    @inlinable public var header: KRXRecordHeader { Layout.header.read(bytes) }
-    /// Message sequence number.
-    @inlinable public var sequenceNumber: Int64 { bytes.unsigned(Layout.sequenceNumber) }
-    /// The instrument.
-    @inlinable public var isin: ISIN { ISIN(at: bytes.base + Layout.isin.offset) }
-    /// The board.
-    @inlinable public var board: KRXBoardID { Layout.header.board(of: bytes) }
-    /// Processing time, microseconds since midnight.
-    @inlinable public var processingTime: Int64? { bytes.optionalTimeOfDay(Layout.processingTime) }
     /// When the VI ends.
     @inlinable public var endTime: Int64? { bytes.optionalTimeOfDay(Layout.endTime) }
     /// Triggered or removed.

@@ -105,15 +105,15 @@ public struct KRXMarketState: Sendable {
     public mutating func apply(_ record: KRXRecord) -> (instrument: Int, changes: KRXStateChange)? {
         switch record {
         case .quote(let q):
-            guard let i = realTime(q.bytes, QuoteRecord.Layout.header, kind: .quote) else { return nil }
+            guard let i = realTime(q, kind: .quote) else { return nil }
             applyQuote(q, to: i)
             return (i, .book)
         case .trade(let t):
-            guard let i = realTime(t.bytes, TradeRecord.Layout.header, kind: .trade) else { return nil }
+            guard let i = realTime(t, kind: .trade) else { return nil }
             applyTrade(t, to: i)
             return (i, .trade)
         case .marketOperation(let e):
-            guard let i = realTime(e.bytes, MarketOperationRecord.Layout.header, kind: .marketOperation) else { return nil }
+            guard let i = realTime(e, kind: .marketOperation) else { return nil }
             let reason = e.bytes.byte(MarketOperationRecord.Layout.haltReason.offset)
             instruments[i].haltReason = e.isHalt
                 ? UInt32(reason) | UInt32(e.bytes.byte(MarketOperationRecord.Layout.haltReason.offset + 1)) << 8
@@ -122,20 +122,18 @@ public struct KRXMarketState: Sendable {
             if instruments[i].session?.isSinglePriceAuction != true { clearEstimate(i) }
             return (i, .status)
         case .basePrice(let b):
-            guard let i = realTime(b.bytes, BasePriceRecord.Layout.header, kind: .basePrice) else { return nil }
+            guard let i = realTime(b, kind: .basePrice) else { return nil }
             instruments[i].basePrice = b.basePrice
             instruments[i].upperLimit = b.upperLimit
             instruments[i].lowerLimit = b.lowerLimit
             return (i, .reference)
         case .issueClosing(let c):
-            guard let i = realTime(c.bytes, IssueClosingRecord.Layout.header, kind: .issueClosing) else { return nil }
+            guard let i = realTime(c, kind: .issueClosing) else { return nil }
             instruments[i].closingPrice = c.closingPrice
             instruments[i].closingPriceType = c.closingPriceType
             return (i, .reference)
         case .volatilityInterruption(let v):
-            guard let i = realTime(v.bytes, VolatilityInterruptionRecord.Layout.header, kind: .volatilityInterruption) else {
-                return nil
-            }
+            guard let i = realTime(v, kind: .volatilityInterruption) else { return nil }
             instruments[i].volatility = v.status == .triggered
                 ? .active(type: v.type, triggerPrice: v.triggerPrice, endTime: v.endTime) : .none
             return (i, .status)
@@ -167,17 +165,17 @@ public struct KRXMarketState: Sendable {
 
     /// The instrument of a real-time record on board G1, with the header's common fields applied;
     /// `nil` (counted) for another board or a refused ISIN.
-    mutating func realTime(_ r: KRXRecordBytes, _ header: KRXHeaderLayout, kind: KRXRecordKind) -> Int? {
-        guard header.board(of: r) == .regular else {
+    mutating func realTime<Record: KRXRealTimeRecord>(_ record: Record, kind: KRXRecordKind) -> Int? {
+        guard record.board == .regular else {
             statistics.otherBoard += 1
             return nil
         }
-        guard let i = index(registering: ISIN(at: r.base + header.isin.offset)) else { return nil }
+        guard let i = index(registering: record.isin) else { return nil }
         count(kind)
-        instruments[i].market = r.trCode.market
-        instruments[i].designatedNumber = r.unsigned(header.designatedNumber)
-        if let session = header.session(of: r) { instruments[i].session = session }
-        if let field = header.processingTime, let time = r.optionalTimeOfDay(field) { instruments[i].lastProcessingTime = time }
+        instruments[i].market = record.bytes.trCode.market
+        instruments[i].designatedNumber = record.bytes.unsigned(Record.headerLayout.designatedNumber)
+        if let session = record.session { instruments[i].session = session }
+        if let time = record.processingTime { instruments[i].lastProcessingTime = time }
         return i
     }
 

@@ -107,7 +107,7 @@ func krxApplyBenchmark() -> BenchmarkResult {
                 for (offset, length) in payloads {
                     var reader = KRXRecordReader(payload: UnsafeRawBufferPointer(rebasing: raw[offset..<offset + length]))
                     while let record = reader.next() {
-                        if let (isin, board, sequence) = krxSequenced(record), let index = state.index(registering: isin),
+                        if let (isin, board, sequence) = record.sequenceKey, let index = state.index(registering: isin),
                            case .gap = tracker.observe(instrument: index, board: board, sequenceNumber: sequence) {
                             gaps += 1
                             state.markStale(index)
@@ -124,18 +124,4 @@ func krxApplyBenchmark() -> BenchmarkResult {
         }
     }
     return BenchmarkResult(name: "krx.apply", value: rate, unit: "records/s", runs: krxRuns)
-}
-
-/// The instrument, board and sequence number of a real-time record.
-@inline(__always)
-func krxSequenced(_ record: KRXRecord) -> (ISIN, KRXBoardID, Int64)? {
-    switch record {
-    case .quote(let r): (r.isin, r.board, r.sequenceNumber)
-    case .trade(let r): (r.isin, r.board, r.sequenceNumber)
-    case .marketOperation(let r): (r.isin, r.board, r.sequenceNumber)
-    case .basePrice(let r): (r.isin, r.board, r.sequenceNumber)
-    case .issueClosing(let r): (r.isin, r.board, r.sequenceNumber)
-    case .volatilityInterruption(let r): (r.isin, r.board, r.sequenceNumber)
-    case .polling, .instrumentMaster, .endOfBatch: nil
-    }
 }

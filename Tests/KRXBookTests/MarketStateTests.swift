@@ -32,7 +32,7 @@ import Testing
             payload.bytes.withUnsafeBytes { raw in
                 var reader = KRXRecordReader(payload: raw)
                 while let record = reader.next() {
-                    if let header = sequenceHeader(record), let index = state.index(registering: header.isin) {
+                    if let header = record.sequenceKey, let index = state.index(registering: header.isin) {
                         switch tracker.observe(instrument: index, board: header.board, sequenceNumber: header.sequenceNumber) {
                         case .gap:
                             gaps += 1
@@ -48,19 +48,6 @@ import Testing
             }
         }
         return (state, gaps, stale)
-    }
-
-    /// The ISIN, board and sequence number of a real-time record.
-    static func sequenceHeader(_ record: KRXRecord) -> (isin: ISIN, board: KRXBoardID, sequenceNumber: Int64)? {
-        switch record {
-        case .quote(let r): (r.isin, r.board, r.sequenceNumber)
-        case .trade(let r): (r.isin, r.board, r.sequenceNumber)
-        case .marketOperation(let r): (r.isin, r.board, r.sequenceNumber)
-        case .basePrice(let r): (r.isin, r.board, r.sequenceNumber)
-        case .issueClosing(let r): (r.isin, r.board, r.sequenceNumber)
-        case .volatilityInterruption(let r): (r.isin, r.board, r.sequenceNumber)
-        default: nil
-        }
     }
 
     /// The last record of each kind per instrument, decoded, and the master names.
