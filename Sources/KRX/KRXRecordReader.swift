@@ -37,9 +37,9 @@ public struct KRXDecodeStatistics: Sendable, Equatable {
     public init() {}
 
     /// Records of `kind` accepted.
-    public func accepted(_ kind: KRXRecordKind) -> Int { accepted[kind.index] }
+    public func accepted(_ kind: KRXRecordKind) -> Int { accepted[kind.ordinal] }
     /// Records refused for `reason`.
-    public func refused(_ reason: KRXRecordError) -> Int { refused[reason.index] }
+    public func refused(_ reason: KRXRecordError) -> Int { refused[reason.ordinal] }
     /// Every accepted record, markers included.
     public var acceptedTotal: Int { (0..<accepted.count).reduce(endOfBatch) { $0 + accepted[$1] } }
     /// Every refused record.
@@ -62,8 +62,8 @@ public struct KRXDecodeStatistics: Sendable, Equatable {
 }
 
 extension KRXRecordKind {
-    /// Position in `allCases`.
-    @inlinable var index: Int {
+    /// Position in `allCases`, for counters kept in fixed-size storage (`allCases` builds an array).
+    @inlinable public var ordinal: Int {
         switch self {
         case .polling: 0
         case .quote: 1
@@ -78,8 +78,8 @@ extension KRXRecordKind {
 }
 
 extension KRXRecordError {
-    /// Position in `allCases`.
-    @inlinable var index: Int {
+    /// Position in `allCases`, for counters kept in fixed-size storage.
+    @inlinable public var ordinal: Int {
         switch self {
         case .unknownTRCode: 0
         case .truncated: 1
@@ -173,7 +173,7 @@ public struct KRXRecordReader: IteratorProtocol, Sequence {
                 continue
             }
             offset = end
-            statistics.accepted[kind.index] += 1
+            statistics.accepted[kind.ordinal] += 1
             switch kind {
             case .polling: return .polling(PollingRecord(r))
             case .quote: return .quote(QuoteRecord(r))
@@ -220,7 +220,7 @@ public struct KRXRecordReader: IteratorProtocol, Sequence {
     }
 
     mutating func refuse(_ reason: KRXRecordError, at start: Int, resumeAt resume: Int) {
-        statistics.refused[reason.index] += 1
+        statistics.refused[reason.ordinal] += 1
         statistics.skippedBytes += resume - start
         lastRefusal = KRXRefusal(reason: reason, trCode: start + 5 <= payload.count ? TRCode(at: payload.baseAddress! + start)
                                     : TRCode("00000")!, offset: start)

@@ -36,7 +36,7 @@ public struct KRXStateStatistics: Sendable, Equatable {
     public init() {}
 
     /// Records of `kind` applied.
-    public func applied(_ kind: KRXRecordKind) -> Int { applied[KRXRecordKind.allCases.firstIndex(of: kind)!] }
+    public func applied(_ kind: KRXRecordKind) -> Int { applied[kind.ordinal] }
 
     /// Equal when every count is.
     public static func == (a: KRXStateStatistics, b: KRXStateStatistics) -> Bool {
@@ -180,7 +180,7 @@ public struct KRXMarketState: Sendable {
     }
 
     mutating func count(_ kind: KRXRecordKind) {
-        statistics.applied[KRXRecordKind.allCases.firstIndex(of: kind)!] += 1
+        statistics.applied[kind.ordinal] += 1
     }
 
     mutating func applyQuote(_ q: QuoteRecord, to i: Int) {

@@ -23,7 +23,7 @@ public struct KRXDayStatistics: Sendable, Equatable {
     public var continuousTrades = 0
 
     /// Records of `kind`.
-    public func records(_ kind: KRXRecordKind) -> Int { records[KRXRecordKind.allCases.firstIndex(of: kind)!] }
+    public func records(_ kind: KRXRecordKind) -> Int { records[kind.ordinal] }
 }
 
 /// A simulated Korean trading day on the wire: KOSCOM records for `instrumentCount` listed stocks,
@@ -480,7 +480,7 @@ public struct KRXTradingDay: Sendable {
     }
 
     mutating func count(_ kind: KRXRecordKind) {
-        statistics.records[KRXRecordKind.allCases.firstIndex(of: kind)!] += 1
+        statistics.records[kind.ordinal] += 1
     }
 
     mutating func sendMasterBatch() {
