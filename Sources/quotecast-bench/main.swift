@@ -7,6 +7,7 @@ import Foundation
 let allBenchmarks: [Benchmark] =
     ringSuite
     + itchSuite
+    + krxSuite
     + simulatorSuite
     + webSocketSuite
     + gatewaySuite
