@@ -22,6 +22,9 @@ public struct DeflateConfiguration: Sendable, Equatable {
     public var minimumMessageBytes = 64
     /// zlib's compression level (1 fastest ... 9 smallest) for every deflater.
     public var level = 6
+    /// zlib's memory level of the shared deflater (1...9): its hash table is cleared before every
+    /// message, and short messages gain nothing from a larger one (4: a 4 KiB table, 8: 64 KiB).
+    public var sharedMemoryLevel = 4
     /// `full`: the LZ77 window of a per-connection deflater, bits (9...15).
     public var connectionWindowBits = 12
     /// `full`: zlib's memory level of a per-connection deflater (1...9).

@@ -60,7 +60,7 @@ public final class MessageDeflater {
         let z = stream
         // deflateBound covers a complete stream; the sync flush's empty stored block adds 5 bytes.
         let bound = Int(deflateBound(z, uLong(message.count))) + 16
-        if output.count < bound { output.append(contentsOf: repeatElement(0, count: bound - output.count)) }
+        output.growZeroed(to: bound)
         z.pointee.next_in = UnsafeMutablePointer(mutating: message.baseAddress?.assumingMemoryBound(to: Bytef.self))
         z.pointee.avail_in = uInt(message.count)
         var produced = 0
@@ -76,7 +76,7 @@ public final class MessageDeflater {
             if status != Z_OK && status != Z_BUF_ERROR { failed = true; break }
             // Output space left over means the flush is complete (zlib: call again only when avail_out is 0).
             if z.pointee.avail_out > 0 { break }
-            output.append(contentsOf: repeatElement(0, count: output.count))
+            output.growZeroed(to: 2 * output.count)
         }
         z.pointee.next_in = nil
         z.pointee.next_out = nil
@@ -91,5 +91,13 @@ public final class MessageDeflater {
         var output: [UInt8] = []
         guard let n = message.withUnsafeBytes({ compress($0, into: &output) }) else { return nil }
         return Array(output[0..<n])
+    }
+}
+
+extension [UInt8] {
+    /// Makes the array at least `count` bytes long, zero-filling what it adds (a compression or
+    /// inflation buffer: zlib then writes into it in place).
+    mutating func growZeroed(to count: Int) {
+        if self.count < count { append(contentsOf: [UInt8](repeating: 0, count: count - self.count)) }
     }
 }

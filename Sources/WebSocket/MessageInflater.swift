@@ -147,9 +147,7 @@ public final class MessageInflater {
             while true {
                 // Room up to one byte past the limit: producing that byte proves the message too big.
                 let room = min(MessageInflater.step, limit + 1 - produced)
-                if output.count < produced + room {
-                    output.append(contentsOf: repeatElement(0, count: produced + room - output.count))
-                }
+                output.growZeroed(to: produced + room)
                 let start = produced
                 let status = output.withUnsafeMutableBytes { out -> Int32 in
                     z.pointee.next_out = (out.baseAddress! + start).assumingMemoryBound(to: Bytef.self)
