@@ -9,6 +9,7 @@ let allBenchmarks: [Benchmark] =
     + itchSuite
     + simulatorSuite
     + webSocketSuite
+    + deflateSuite
     + gatewaySuite
     + multicastSuite
     + hopSuite
