@@ -56,6 +56,8 @@ public final class WebSocketServer: @unchecked Sendable {
     /// errors, accept failures), with its severity; it is called on the loop thread.
     public init(configuration: WebSocketServerConfiguration, delegate: WebSocketServerDelegate,
                 log: @escaping @Sendable (WebSocketServerLogLevel, String) -> Void = { _, _ in }) throws(SystemError) {
+        // zlib's parameters come from code, not from users (`--deflate` only picks the mode).
+        if let problem = configuration.deflate.problem { preconditionFailure("WebSocketServerConfiguration.deflate: \(problem)") }
         self.configuration = configuration
         self.delegate = delegate
         self.log = log

@@ -72,6 +72,19 @@ import Testing
                 == "permessage-deflate; client_no_context_takeover; server_max_window_bits=10")
     }
 
+    @Test func settingsOutOfZlibsRangeAreNamed() {
+        #expect(DeflateConfiguration().problem == nil)
+        var c = DeflateConfiguration()
+        c.connectionWindowBits = 8  // zlib cannot keep a context in an 8-bit window
+        #expect(c.problem?.contains("window") == true)
+        c = DeflateConfiguration()
+        c.level = 10
+        #expect(c.problem?.contains("level") == true)
+        c = DeflateConfiguration()
+        c.sharedMemoryLevel = 0
+        #expect(c.problem?.contains("memory level") == true)
+    }
+
     @Test func offIsAlwaysDeclined() {
         #expect(answer(["permessage-deflate"], .off) == nil)
         #expect(answer(["permessage-deflate; server_no_context_takeover; client_no_context_takeover"], .off) == nil)
