@@ -56,13 +56,16 @@ public enum ExtensionHeader {
         return out
     }
 
-    /// Whether `byte` may appear in a token (RFC 7230 §3.2.6 tchar).
+    /// The token characters besides letters and digits (RFC 7230 §3.2.6 tchar).
+    private static let tokenSymbols = Array("!#$%&'*+-.^_`|~".utf8)
+
+    /// Whether `byte` may appear in a token.
     static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
         default:
-            Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            tokenSymbols.contains(byte)
         }
     }
 

@@ -100,6 +100,7 @@ public final class WebSocketFrame: @unchecked Sendable {
     /// `scratch` is the caller's reusable compression buffer.
     public func deflated(by deflater: MessageDeflater, scratch: inout [UInt8]) -> WebSocketFrame? {
         if let built = deflatedForm.load() { return built }
+        precondition(!deflater.contextTakeover, "a shared compressed frame must not depend on earlier messages")
         guard let compressed = WebSocketFrame.deflating(self, with: deflater, scratch: &scratch) else { return nil }
         return deflatedForm.storeIfNil(compressed)
     }
