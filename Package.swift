@@ -18,6 +18,8 @@ let package = Package(
         .target(name: "CShim"),
         // A plain C single-producer ring, only as the yardstick for the Swift ring in the benchmarks.
         .target(name: "CRingBaseline", cSettings: [.unsafeFlags(["-O2"])]),
+        // The operating system's zlib (permessage-deflate), through a module map over zlib.h; not a package.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // The process's clocks, named threads and stop flags: one place for what every stage uses.
         .target(name: "System", dependencies: ["CShim"], swiftSettings: swiftSettings),
@@ -37,7 +39,7 @@ let package = Package(
         // MoldUDP64, Nasdaq's framing and sequencing over UDP, for every MoldUDP64 stream: the packet codec,
         // A/B arbitration, gap recovery, retransmission client and server, the publisher.
         .target(name: "MoldUDP64", dependencies: ["Market", "Sockets", "System"], swiftSettings: swiftSettings),
-        .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "CShim", "CZlib"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
@@ -80,7 +82,7 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",

@@ -55,9 +55,11 @@ static uint64_t qc_timeval_ns(struct timeval tv) {
 }
 
 uint64_t qc_thread_cpu_ns(void) {
-    struct rusage u;
-    if (getrusage(RUSAGE_THREAD, &u) != 0) return 0;
-    return qc_timeval_ns(u.ru_utime) + qc_timeval_ns(u.ru_stime);
+    // CLOCK_THREAD_CPUTIME_ID counts in nanoseconds; getrusage(RUSAGE_THREAD) only moves at the
+    // scheduler tick (4 ms here), too coarse to time one compression.
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
 uint64_t qc_process_cpu_ns(void) {

@@ -413,7 +413,7 @@ final class LoadWorker: @unchecked Sendable {
         case .rejected(let status, let reason):
             if result.examples.count < 10 { note("handshake rejected: \(status) \(reason)") }
             connectFailed(slot, "http_\(status)")
-        case .accepted(let headerLength):
+        case .accepted(let headerLength, _):
             result.connectsOK += 1
             result.handshake.record(Clock.monotonic() &- slot.connectStarted)
             slot.phase = .open
@@ -460,6 +460,11 @@ final class LoadWorker: @unchecked Sendable {
             switch event {
             case .insufficientData:
                 if offset < bytes.count { slot.carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset...])) }
+                return
+            case .compressedMessage:
+                // The harness offers no extension, so its parser never allows RSV1: not reached.
+                result.frameErrors += 1
+                drop(slot)
                 return
             case .message(let isText):
                 guard isText else {

@@ -5,10 +5,11 @@ import WebSocket
 /// source in production clients; our peers are our own gateways, where masking is a formality.
 public enum ClientFrame {
     /// Appends one final frame of `opcode` carrying `payload`, masked with `maskKey` (first key byte
-    /// in the low bits), to `out`.
-    public static func append(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, maskKey: UInt32, to out: inout [UInt8]) {
+    /// in the low bits), to `out`; `compressed` sets RSV1 (a permessage-deflate payload).
+    public static func append(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, maskKey: UInt32, compressed: Bool = false,
+                              to out: inout [UInt8]) {
         let n = payload.count
-        out.append(0x80 | opcode.rawValue)
+        out.append(0x80 | (compressed ? 0x40 : 0) | opcode.rawValue)
         if n < 126 {
             out.append(0x80 | UInt8(n))
         } else if n <= 0xFFFF {

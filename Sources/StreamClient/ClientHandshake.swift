@@ -6,8 +6,9 @@ public enum ClientHandshakeResult: Equatable, Sendable {
     /// The response's header block has not fully arrived yet.
     case incomplete
     /// `101 Switching Protocols` with the right accept value: the first `headerLength` bytes were the
-    /// response; any bytes after them are already WebSocket frames.
-    case accepted(headerLength: Int)
+    /// response; any bytes after them are already WebSocket frames. `deflate` is the permessage-deflate
+    /// the server agreed to (only when it was offered).
+    case accepted(headerLength: Int, deflate: DeflateAgreement? = nil)
     /// Anything else: the status (0 when the response was not HTTP) and why it is refused.
     case rejected(status: Int, reason: String)
 }
@@ -30,6 +31,10 @@ public enum ClientHandshake {
         return Base64.encode(bytes)
     }
 
+    /// The permessage-deflate offer a client makes (`offerDeflate`): no parameters but
+    /// `client_max_window_bits`, so the server may bound the client's window (RFC 7692 §7.1.2.2).
+    public static let deflateOffer = "permessage-deflate; client_max_window_bits"
+
     /// The GET upgrade request for `url` with `key`, plus any `extraHeaders`.
     public static func request(for url: StreamURL, key: String, extraHeaders: [(String, String)] = []) -> [UInt8] {
         var text = "GET \(url.target) HTTP/1.1\r\nHost: \(url.hostHeader)\r\nUpgrade: websocket\r\n"
@@ -39,8 +44,9 @@ public enum ClientHandshake {
         return Array(text.utf8)
     }
 
-    /// Checks the response at the start of `bytes` against `key`.
-    public static func parseResponse(_ bytes: UnsafeRawBufferPointer, key: String) -> ClientHandshakeResult {
+    /// Checks the response at the start of `bytes` against `key`; `offeredDeflate` says the request
+    /// carried `deflateOffer` (otherwise any extension in the answer is refused).
+    public static func parseResponse(_ bytes: UnsafeRawBufferPointer, key: String, offeredDeflate: Bool = false) -> ClientHandshakeResult {
         guard let end = headerEnd(bytes) else {
             return bytes.count > maxResponseBytes ? .rejected(status: 0, reason: "response headers longer than \(maxResponseBytes) bytes") : .incomplete
         }
@@ -56,11 +62,13 @@ public enum ClientHandshake {
             return .rejected(status: status, reason: "server answered \(status) \(phrase)".trimmingSuffixSpaces())
         }
         var headers: [String: String] = [:]
+        var extensions: [String] = []
         for line in lines where !line.isEmpty {
             guard let colon = line.firstIndex(of: ":") else { return .rejected(status: status, reason: "malformed header line") }
             let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers[name] = String(value).trimmingSuffixSpaces()
+            let value = String(line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }).trimmingSuffixSpaces()
+            headers[name] = value
+            if name == "sec-websocket-extensions" { extensions.append(value) }
         }
         guard headers["upgrade"]?.lowercased() == "websocket" else { return .rejected(status: status, reason: "no Upgrade: websocket") }
         guard headers["connection"]?.lowercased().contains("upgrade") == true else {
@@ -69,10 +77,18 @@ public enum ClientHandshake {
         guard headers["sec-websocket-accept"] == WebSocketHandshake.acceptValue(forKey: key) else {
             return .rejected(status: status, reason: "wrong Sec-WebSocket-Accept")
         }
-        if let ext = headers["sec-websocket-extensions"], !ext.isEmpty {
-            return .rejected(status: status, reason: "server chose an extension we did not offer (\(ext))")
+        guard offeredDeflate else {
+            if let ext = headers["sec-websocket-extensions"], !ext.isEmpty {
+                return .rejected(status: status, reason: "server chose an extension we did not offer (\(ext))")
+            }
+            return .accepted(headerLength: end)
         }
-        return .accepted(headerLength: end)
+        do {
+            let deflate = try DeflateNegotiation.agreement(answer: extensions, offeredClientWindow: true)
+            return .accepted(headerLength: end, deflate: deflate)
+        } catch {
+            return .rejected(status: status, reason: "unacceptable Sec-WebSocket-Extensions answer: \(error)")
+        }
     }
 
     /// The length of the header block including its blank line, if it is complete.

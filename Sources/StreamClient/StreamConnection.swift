@@ -51,6 +51,12 @@ public final class StreamConnection {
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     /// Masking keys.
     private var random: SplitMix64
+    /// permessage-deflate, when the server agreed to it: messages from the server are inflated, and
+    /// text sent is compressed from `DeflateConfiguration().minimumMessageBytes` bytes on.
+    private var deflate: (agreement: DeflateAgreement, inflater: MessageInflater, deflater: MessageDeflater)?
+    /// The inflated message and the compressed one being sent (reused).
+    private var inflated: [UInt8] = []
+    private var compressed: [UInt8] = []
     /// Whether the connection has ended (close seen or sent, or the socket dropped).
     public private(set) var isClosed = false
     /// The URL connected to.
@@ -58,6 +64,10 @@ public final class StreamConnection {
 
     /// The socket's descriptor, to poll together with other inputs (stdin, a signal pipe).
     public var descriptor: Int32 { connection.descriptor.rawValue }
+    /// The permessage-deflate parameters the server agreed to (nil: not offered, or declined).
+    public var deflateAgreement: DeflateAgreement? { deflate?.agreement }
+    /// Messages that arrived compressed, and their compressed and inflated payload bytes.
+    public private(set) var compressedReceived = (messages: 0, compressedBytes: 0, inflatedBytes: 0)
 
     private init(connection: TCPConnection, url: StreamURL, maxMessageBytes: Int, seed: UInt64) {
         self.connection = connection
@@ -68,9 +78,10 @@ public final class StreamConnection {
 
     deinit { if !isClosed { connection.close() } }
 
-    /// Connects to `url` and completes the opening handshake, each within `timeout`.
+    /// Connects to `url` and completes the opening handshake, each within `timeout`. `offerDeflate`
+    /// offers permessage-deflate (`ClientHandshake.deflateOffer`); the server may decline it.
     public static func connect(to url: StreamURL, timeout: Duration = .seconds(5), maxMessageBytes: Int = 1 << 20,
-                               extraHeaders: [(String, String)] = []) throws(StreamClientError) -> StreamConnection {
+                               extraHeaders: [(String, String)] = [], offerDeflate: Bool = false) throws(StreamClientError) -> StreamConnection {
         let tcp: TCPConnection
         do {
             let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
@@ -84,7 +95,7 @@ public final class StreamConnection {
         let seed = UInt64(truncatingIfNeeded: Clock.monotonic()) ^ UInt64(UInt32(bitPattern: tcp.descriptor.rawValue)) << 32
         let client = StreamConnection(connection: tcp, url: url, maxMessageBytes: maxMessageBytes, seed: seed)
         do {
-            try client.handshake(timeout: timeout, extraHeaders: extraHeaders)
+            try client.handshake(timeout: timeout, extraHeaders: extraHeaders, offerDeflate: offerDeflate)
         } catch {
             client.abort()
             throw error
@@ -92,15 +103,17 @@ public final class StreamConnection {
         return client
     }
 
-    private func handshake(timeout: Duration, extraHeaders: [(String, String)]) throws(StreamClientError) {
+    private func handshake(timeout: Duration, extraHeaders: [(String, String)], offerDeflate: Bool) throws(StreamClientError) {
         let key = ClientHandshake.makeKey(&random)
-        try write(ClientHandshake.request(for: url, key: key, extraHeaders: extraHeaders))
+        let offer = offerDeflate ? [("Sec-WebSocket-Extensions", ClientHandshake.deflateOffer)] : []
+        try write(ClientHandshake.request(for: url, key: key, extraHeaders: extraHeaders + offer))
         let deadline = ContinuousClock.now + timeout
         while true {
-            let result = pending.withUnsafeBytes { ClientHandshake.parseResponse($0, key: key) }
+            let result = pending.withUnsafeBytes { ClientHandshake.parseResponse($0, key: key, offeredDeflate: offerDeflate) }
             switch result {
-            case .accepted(let headerLength):
+            case .accepted(let headerLength, let agreement):
                 pending.removeFirst(headerLength)
+                if let agreement { try startDeflate(agreement) }
                 return
             case .rejected(let status, let reason):
                 throw StreamClientError(kind: .handshakeRejected(status: status), description: "\(url): \(reason)")
@@ -116,10 +129,26 @@ public final class StreamConnection {
         }
     }
 
-    /// Sends one text message.
+    /// Sends one text message (compressed when permessage-deflate was agreed and it is long enough).
     public func send(text: String) throws(StreamClientError) {
         try ensureOpen()
-        try write(ClientFrame.text(text, maskKey: UInt32(truncatingIfNeeded: random.next())))
+        let maskKey = UInt32(truncatingIfNeeded: random.next())
+        var t = text
+        let frame = t.withUTF8 { utf8 -> [UInt8] in
+            let payload = UnsafeRawBufferPointer(utf8)
+            var out: [UInt8] = []
+            if let deflate, payload.count >= DeflateConfiguration().minimumMessageBytes,
+               let n = deflate.deflater.compress(payload, into: &compressed) {
+                compressed.withUnsafeBytes {
+                    ClientFrame.append(opcode: .text, payload: UnsafeRawBufferPointer(rebasing: $0[0..<n]), maskKey: maskKey,
+                                       compressed: true, to: &out)
+                }
+            } else {
+                ClientFrame.append(opcode: .text, payload: payload, maskKey: maskKey, to: &out)
+            }
+            return out
+        }
+        try write(frame)
     }
 
     /// The next message or the close, waiting at most `timeout`; nil when nothing complete arrived.
@@ -182,6 +211,21 @@ public final class StreamConnection {
                 return nil
             case .message(let isText):
                 return isText ? .text(String(decoding: parser.message, as: UTF8.self)) : .binary(parser.message)
+            case .compressedMessage(let isText):
+                guard let deflate else { continue }  // the parser allows RSV1 only once deflate is on
+                let outcome = parser.message.withUnsafeBytes {
+                    deflate.inflater.inflate($0, into: &inflated, limit: parser.maxMessageBytes, text: isText)
+                }
+                switch outcome {
+                case .inflated(let n):
+                    compressedReceived.messages += 1
+                    compressedReceived.compressedBytes += parser.message.count
+                    compressedReceived.inflatedBytes += n
+                    return isText ? .text(String(decoding: inflated[0..<n], as: UTF8.self)) : .binary(Array(inflated[0..<n]))
+                case .failure(let code, let reason):
+                    close(code: code, reason: reason)
+                    throw StreamClientError(kind: .protocolViolation, description: "\(url): server sent a bad compressed message: \(reason) (closed with \(code.rawValue))")
+                }
             case .ping:
                 let body = parser.control
                 let pong = body.withUnsafeBytes { ClientFrame.pong($0, maskKey: UInt32(truncatingIfNeeded: random.next())) }
@@ -198,6 +242,19 @@ public final class StreamConnection {
             }
         }
         return nil
+    }
+
+    /// Sets up the zlib streams `agreement` needs: the server's messages are inflated with its window
+    /// (at least 9 bits: zlib's deflater turns 8 into 9), ours compressed within the window it allows.
+    private func startDeflate(_ agreement: DeflateAgreement) throws(StreamClientError) {
+        guard let inflater = MessageInflater(windowBits: max(9, agreement.serverWindowBits),
+                                             contextTakeover: !agreement.serverNoContextTakeover),
+              let deflater = MessageDeflater(maxWindowBits: agreement.clientWindowBits,
+                                             contextTakeover: !agreement.clientNoContextTakeover) else {
+            throw StreamClientError(kind: .io, description: "\(url): out of memory for permessage-deflate")
+        }
+        deflate = (agreement, inflater, deflater)
+        parser.perMessageDeflate = true
     }
 
     /// Reads what is there into `pending`: the byte count, 0 at end of stream, -1 when nothing was ready.

@@ -42,6 +42,8 @@ final class ServerConnection {
     var client: WebSocketClient?
     /// Whether the delegate was told the client closed.
     var closeReported = false
+    /// permessage-deflate, when the handshake negotiated it.
+    var deflate: ConnectionDeflate?
 
     init(tcp: TCPConnection, token: UInt64, configuration: WebSocketServerConfiguration, now: UInt64) {
         self.tcp = tcp

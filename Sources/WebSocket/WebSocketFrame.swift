@@ -1,17 +1,32 @@
+import Synchronization
+
 /// One server frame, encoded once into an immutable buffer that any number of connections can
 /// queue and write (server frames are unmasked, so the same bytes go to every client). The memory
 /// is allocated once and never written after `init`; it is freed with the last reference.
+///
+/// A data message can carry its permessage-deflate form too: compressed once, without context
+/// takeover, the first time a client that negotiated it needs it, and kept beside the plain frame
+/// (`deflated`), so every such client is sent the same compressed bytes.
 public final class WebSocketFrame: @unchecked Sendable {
-    // @unchecked: the bytes are written only in init and read-only afterwards.
+    // @unchecked: the bytes are written only in init and read-only afterwards; `deflatedForm` is
+    // set at most once, atomically.
     /// The frame's bytes on the wire: header then payload.
     public let bytes: UnsafeRawBufferPointer
+    /// The message compressed without context takeover (RSV1 set), once built.
+    private let deflatedForm = AtomicLazyReference<WebSocketFrame>()
 
     /// Encodes a final frame of `opcode` carrying `payload`.
-    public init(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true) {
+    public convenience init(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true) {
+        self.init(opcode: opcode, payload: payload, fin: fin, compressed: false)
+    }
+
+    /// Encodes a frame of `opcode` carrying `payload`; `compressed` sets RSV1 (a permessage-deflate
+    /// payload, RFC 7692 §6).
+    init(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool, compressed: Bool) {
         let n = payload.count
         let headerLength = n < 126 ? 2 : n <= 0xFFFF ? 4 : 10
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: headerLength + n, alignment: 8)
-        storage[0] = (fin ? 0x80 : 0) | opcode.rawValue
+        storage[0] = (fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode.rawValue
         if n < 126 {
             storage[1] = UInt8(n)
         } else if n <= 0xFFFF {
@@ -62,5 +77,41 @@ public final class WebSocketFrame: @unchecked Sendable {
     public var payloadCount: Int {
         let l = bytes[1] & 0x7F
         return bytes.count - (l < 126 ? 2 : l == 126 ? 4 : 10)
+    }
+
+    /// The payload bytes.
+    public var payload: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - payloadCount)...])
+    }
+
+    /// Whether this is a whole text or binary message sent plainly (FIN, no RSV bit): the only
+    /// frames permessage-deflate may compress. HTTP responses, control frames and fragments are not.
+    public var isCompressible: Bool {
+        bytes.count >= 2 && bytes[0] & 0xF0 == 0x80 && (bytes[0] & 0x0F == WebSocketOpcode.text.rawValue
+            || bytes[0] & 0x0F == WebSocketOpcode.binary.rawValue)
+    }
+
+    /// The compressed form of this message, if it was built (`deflated(by:scratch:)`).
+    public var cachedDeflated: WebSocketFrame? { deflatedForm.load() }
+
+    /// This message compressed by `deflater` (which must not keep context: the result is shared by
+    /// every client) into a frame with RSV1 set, built on the first call and kept; later calls, from
+    /// any thread, return the same frame. nil when the frame is not compressible or zlib failed.
+    /// `scratch` is the caller's reusable compression buffer.
+    public func deflated(by deflater: MessageDeflater, scratch: inout [UInt8]) -> WebSocketFrame? {
+        if let built = deflatedForm.load() { return built }
+        precondition(!deflater.contextTakeover, "a shared compressed frame must not depend on earlier messages")
+        guard let compressed = WebSocketFrame.deflating(self, with: deflater, scratch: &scratch) else { return nil }
+        return deflatedForm.storeIfNil(compressed)
+    }
+
+    /// `frame`'s message compressed by `deflater` (with its context, if it keeps one), RSV1 set; nil
+    /// when the frame is not compressible or the deflater refuses the message (it must go plain).
+    public static func deflating(_ frame: WebSocketFrame, with deflater: MessageDeflater, scratch: inout [UInt8]) -> WebSocketFrame? {
+        guard frame.isCompressible, let n = deflater.compress(frame.payload, into: &scratch) else { return nil }
+        let opcode = WebSocketOpcode(rawValue: frame.bytes[0] & 0x0F)!
+        return scratch.withUnsafeBytes {
+            WebSocketFrame(opcode: opcode, payload: UnsafeRawBufferPointer(rebasing: $0[0..<n]), fin: true, compressed: true)
+        }
     }
 }

@@ -4,6 +4,10 @@ public enum WebSocketFrameEvent: Equatable, Sendable {
     case insufficientData
     /// A whole message (all fragments joined) is in `WebSocketFrameParser.message`.
     case message(isText: Bool)
+    /// A whole message sent compressed (RSV1 on its first frame; only when `perMessageDeflate` is
+    /// on): `WebSocketFrameParser.message` holds the compressed payload, not yet UTF-8-checked, for
+    /// `MessageInflater` to inflate (and check).
+    case compressedMessage(isText: Bool)
     /// A ping; its payload (to echo in the pong) is in `WebSocketFrameParser.control`.
     case ping
     /// A pong; its payload is in `WebSocketFrameParser.control`.
@@ -42,10 +46,10 @@ public struct WebSocketFrameParser: Sendable {
     }
 
     /// What data message is being assembled from fragments.
-    enum MessageState: Sendable {
+    enum MessageState: Equatable, Sendable {
         case idle
-        case text
-        case binary
+        /// A message has started: text or binary, compressed (RSV1 on its first frame) or not.
+        case data(isText: Bool, compressed: Bool)
     }
 
     private var state = FrameState.header
@@ -59,6 +63,9 @@ public struct WebSocketFrameParser: Sendable {
     public let maxMessageBytes: Int
     /// Which end this parser reads for (decides whether frames must be masked).
     public let role: WebSocketRole
+    /// Whether permessage-deflate was negotiated: RSV1 may then mark the first frame of a data
+    /// message as compressed (RFC 7692 §6). Off, any RSV bit fails the connection with 1002.
+    public var perMessageDeflate = false
 
     /// A parser for a fresh connection.
     public init(maxMessageBytes: Int = 1 << 20, role: WebSocketRole = .server) {
@@ -82,8 +89,13 @@ public struct WebSocketFrameParser: Sendable {
                 guard available >= 2 else { return .insufficientData }
                 let b0 = input[offset], b1 = input[offset + 1]
                 let fin = b0 & 0x80 != 0
-                if b0 & 0x70 != 0 { return fail(.protocolError, "reserved bits set (no extension negotiated)") }
+                let compressed = b0 & 0x40 != 0
+                if b0 & 0x30 != 0 || (compressed && !perMessageDeflate) {
+                    return fail(.protocolError, "reserved bits set (no extension negotiated)")
+                }
                 guard let opcode = WebSocketOpcode(rawValue: b0 & 0x0F) else { return fail(.protocolError, "reserved opcode") }
+                if compressed && opcode.isControl { return fail(.protocolError, "RSV1 set on a control frame") }
+                if compressed && opcode == .continuation { return fail(.protocolError, "RSV1 set on a continuation frame") }
                 let masked = b1 & 0x80 != 0
                 switch role {
                 case .server: guard masked else { return fail(.protocolError, "client frames must be masked") }
@@ -112,7 +124,7 @@ public struct WebSocketFrameParser: Sendable {
                     case (.continuation, .idle): return fail(.protocolError, "continuation frame without a message")
                     case (.text, .idle), (.binary, .idle):
                         if message.capacity > 1 << 16 { message = [] } else { message.removeAll(keepingCapacity: true) }
-                        messageState = opcode == .text ? .text : .binary
+                        messageState = .data(isText: opcode == .text, compressed: compressed)
                         utf8.reset()
                     case (.continuation, _): break
                     default: return fail(.protocolError, "new data frame inside a fragmented message")
@@ -144,7 +156,8 @@ public struct WebSocketFrameParser: Sendable {
                         let ok = message.withUnsafeMutableBytes { all -> Bool in
                             let fresh = UnsafeMutableRawBufferPointer(rebasing: all[start...])
                             unmask(fresh, mask, phase)
-                            return messageState != .text || utf8.validate(UnsafeRawBufferPointer(fresh))
+                            // Compressed text is checked once inflated.
+                            return messageState != .data(isText: true, compressed: false) || utf8.validate(UnsafeRawBufferPointer(fresh))
                         }
                         if !ok { return fail(.invalidPayload, "text message is not valid UTF-8") }
                     }
@@ -160,9 +173,9 @@ public struct WebSocketFrameParser: Sendable {
                 case .pong: return .pong
                 case .close: return closeEvent()
                 default:
-                    guard fin else { continue }
-                    let isText = messageState == .text
+                    guard fin, case .data(let isText, let compressed) = messageState else { continue }
                     messageState = .idle
+                    if compressed { return .compressedMessage(isText: isText) }
                     if isText && !utf8.isComplete { return fail(.invalidPayload, "text message ends inside a UTF-8 sequence") }
                     return .message(isText: isText)
                 }

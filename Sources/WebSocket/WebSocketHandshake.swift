@@ -15,9 +15,11 @@ public enum WebSocketHandshake {
     }
 
     /// Validates `request` as an opening handshake. `allowedOrigins` empty means any origin (and
-    /// requests without `Origin`, from non-browser clients, are always allowed).
-    /// Extensions (`permessage-deflate`) and subprotocols are declined by not answering them.
-    public static func respond(to request: HTTPRequest, allowedOrigins: [String] = []) -> HTTPResponse {
+    /// requests without `Origin`, from non-browser clients, are always allowed). `deflate` is the
+    /// permessage-deflate agreement `DeflateNegotiation` reached for it, stated in the answer; other
+    /// extensions and subprotocols are declined by not answering them.
+    public static func respond(to request: HTTPRequest, allowedOrigins: [String] = [],
+                               deflate: DeflateAgreement? = nil) -> HTTPResponse {
         guard request.method == "GET" else {
             return .text(.methodNotAllowed, "WebSocket handshakes use GET", headers: [("Allow", "GET")])
         }
@@ -42,6 +44,7 @@ public enum WebSocketHandshake {
         }
         return HTTPResponse(status: .switchingProtocols,
                             headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"),
-                                      ("Sec-WebSocket-Accept", acceptValue(forKey: key))])
+                                      ("Sec-WebSocket-Accept", acceptValue(forKey: key))]
+                                + (deflate.map { [("Sec-WebSocket-Extensions", $0.headerValue)] } ?? []))
     }
 }

@@ -39,6 +39,16 @@ public final class WebSocketServer: @unchecked Sendable {
     private static let hookToken: UInt64 = .max - 2
     /// Connections with frames queued by `queue(_:to:)` and not yet flushed this loop turn.
     private var flushList: [ServerConnection] = []
+    /// Builds the shared compressed form of messages (no context takeover; made on first use).
+    private var sharedDeflater: MessageDeflater?
+    /// Inflates the messages of every client without context takeover (reset before each; made on first use).
+    private var sharedInflater: MessageInflater?
+    /// The loop's compression output buffer (compressed payloads are copied from it into frames).
+    private var deflateScratch: [UInt8] = []
+    /// The loop's inflated message, handed to the delegate (at most `maxMessageBytes` + 16 KiB).
+    private var inflated: [UInt8] = []
+    /// The window of the shared deflater, bits.
+    private static let sharedWindowBits = 15
     private let log: @Sendable (WebSocketServerLogLevel, String) -> Void
 
     /// Binds the listener (so a bad address fails here, before any thread starts).
@@ -46,6 +56,8 @@ public final class WebSocketServer: @unchecked Sendable {
     /// errors, accept failures), with its severity; it is called on the loop thread.
     public init(configuration: WebSocketServerConfiguration, delegate: WebSocketServerDelegate,
                 log: @escaping @Sendable (WebSocketServerLogLevel, String) -> Void = { _, _ in }) throws(SystemError) {
+        // zlib's parameters come from code, not from users (`--deflate` only picks the mode).
+        if let problem = configuration.deflate.problem { preconditionFailure("WebSocketServerConfiguration.deflate: \(problem)") }
         self.configuration = configuration
         self.delegate = delegate
         self.log = log
@@ -126,7 +138,7 @@ public final class WebSocketServer: @unchecked Sendable {
     @discardableResult
     public func send(_ frame: WebSocketFrame, to client: WebSocketClient) -> Bool {
         guard let c = connection(client.id), c.phase == .open else { return false }
-        enqueue(frame, on: c)
+        enqueue(outgoing(frame, for: c), on: c)
         if c.outbound.pendingBytes > configuration.maxPendingBytes {
             statistics.slowClientCloses.increment()
             startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit")
@@ -142,7 +154,7 @@ public final class WebSocketServer: @unchecked Sendable {
     @inline(__always)
     public func queue(_ frame: WebSocketFrame, to client: WebSocketClient) -> OutputState? {
         guard let c = connection(client.id), c.phase == .open else { return nil }
-        c.outbound.append(frame)
+        c.outbound.append(outgoing(frame, for: c))
         statistics.framesOut.increment()
         if !c.flushScheduled {
             c.flushScheduled = true
@@ -180,6 +192,59 @@ public final class WebSocketServer: @unchecked Sendable {
             if isLive(c) { flush(c) }
         }
         flushList.removeAll(keepingCapacity: true)
+    }
+
+    /// The frame to queue for `c`: `frame` itself, or its permessage-deflate form when `c` negotiated
+    /// it and the message is worth compressing (for a client without context takeover, the shared
+    /// form: built once, by the first such client that needs it).
+    @inline(__always)
+    private func outgoing(_ frame: WebSocketFrame, for c: ServerConnection) -> WebSocketFrame {
+        guard c.deflate != nil else { return frame }
+        return compressed(frame, for: c) ?? frame
+    }
+
+    private func compressed(_ frame: WebSocketFrame, for c: ServerConnection) -> WebSocketFrame? {
+        guard let deflate = c.deflate else { return nil }
+        let n = frame.payloadCount
+        guard n >= configuration.deflate.minimumMessageBytes, frame.isCompressible else { return nil }
+        var result: WebSocketFrame?
+        if let own = deflate.deflater {
+            result = timedCompression(n) { WebSocketFrame.deflating(frame, with: own, scratch: &$0) }
+        } else {
+            // Each shared message is compressed on its own, so its back references stay inside it: a
+            // client promised a smaller window can take it when the message is no longer than that.
+            let window = deflate.agreement.serverWindowBits
+            guard window >= WebSocketServer.sharedWindowBits || n <= 1 << window else { return nil }
+            if let built = frame.cachedDeflated {
+                result = built
+            } else if let shared = sharedDeflaterOnDemand() {
+                result = timedCompression(n) { frame.deflated(by: shared, scratch: &$0) }
+            }
+        }
+        // Incompressible data (DEFLATE's stored blocks add a few bytes) goes plain.
+        guard let result, result.bytes.count < frame.bytes.count else { return nil }
+        statistics.compressedFramesOut.increment()
+        return result
+    }
+
+    /// Runs one compression of an `n`-byte message and counts it (bytes in and out, thread CPU time).
+    private func timedCompression(_ n: Int, _ compress: (inout [UInt8]) -> WebSocketFrame?) -> WebSocketFrame? {
+        let started = qc_thread_cpu_ns()
+        let frame = compress(&deflateScratch)
+        statistics.deflateNanoseconds.increment(by: Int(truncatingIfNeeded: qc_thread_cpu_ns() &- started))
+        statistics.deflateMessages.increment()
+        statistics.deflateBytesIn.increment(by: n)
+        if let frame { statistics.deflateBytesOut.increment(by: frame.payloadCount) }
+        return frame
+    }
+
+    private func sharedDeflaterOnDemand() -> MessageDeflater? {
+        if sharedDeflater == nil {
+            sharedDeflater = MessageDeflater(maxWindowBits: WebSocketServer.sharedWindowBits, contextTakeover: false,
+                                             memoryLevel: configuration.deflate.sharedMemoryLevel, level: configuration.deflate.level,
+                                             memory: statistics.compressionMemory)
+        }
+        return sharedDeflater
     }
 
     /// Bytes queued for `client` and not yet written.
@@ -321,6 +386,21 @@ public final class WebSocketServer: @unchecked Sendable {
                     if c.phase == .open, let client = c.client {
                         c.frameParser.message.withUnsafeBytes { delegate.webSocket(client, didReceive: $0, isText: isText, server: self) }
                     }
+                case .compressedMessage(let isText):
+                    guard c.phase == .open, let client = c.client else { continue }
+                    switch inflate(c, isText: isText) {
+                    case .inflated(let count):
+                        statistics.messagesIn.increment()
+                        inflated.withUnsafeBytes {
+                            delegate.webSocket(client, didReceive: UnsafeRawBufferPointer(rebasing: $0[0..<count]), isText: isText, server: self)
+                        }
+                    case .failure(let code, let why):
+                        statistics.inflateFailures.increment()
+                        log(.info, "event=websocket_inflate_failed code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
+                        enqueue(.close(code, reason: why), on: c)
+                        finishClose(c, code: code)
+                        return bytes.count
+                    }
                 case .ping:
                     if c.phase == .open { enqueue(WebSocketFrame.make(.pong, c.frameParser.control), on: c) }
                 case .pong:
@@ -350,18 +430,48 @@ public final class WebSocketServer: @unchecked Sendable {
         case .respond(let response):
             respond(c, response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
         case .upgrade:
-            let response = WebSocketHandshake.respond(to: request, allowedOrigins: configuration.allowedOrigins)
+            // permessage-deflate: the first acceptable offer, if its zlib streams can be had.
+            let deflate = DeflateNegotiation.negotiate(request, configuration: configuration.deflate).flatMap {
+                ConnectionDeflate($0, configuration: configuration.deflate, memory: statistics.compressionMemory)
+            }
+            let response = WebSocketHandshake.respond(to: request, allowedOrigins: configuration.allowedOrigins,
+                                                      deflate: deflate?.agreement)
             guard response.status == .switchingProtocols else {
                 respond(c, response, keepAlive: request.keepAlive && response.status != .badRequest, includeBody: true)
                 return
             }
             enqueue(rawFrame(response.serialized(keepAlive: true)), on: c)
+            c.deflate = deflate
+            c.frameParser.perMessageDeflate = deflate != nil
+            statistics.countClients(in: deflate?.mode ?? .uncompressed, 1)
             c.phase = .open
             let client = WebSocketClient(id: c.token, path: request.path, query: request.query)
             c.client = client
             statistics.upgrades.increment()
             delegate.webSocketDidOpen(client, server: self)
         }
+    }
+
+    /// Inflates the compressed message in `c`'s parser into `inflated`, with the connection's own
+    /// inflater (context takeover) or the shared one, limited to `maxMessageBytes` inflated.
+    private func inflate(_ c: ServerConnection, isText: Bool) -> InflateOutcome {
+        let inflater: MessageInflater
+        if let own = c.deflate?.inflater {
+            inflater = own
+        } else if let shared = sharedInflater {
+            inflater = shared
+        } else if let made = MessageInflater(windowBits: 15, contextTakeover: false, memory: statistics.compressionMemory) {
+            sharedInflater = made
+            inflater = made
+        } else {
+            return .failure(.internalError, reason: "out of memory for an inflater")
+        }
+        let outcome = c.frameParser.message.withUnsafeBytes {
+            inflater.inflate($0, into: &inflated, limit: configuration.maxMessageBytes, text: isText)
+        }
+        statistics.inflateBytesIn.increment(by: c.frameParser.message.count)
+        if case .inflated(let count) = outcome { statistics.inflateBytesOut.increment(by: count) }
+        return outcome
     }
 
     /// Raw bytes (an HTTP response) carried through the same queue as frames.
@@ -445,6 +555,7 @@ public final class WebSocketServer: @unchecked Sendable {
     private func drop(_ c: ServerConnection, code: WebSocketCloseCode) {
         guard isLive(c) else { return }
         reportClose(c, code: code)
+        if c.client != nil { statistics.countClients(in: c.deflate?.mode ?? .uncompressed, -1) }
         connections[Int(c.token & 0xFFFF_FFFF)] = nil
         freeSlots.append(Int(c.token & 0xFFFF_FFFF))
         openCount -= 1
@@ -564,7 +675,42 @@ public final class WebSocketServerStatistics: Sendable {
     /// Clients closed 1008 for an output queue over its limit.
     public let slowClientCloses = Atomic<Int>(0)
 
+    /// Open WebSocket clients without permessage-deflate (gauge).
+    public let clientsUncompressed = Atomic<Int>(0)
+    /// Open clients sent the shared compressed frames (no server context takeover; gauge).
+    public let clientsSharedDeflate = Atomic<Int>(0)
+    /// Open clients with a deflater of their own (server context takeover, `--deflate full`; gauge).
+    public let clientsOwnContextDeflate = Atomic<Int>(0)
+    /// Compressions run: a shared compressed frame counts once, however many clients it goes to.
+    public let deflateMessages = Atomic<Int>(0)
+    /// Payload bytes those compressions took in.
+    public let deflateBytesIn = Atomic<Int>(0)
+    /// Compressed payload bytes they produced.
+    public let deflateBytesOut = Atomic<Int>(0)
+    /// Thread CPU time spent in them, nanoseconds (CLOCK_THREAD_CPUTIME_ID around each).
+    public let deflateNanoseconds = Atomic<Int>(0)
+    /// Frames queued compressed (each client's copy counts).
+    public let compressedFramesOut = Atomic<Int>(0)
+    /// Compressed payload bytes received and inflated.
+    public let inflateBytesIn = Atomic<Int>(0)
+    /// What they inflated to.
+    public let inflateBytesOut = Atomic<Int>(0)
+    /// Connections failed for a compressed message: not valid DEFLATE or UTF-8 (1007), inflating past
+    /// `maxMessageBytes` (1009), zlib out of memory (1011).
+    public let inflateFailures = Atomic<Int>(0)
+    /// zlib's memory for every connection's streams and the shared ones (gauge, bytes).
+    public let compressionMemory = CompressionMemory()
+
     init() {}
+
+    /// Adds `delta` to the gauge of open clients in `mode`.
+    func countClients(in mode: DeflateClientMode, _ delta: Int) {
+        switch mode {
+        case .uncompressed: clientsUncompressed.increment(by: delta)
+        case .shared: clientsSharedDeflate.increment(by: delta)
+        case .ownContext: clientsOwnContextDeflate.increment(by: delta)
+        }
+    }
 }
 
 extension Atomic where Value == Int {

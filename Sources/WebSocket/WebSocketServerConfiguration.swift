@@ -37,6 +37,8 @@ public struct WebSocketServerConfiguration: Sendable {
     public var shutdownTimeout: Double = 0.5
     /// Allowed `Origin` values for handshakes; empty allows any (requests without Origin always pass).
     public var allowedOrigins: [String] = []
+    /// permessage-deflate (RFC 7692): what is negotiated, the threshold, windows and memory levels.
+    public var deflate = DeflateConfiguration()
 
     /// A configuration listening on `listen`, with the defaults.
     public init(listen: SocketAddress) { self.listen = listen }

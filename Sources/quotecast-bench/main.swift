@@ -10,6 +10,7 @@ let allBenchmarks: [Benchmark] =
     + krxSuite
     + simulatorSuite
     + webSocketSuite
+    + deflateSuite
     + gatewaySuite
     + multicastSuite
     + hopSuite

@@ -10,7 +10,7 @@ enum FrontEnd {
     /// The value flags of the listener and its clients.
     static let valueFlags: Set<String> = ["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
                                           "max-subscriptions", "client-buffer", "client-buffer-max", "slow-client-timeout",
-                                          "client-sndbuf", "client-unsent"]
+                                          "client-sndbuf", "client-unsent", "deflate"]
 
     /// Their `--help` lines.
     static let usage = """
@@ -29,7 +29,12 @@ enum FrontEnd {
                                  default 16384): a stalled reader's backlog then waits in the gateway,
                                  where --client-buffer conflates it, not stale in the kernel
           --client-sndbuf BYTES  kernel send buffer per client socket (default: kernel autotuning)
-          --max-message BYTES    largest message a client may send, else close 1009 (default 1048576)
+          --max-message BYTES    largest message a client may send, else close 1009 (default 1048576;
+                                 a compressed message counts compressed and inflated)
+          --deflate MODE         permessage-deflate (RFC 7692) offered to clients: off, shared (default:
+                                 each message compressed once, without context, for every client that
+                                 accepts it) or full (also per-connection contexts for clients that ask,
+                                 4 KiB windows: about 49 KiB of zlib state per such client); docs/websocket.md
           --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
                                  no answer within 10 s)
         """
@@ -72,6 +77,12 @@ enum FrontEnd {
         }
         server.maxMessageBytes = try args.int("max-message", default: 1 << 20, in: 125...(1 << 30))
         server.pingInterval = Double(try args.int("ping-interval", default: 30, in: 1...86_400))
+        if let text = args.string("deflate") {
+            guard let mode = DeflateMode(rawValue: text) else {
+                throw UsageError("--deflate: expected off, shared or full, got '\(text)'")
+            }
+            server.deflate.mode = mode
+        }
 
         // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
         let descriptorsWanted = server.maxConnections + 256

@@ -137,6 +137,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
                                    "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)",
                                    "upstream": upstreamText, "channels": channels, "interface": upstream.sequencing.interface,
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
+                                   "deflate": frontEnd.server.deflate.mode.rawValue,
                                    "threads": "qc-upstream,qc-gateway"])
 
     let reason = signals.wait(duration: duration) { ended.isRaised } ?? "upstream_failed"

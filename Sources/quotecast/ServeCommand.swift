@@ -20,6 +20,7 @@ let serveCommand = Command(
                                [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
                                [--client-buffer BYTES] [--client-buffer-max BYTES]
                                [--slow-client-timeout SECONDS] [--client-unsent BYTES] [--client-sndbuf BYTES]
+                               [--deflate off|shared|full]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
@@ -132,6 +133,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     log(.info, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
                                  "listen": "\(server.localAddress)", "echo": frontEnd.echoPath ?? "off",
+                                 "deflate": frontEnd.server.deflate.mode.rawValue,
                                  "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"])
 
     let reason = signals.wait(duration: duration) { counters.finished } ?? "source_finished"

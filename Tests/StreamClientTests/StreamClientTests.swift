@@ -119,9 +119,10 @@ final class EchoServer: @unchecked Sendable {
     let server: WebSocketServer
     private let done = DispatchSemaphore(value: 0)
 
-    init(pingInterval: Double? = nil) throws {
+    init(pingInterval: Double? = nil, deflate: DeflateMode = .shared) throws {
         var configuration = WebSocketServerConfiguration(listen: SocketAddress(host: "127.0.0.1", port: 0)!)
         if let pingInterval { configuration.pingInterval = pingInterval }
+        configuration.deflate.mode = deflate
         server = try WebSocketServer(configuration: configuration, delegate: EchoHandler(path: "/echo"))
         let server = self.server, done = self.done
         Thread { server.run(); done.signal() }.start()
@@ -157,6 +158,32 @@ final class EchoServer: @unchecked Sendable {
         client.close()
         #expect(client.isClosed)
         #expect(throws: StreamClientError.self) { try client.send(text: "after close") }
+    }
+
+    @Test(arguments: [DeflateMode.shared, .full, .off])
+    func offersPermessageDeflateAndSpeaksItBothWays(mode: DeflateMode) throws {
+        let echo = try EchoServer(deflate: mode)
+        defer { echo.stop() }
+        let client = try StreamConnection.connect(to: echo.url, offerDeflate: true)
+        defer { client.close() }
+        switch mode {
+        case .off: #expect(client.deflateAgreement == nil)
+        case .shared: #expect(client.deflateAgreement == DeflateAgreement(serverNoContextTakeover: true, clientNoContextTakeover: true))
+        case .full: #expect(client.deflateAgreement == DeflateAgreement(serverNoContextTakeover: false, clientNoContextTakeover: false,
+                                                                        clientMaxWindowBits: 12))
+        }
+        // Long messages go compressed both ways (in `full`, each side referring back into its
+        // earlier ones), short ones plain; what arrives is the text sent.
+        let quote = "{\"type\":\"quote\",\"symbol\":\"AAPL\",\"bids\":[[189.25,300],[189.24,100]],\"asks\":[[189.26,200]]}"
+        for i in 0..<20 {
+            let text = i % 5 == 4 ? "m\(i)" : quote + String(repeating: "é", count: i)
+            try client.send(text: text)
+            #expect(try client.receive(timeout: .seconds(5)) == .text(text), "\(mode) message \(i)")
+        }
+        let statistics = echo.server.statistics
+        let compressed = statistics.compressedFramesOut.load(ordering: .relaxed)
+        let inflated = statistics.inflateBytesIn.load(ordering: .relaxed)
+        #expect(mode == .off ? compressed == 0 && inflated == 0 : compressed == 16 && inflated > 0, "\(mode): \(compressed) \(inflated)")
     }
 
     @Test func answersServerPingsAndReportsTheServersClose() throws {

@@ -29,6 +29,7 @@ func clientFrame(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, rsv: UIn
 /// What a parser reported, with the payloads copied out.
 enum Seen: Equatable {
     case message(Bool, [UInt8])
+    case compressed(Bool, [UInt8])
     case ping([UInt8])
     case pong([UInt8])
     case close(UInt16?)
@@ -36,8 +37,9 @@ enum Seen: Equatable {
 }
 
 /// Feeds `chunks` to a parser the way the server does (unconsumed bytes kept for the next read).
-func feed(_ chunks: [[UInt8]], maxMessageBytes: Int = 1 << 20) -> [Seen] {
+func feed(_ chunks: [[UInt8]], maxMessageBytes: Int = 1 << 20, perMessageDeflate: Bool = false) -> [Seen] {
     var parser = WebSocketFrameParser(maxMessageBytes: maxMessageBytes)
+    parser.perMessageDeflate = perMessageDeflate
     var seen: [Seen] = []
     var pending: [UInt8] = []
     for chunk in chunks {
@@ -50,6 +52,7 @@ func feed(_ chunks: [[UInt8]], maxMessageBytes: Int = 1 << 20) -> [Seen] {
             switch event {
             case .insufficientData: break scan
             case .message(let isText): seen.append(.message(isText, parser.message))
+            case .compressedMessage(let isText): seen.append(.compressed(isText, parser.message))
             case .ping: seen.append(.ping(parser.control))
             case .pong: seen.append(.pong(parser.control))
             case .close(let code): seen.append(.close(code?.rawValue))
@@ -126,6 +129,31 @@ func feed(_ chunks: [[UInt8]], maxMessageBytes: Int = 1 << 20) -> [Seen] {
         // The limit holds for the message, not the frame.
         #expect(feed([clientFrame(2, [UInt8](repeating: 0, count: 600), fin: false) + clientFrame(0, [UInt8](repeating: 0, count: 600))],
                      maxMessageBytes: 1000) == [.failure(1009)])
+    }
+
+    @Test func rsv1MarksACompressedMessageOnlyWhenNegotiatedAndOnlyOnItsFirstFrame() {
+        let bytes: [UInt8] = [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00]
+        // Negotiated: RSV1 on the first frame; continuations carry none; the payload is not UTF-8-checked.
+        #expect(feed([clientFrame(1, bytes, rsv: 4)], perMessageDeflate: true) == [.compressed(true, bytes)])
+        #expect(feed([clientFrame(2, Array(bytes[0..<3]), fin: false, rsv: 4) + clientFrame(9, [])
+                      + clientFrame(0, Array(bytes[3...]))], perMessageDeflate: true) == [.ping([]), .compressed(false, bytes)])
+        // A message without RSV1 is plain, UTF-8-checked as before.
+        #expect(feed([clientFrame(1, Array("hi".utf8))], perMessageDeflate: true) == [.message(true, Array("hi".utf8))])
+        #expect(feed([clientFrame(1, [0xFF])], perMessageDeflate: true) == [.failure(1007)])
+        // Not negotiated: RSV1 is a protocol error, as is RSV1 on a continuation or a control frame,
+        // and RSV2/RSV3 always.
+        #expect(feed([clientFrame(1, bytes, rsv: 4)]) == [.failure(1002)])
+        #expect(feed([clientFrame(1, Array(bytes[0..<3]), fin: false, rsv: 4) + clientFrame(0, Array(bytes[3...]), rsv: 4)],
+                     perMessageDeflate: true) == [.failure(1002)])
+        #expect(feed([clientFrame(2, Array(bytes[0..<3]), fin: false) + clientFrame(0, Array(bytes[3...]), rsv: 4)],
+                     perMessageDeflate: true) == [.failure(1002)])
+        #expect(feed([clientFrame(9, [], rsv: 4)], perMessageDeflate: true) == [.failure(1002)])
+        #expect(feed([clientFrame(8, [0x03, 0xE8], rsv: 4)], perMessageDeflate: true) == [.failure(1002)])
+        #expect(feed([clientFrame(1, bytes, rsv: 2)], perMessageDeflate: true) == [.failure(1002)])
+        #expect(feed([clientFrame(1, bytes, rsv: 1)], perMessageDeflate: true) == [.failure(1002)])
+        // The size limit applies to the compressed message as it arrives (the inflated size is the inflater's).
+        #expect(feed([clientFrame(2, [UInt8](repeating: 0, count: 1001), rsv: 4)], maxMessageBytes: 1000, perMessageDeflate: true)
+                == [.failure(1009)])
     }
 
     @Test func invalidUTF8FailsFastEvenAcrossFragments() {
