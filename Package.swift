@@ -19,19 +19,22 @@ let package = Package(
         // A plain C single-producer ring, only as the yardstick for the Swift ring in the benchmarks.
         .target(name: "CRingBaseline", cSettings: [.unsafeFlags(["-O2"])]),
 
+        // Byte codecs and digests every layer may need (base64, JSON, SHA-1, SHA-256, HMAC): no dependencies.
+        .target(name: "Codecs", swiftSettings: swiftSettings),
+
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
-        .target(name: "Market", swiftSettings: swiftSettings),
+        .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
         .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
-        .target(name: "WebSocket", dependencies: ["Sockets", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
-        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "Codecs", "CShim"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "CShim"],
                 swiftSettings: swiftSettings),
@@ -54,6 +57,7 @@ let package = Package(
                                          "Multicast"],
                           swiftSettings: swiftSettings),
 
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
@@ -63,7 +67,7 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                                          "Sockets"]),
-        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
+        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),

@@ -1,3 +1,5 @@
+import Codecs
+
 /// The server side of the RFC 6455 §4.2 opening handshake: checks an upgrade request and builds
 /// the `101 Switching Protocols` answer, or the HTTP error the request deserves.
 public enum WebSocketHandshake {
