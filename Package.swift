@@ -21,6 +21,8 @@ let package = Package(
 
         // Byte codecs and digests every layer may need (base64, JSON, SHA-1, SHA-256, HMAC): no dependencies.
         .target(name: "Codecs", swiftSettings: swiftSettings),
+        // Rate limits (token buckets, a per-source-address table): no dependencies, time passed in.
+        .target(name: "RateLimit", swiftSettings: swiftSettings),
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
@@ -58,6 +60,7 @@ let package = Package(
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),
+        .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
