@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "Codecs", swiftSettings: swiftSettings),
         // Rate limits (token buckets, a per-source-address table): no dependencies, time passed in.
         .target(name: "RateLimit", swiftSettings: swiftSettings),
+        // Access control: keys, signed tokens (JWT HS256), entitlements. Knows no sockets, no ticks.
+        .target(name: "Auth", dependencies: ["Codecs"], swiftSettings: swiftSettings),
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
@@ -61,6 +63,7 @@ let package = Package(
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
