@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
-        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "RateLimit", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "RateLimit"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                                          "Sockets"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),

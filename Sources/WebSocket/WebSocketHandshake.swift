@@ -46,4 +46,23 @@ public enum WebSocketHandshake {
                             headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                                       ("Sec-WebSocket-Accept", acceptValue(forKey: key))])
     }
+
+    /// The subprotocols a request offers in `Sec-WebSocket-Protocol`, in order, case kept (values
+    /// are case-sensitive tokens, and one may carry a credential: `bearer.TOKEN`).
+    public static func offeredSubprotocols(_ request: HTTPRequest) -> [String] {
+        request.headers.filter { $0.name == "sec-websocket-protocol" }.flatMap { header in
+            header.value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// `response` (a `101`) answering `subprotocol` in `Sec-WebSocket-Protocol` when `request` offered
+    /// it; unchanged otherwise (no subprotocol chosen, not offered, or not a 101).
+    public static func echoing(subprotocol: String?, offeredIn request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
+        guard let subprotocol, response.status == .switchingProtocols, offeredSubprotocols(request).contains(subprotocol) else {
+            return response
+        }
+        var answered = response
+        answered.headers.append(("Sec-WebSocket-Protocol", subprotocol))
+        return answered
+    }
 }
