@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast"],
+                                         "Multicast", "Auth", "Codecs"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),

@@ -10,15 +10,14 @@ struct CompactJWS {
 
     /// The split of `bytes`; nil unless there are exactly two dots.
     init?(_ bytes: [UInt8]) {
-        var dots: [Int] = []
-        for (i, b) in bytes.enumerated() where b == UInt8(ascii: ".") {
-            dots.append(i)
-            if dots.count > 2 { return nil }
+        var dots = (-1, -1)
+        for i in bytes.indices where bytes[i] == UInt8(ascii: ".") {
+            if dots.0 < 0 { dots.0 = i } else if dots.1 < 0 { dots.1 = i } else { return nil }
         }
-        guard dots.count == 2 else { return nil }
+        guard dots.1 >= 0 else { return nil }
         self.bytes = bytes
-        firstDot = dots[0]
-        secondDot = dots[1]
+        firstDot = dots.0
+        secondDot = dots.1
     }
 
     /// BASE64URL(header).

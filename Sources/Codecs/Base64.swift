@@ -72,7 +72,10 @@ struct Base64Alphabet: Sendable {
         var i = 0
         while i + 3 <= input.count {
             let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out += [characters[Int(n >> 18)], characters[Int(n >> 12 & 63)], characters[Int(n >> 6 & 63)], characters[Int(n & 63)]]
+            out.append(characters[Int(n >> 18)])
+            out.append(characters[Int(n >> 12 & 63)])
+            out.append(characters[Int(n >> 6 & 63)])
+            out.append(characters[Int(n & 63)])
             i += 3
         }
         let rest = input.count - i
@@ -92,32 +95,42 @@ struct Base64Alphabet: Sendable {
     /// group may end in one or two `=`; without, there is no `=` and the length is not 1 mod 4.
     /// Either way the bits after the last whole byte must be zero.
     func decode<Text: Collection>(_ text: Text, padded: Bool) -> [UInt8]? where Text.Element == UInt8 {
-        var chars = Array(text)
+        // The loop runs over contiguous bytes in non-generic code: a generic loop called from another
+        // module would not be specialized.
+        if let decoded = text.withContiguousStorageIfAvailable({ decode($0, padded: padded) }) { return decoded }
+        return Array(text).withUnsafeBufferPointer { decode($0, padded: padded) }
+    }
+
+    private func decode(_ text: UnsafeBufferPointer<UInt8>, padded: Bool) -> [UInt8]? {
+        var count = text.count
         if padded {
-            guard chars.count % 4 == 0 else { return nil }
+            guard count % 4 == 0 else { return nil }
             var pad = 0
-            while pad < 2, chars.last == UInt8(ascii: "=") { chars.removeLast(); pad += 1 }
+            while pad < 2, count > 0, text[count - 1] == UInt8(ascii: "=") { count -= 1; pad += 1 }
         }
-        let tail = chars.count % 4
+        let tail = count % 4
         guard tail != 1 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 4 * 3 + 2)
+        out.reserveCapacity(count / 4 * 3 + 2)
         var i = 0
-        while i + 4 <= chars.count {
-            guard let a = value(of: chars[i]), let b = value(of: chars[i + 1]), let c = value(of: chars[i + 2]),
-                  let d = value(of: chars[i + 3]) else { return nil }
+        while i + 4 <= count {
+            guard let a = value(of: text[i]), let b = value(of: text[i + 1]), let c = value(of: text[i + 2]),
+                  let d = value(of: text[i + 3]) else { return nil }
             let n = a << 18 | b << 12 | c << 6 | d
-            out += [UInt8(n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
+            out.append(UInt8(n >> 16))
+            out.append(UInt8(truncatingIfNeeded: n >> 8))
+            out.append(UInt8(truncatingIfNeeded: n))
             i += 4
         }
         if tail == 2 {
-            guard let a = value(of: chars[i]), let b = value(of: chars[i + 1]), b & 0x0F == 0 else { return nil }
+            guard let a = value(of: text[i]), let b = value(of: text[i + 1]), b & 0x0F == 0 else { return nil }
             out.append(UInt8(a << 2 | b >> 4))
         } else if tail == 3 {
-            guard let a = value(of: chars[i]), let b = value(of: chars[i + 1]), let c = value(of: chars[i + 2]),
+            guard let a = value(of: text[i]), let b = value(of: text[i + 1]), let c = value(of: text[i + 2]),
                   c & 0x03 == 0 else { return nil }
             let n = a << 12 | b << 6 | c
-            out += [UInt8(n >> 10), UInt8(truncatingIfNeeded: n >> 2)]
+            out.append(UInt8(n >> 10))
+            out.append(UInt8(truncatingIfNeeded: n >> 2))
         }
         return out
     }

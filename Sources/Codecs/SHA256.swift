@@ -44,9 +44,13 @@ public struct SHA256Digest: Equatable, Sendable, CustomStringConvertible {
     /// The digest held in exactly 32 `bytes`; nil for any other length.
     public init?<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
         guard bytes.count == 32 else { return nil }
-        var w: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in bytes.enumerated() { w[i / 8] = w[i / 8] << 8 | UInt64(b) }
-        words = (w[0], w[1], w[2], w[3])
+        let contiguous = Array(bytes)
+        func word(_ k: Int) -> UInt64 {
+            var w: UInt64 = 0
+            for i in (k * 8)..<(k * 8 + 8) { w = w << 8 | UInt64(contiguous[i]) }
+            return w
+        }
+        words = (word(0), word(1), word(2), word(3))
     }
 
     /// The 32 bytes.

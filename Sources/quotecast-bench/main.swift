@@ -13,6 +13,7 @@ let allBenchmarks: [Benchmark] =
     + multicastSuite
     + hopSuite
     + endToEndSuite
+    + authSuite
     + []
 
 var json = false
