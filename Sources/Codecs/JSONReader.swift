@@ -131,50 +131,47 @@ private struct JSONCursor {
     }
 
     mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= maxDepth else { throw error(.tooDeep) }
-        offset += 1
         var members: [JSONMember] = []
         var keys: Set<String> = []
-        skipWhitespace()
-        if try peek() == UInt8(ascii: "}") {
-            offset += 1
-            return .object(members)
-        }
-        while true {
-            skipWhitespace()
-            guard try peek() == UInt8(ascii: "\"") else { throw error(.unexpectedByte) }
-            let keyOffset = offset
-            let key = try readString()
+        try readElements(closing: UInt8(ascii: "}"), depth: depth) { cursor throws(JSONParseError) in
+            guard try cursor.peek() == UInt8(ascii: "\"") else { throw cursor.error(.unexpectedByte) }
+            let keyOffset = cursor.offset
+            let key = try cursor.readString()
             guard keys.insert(key).inserted else { throw JSONParseError(offset: keyOffset, problem: .duplicateKey) }
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            skipWhitespace()
-            members.append(JSONMember(key, try readValue(depth: depth)))
-            skipWhitespace()
-            switch try peek() {
-            case UInt8(ascii: ","): offset += 1
-            case UInt8(ascii: "}"): offset += 1; return .object(members)
-            default: throw error(.unexpectedByte)
-            }
+            cursor.skipWhitespace()
+            try cursor.expect(UInt8(ascii: ":"))
+            cursor.skipWhitespace()
+            members.append(JSONMember(key, try cursor.readValue(depth: depth)))
         }
+        return .object(members)
     }
 
     mutating func readArray(depth: Int) throws(JSONParseError) -> JSONValue {
+        var items: [JSONValue] = []
+        try readElements(closing: UInt8(ascii: "]"), depth: depth) { cursor throws(JSONParseError) in
+            items.append(try cursor.readValue(depth: depth))
+        }
+        return .array(items)
+    }
+
+    /// Reads `[` or `{` (at the cursor), then elements separated by commas up to `closing`; `element`
+    /// reads one (a value, or a key, colon and value) from where the whitespace before it ends.
+    mutating func readElements(closing: UInt8, depth: Int,
+                               _ element: (inout JSONCursor) throws(JSONParseError) -> Void) throws(JSONParseError) {
         guard depth <= maxDepth else { throw error(.tooDeep) }
         offset += 1
-        var items: [JSONValue] = []
         skipWhitespace()
-        if try peek() == UInt8(ascii: "]") {
+        if try peek() == closing {
             offset += 1
-            return .array(items)
+            return
         }
         while true {
             skipWhitespace()
-            items.append(try readValue(depth: depth))
+            try element(&self)
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): offset += 1
-            case UInt8(ascii: "]"): offset += 1; return .array(items)
+            case closing: offset += 1; return
             default: throw error(.unexpectedByte)
             }
         }
