@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "RateLimit", swiftSettings: swiftSettings),
         // Access control: keys, signed tokens (JWT HS256), entitlements. Knows no sockets, no ticks.
         .target(name: "Auth", dependencies: ["Codecs"], swiftSettings: swiftSettings),
+        // The process's clocks, named threads and stop flags: one place for what every stage uses.
+        .target(name: "System", dependencies: ["CShim"], swiftSettings: swiftSettings),
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
@@ -34,51 +36,58 @@ let package = Package(
         .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
         .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
+        // MoldUDP64, Nasdaq's framing and sequencing over UDP, for every MoldUDP64 stream: the packet codec,
+        // A/B arbitration, gap recovery, retransmission client and server, the publisher.
+        .target(name: "MoldUDP64", dependencies: ["Market", "Sockets", "System"], swiftSettings: swiftSettings),
         .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "RateLimit", "CShim"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
-        .target(name: "Multicast", dependencies: ["Market", "ITCH", "Fanout", "Feed", "Sockets"], swiftSettings: swiftSettings),
+        .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
-        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "Codecs", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "Codecs", "System"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
-        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "CShim"],
+        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
                 swiftSettings: swiftSettings),
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Sockets", "CShim"],
+        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
-        .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "CShim"],
+        .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
                 swiftSettings: swiftSettings),
 
         // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
-        .target(name: "Ticker", dependencies: ["Market", "StreamClient"], swiftSettings: swiftSettings),
+        .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
-                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "Auth", "Codecs"],
+                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
-                          dependencies: ["Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
+                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast", "Auth", "Codecs"],
+                                         "Multicast", "System", "Auth", "Codecs"],
                           swiftSettings: swiftSettings),
 
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
-        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market"]),
+        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "OrderBook", "ITCH", "Market"]),
-        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "CShim"]),
+        .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
+        .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "RateLimit"]),
-        .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "ITCH", "OrderBook", "Simulator", "Fanout", "Feed",
-                                                         "Sockets"]),
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+                                                    "Sockets", "System"]),
+        .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
+                                                         "Feed", "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "OrderBook", "Sockets", "StreamClient",
-                                                         "Multicast", "Auth", "Codecs"]),
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
+                                                         "StreamClient", "Multicast", "Auth", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]
 )

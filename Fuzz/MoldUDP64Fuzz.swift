@@ -3,6 +3,7 @@
 // must be rebuilt byte for byte by the packet builder; every message is decoded.
 
 import ITCH
+import MoldUDP64
 
 func fuzzTargetSeeds() -> [(String, [UInt8])] {
     let packets = seedMoldPackets(seedOrderFlow(seed: 2, count: 60))

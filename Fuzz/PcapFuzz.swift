@@ -2,6 +2,7 @@
 // inside the input; each is parsed as MoldUDP64 and every message decoded.
 
 import ITCH
+import MoldUDP64
 
 func fuzzTargetSeeds() -> [(String, [UInt8])] {
     let frames = seedFrames(seedMoldPackets(seedOrderFlow(seed: 3, count: 40), maxPayload: 300))

@@ -1,170 +1,128 @@
 import Fanout
-import Foundation
 import ITCH
 import Market
-import OrderBook
-import Simulator
-import Synchronization
+import Sockets
+import System
 
-/// Where the feed thread takes its ITCH messages from.
-public enum FeedSource: Sendable {
-    /// The built-in exchange simulator.
-    case simulator(SimulatorConfiguration)
-    /// A day-file or pcap on disk, applied once from start to end (pcap packets deduplicated by
-    /// (session, sequence) as `book` does).
-    case file(path: String)
-    /// MoldUDP64 over UDP multicast, lines A and B, with gap recovery (`--feed moldudp64://...`).
-    case multicast(MulticastFeedConfiguration)
-}
-
-/// The feed stage: takes ITCH messages from its source, applies them to the books, and writes every
-/// tick into the broadcast ring. Runs on its own thread and owns the book engine.
+/// The feed stage: takes the bytes of one source, hands them to an exchange adapter, and publishes
+/// the ticks the adapter writes, in batches, to the ring's readers. Runs on its own thread (qc-feed)
+/// until `stop` is raised, the message limit is reached or the source ends; then it publishes what is
+/// pending and closes the ring so readers drain and finish.
+///
+/// One entry point per kind of source, each generic over the adapter (and the message source), so
+/// the compiler specialises them where they are called: no dynamic dispatch per message.
 public struct FeedLoop: Sendable {
-    /// Where messages come from.
-    public var source: FeedSource
-    /// Messages per second (the simulator's pace, or a file's); 0 = as fast as possible.
+    /// Messages per second for the sources it paces (messages and captures); 0 = as fast as possible.
     public var rate: Int
-    /// Stop after this many messages (nil = until stopped or the source ends).
+    /// Stop after this many messages applied (nil = until stopped or the source ends).
     public var messageLimit: Int?
 
-    /// Called on the feed thread with what the multicast receiver notices (gaps, recoveries, stale
-    /// marks, sessions, silence): rare events, for the log.
-    public var onEvent: (@Sendable (FeedEvent) -> Void)?
-
-    public init(source: FeedSource, rate: Int, messageLimit: Int? = nil, onEvent: (@Sendable (FeedEvent) -> Void)? = nil) {
-        self.source = source
+    /// A loop pacing at `rate` messages per second, stopping after `messageLimit` messages.
+    public init(rate: Int, messageLimit: Int? = nil) {
         self.rate = rate
         self.messageLimit = messageLimit
-        self.onEvent = onEvent
     }
 
-    /// Runs until `stop` is raised or the source ends, then flushes and closes the ring so readers
-    /// drain and finish. Returns the engine's final statistics.
-    public func run(writer: consuming RingWriter, ring: BroadcastRing, stop: StopFlag, counters: FeedCounters,
-                    engine: BookEngine = BookEngine()) throws -> BookStatistics {
-        let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
-        defer { out.deallocate() }
+    /// Applies the messages of `source` (a day-file, the simulator), paced at `rate`, in batches of at
+    /// most 4 096 that each stand for one exchange packet: one receive time, one publish per batch.
+    @inlinable
+    public func run<Source: MessageSource & ~Copyable, Adapter: ExchangeAdapter & ~Copyable>(
+        messages source: inout Source, adapter: inout Adapter, writer: consuming RingWriter, ring: BroadcastRing,
+        stop: StopFlag, counters: FeedCounters
+    ) {
+        var ticks = TickSink(writer: writer, messageLimit: messageLimit)
         var pacer = Pacer(rate: rate)
-        var applied = 0
-        var ticks = 0
-        var refusals = 0
-        var receiveTime = realtimeNanoseconds()
-
-        /// Applies one message and writes its ticks; the closure-free hot path of the feed thread.
-        func apply(_ base: UnsafeRawPointer, _ length: Int) {
-            let n = engine.apply(base, length: length, receiveTime: receiveTime, into: out)
-            for i in 0..<n {
-                if writer.write(out[i]) { ticks &+= 1 } else { refusals &+= 1 }
-            }
-            applied &+= 1
-        }
-        func publishBatch() {
-            writer.flush()
-            counters.add(messages: applied, ticks: ticks, refusals: refusals)
-            applied = 0
-            ticks = 0
-            refusals = 0
-        }
-
-        var total = 0
         counters.setHealth(.live)
-        switch source {
-        case .multicast(let configuration):
-            counters.setHealth(.starting)
-            do {
-                _ = try runMulticast(configuration, writer: &writer, stop: stop, counters: counters, engine: engine)
-            } catch {
-                ring.close()
-                throw error
+        var exhausted = false
+        while !stop.isRaised && !exhausted && ticks.acceptsMessages {
+            let due = pacer.due(maxBatch: 4096)
+            if due == 0 { pacer.sleepUntilNext(); continue }
+            let receiveTime = Clock.realtime()
+            var k = 0
+            while k < due && ticks.acceptsMessages {
+                guard let message = source.next() else { exhausted = true; break }
+                adapter.apply(message, receiveTime: receiveTime, into: &ticks)
+                k &+= 1
             }
-        case .simulator(let configuration):
-            var simulator = OrderFlowSimulator(configuration)
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: OrderFlowSimulator.maxMessageLength, alignment: 8)
-            defer { buffer.deallocate() }
-            while !stop.isRaised {
-                // One batch stands for one exchange packet: one receive time for all of it.
-                let due = pacer.due(maxBatch: 4096)
-                if due == 0 { pacer.sleepUntilNext(); continue }
-                receiveTime = realtimeNanoseconds()
-                var k = 0
-                while k < due {
-                    if let limit = messageLimit, total >= limit { break }
-                    let n = simulator.next(into: buffer)
-                    apply(UnsafeRawPointer(buffer), n)
-                    k += 1
-                    total += 1
-                }
-                pacer.consumed(k)
-                publishBatch()
-                if let limit = messageLimit, total >= limit { break }
+            pacer.consumed(k)
+            ticks.publish(to: counters)
+        }
+        finish(&ticks, counters: counters, ring: ring, ended: true)
+    }
+
+    /// Hands the UDP datagrams of a packet capture to `adapter` on stream 0, in capture order, paced
+    /// at `rate` messages per second (each stamped with the time it is handed over).
+    public func run<Adapter: ExchangeAdapter & ~Copyable>(
+        capture: PcapReader, adapter: inout Adapter, writer: consuming RingWriter, ring: BroadcastRing,
+        stop: StopFlag, counters: FeedCounters
+    ) {
+        var ticks = TickSink(writer: writer, messageLimit: messageLimit)
+        var pacer = Pacer(rate: rate)
+        counters.setHealth(.live)
+        var datagrams = capture.makeIterator()
+        while !stop.isRaised && ticks.acceptsMessages, let datagram = datagrams.next() {
+            while !stop.isRaised, pacer.due(maxBatch: 1) == 0 {
+                ticks.publish(to: counters)
+                pacer.sleepUntilNext()
             }
-        case .file(let path):
-            let capture = try CaptureFile(path: path)
-            var sequencer = PacketSequencer()
-            func step() {
-                if applied >= 256 { publishBatch() }
-                while !stop.isRaised, pacer.due(maxBatch: 1) == 0 { publishBatch(); pacer.sleepUntilNext() }
-                pacer.consumed(1)
-                total += 1
-            }
-            struct Stop: Error {}
-            do {
-                switch capture.kind {
-                case .dayFile:
-                    _ = try capture.forEachMessage { m in
-                        if stop.isRaised || (messageLimit.map { total >= $0 } ?? false) { throw Stop() }
-                        step()
-                        receiveTime = realtimeNanoseconds()
-                        apply(m.message.base, m.message.length)
-                    }
-                case .pcap:
-                    _ = try capture.forEachPacket { p in
-                        if stop.isRaised || (messageLimit.map { total >= $0 } ?? false) { throw Stop() }
-                        receiveTime = realtimeNanoseconds()
-                        sequencer.forEachNewMessage(in: p.packet) { message in
-                            step()
-                            apply(message.base, message.length)
+            let before = ticks.messages
+            adapter.receive(datagram.payload, stream: 0, now: Clock.monotonic(), receiveTime: Clock.realtime(), into: &ticks)
+            pacer.consumed(ticks.messages - before)
+            if ticks.pendingMessages >= 256 { ticks.publish(to: counters) }
+        }
+        adapter.publish(to: counters)
+        finish(&ticks, counters: counters, ring: ring, ended: true)
+    }
+
+    /// Receives `input`'s streams (an exchange's multicast lines) until stopped. One round drains every
+    /// socket in `recvmmsg` batches (alternating, so one line cannot run far ahead of the other in
+    /// what was read) and publishes each batch's ticks, then runs the adapter's timers, then sleeps in
+    /// `epoll_wait` only when nothing arrived. Throws when a socket fails; the ring is closed then too.
+    public func run<Adapter: ExchangeAdapter & ~Copyable>(
+        input: MulticastInput, adapter: inout Adapter, writer: consuming RingWriter, ring: BroadcastRing,
+        stop: StopFlag, counters: FeedCounters
+    ) throws(SystemError) {
+        var ticks = TickSink(writer: writer, messageLimit: messageLimit)
+        var health = adapter.health
+        counters.setHealth(health)
+        do throws(SystemError) {
+            while !stop.isRaised && ticks.acceptsMessages {
+                let received = try input.drain { stream, n in
+                    let now = Clock.monotonic(), receiveTime = Clock.realtime()
+                    for k in 0..<n {
+                        if let datagram = input.batch.datagram(k) {
+                            adapter.receive(datagram, stream: stream, now: now, receiveTime: receiveTime, into: &ticks)
+                        } else {
+                            adapter.receiveOversize(stream: stream)
                         }
                     }
+                    ticks.publish(to: counters)
+                    return ticks.acceptsMessages
                 }
-            } catch is Stop {
-                // Asked to stop, or the message limit reached: what was applied is published below.
+                adapter.service(now: Clock.monotonic(), into: &ticks, input: input)
+                ticks.publish(to: counters)
+                adapter.publish(to: counters)
+                if adapter.health != health {
+                    health = adapter.health
+                    counters.setHealth(health)
+                }
+                if received == 0 { try input.wait(timeoutMilliseconds: adapter.idleWaitMilliseconds) }
             }
+        } catch {
+            ring.close()
+            throw error
         }
-        publishBatch()
-        if case .multicast = source {} else { counters.setHealth(.ended) }
+        adapter.publish(to: counters)
+        finish(&ticks, counters: counters, ring: ring, ended: false)
+    }
+
+    /// Publishes what is pending, marks the source finished (and `ended`, for a source that ran out
+    /// rather than a live feed that was stopped), and closes the ring.
+    @usableFromInline
+    func finish(_ ticks: inout TickSink, counters: FeedCounters, ring: BroadcastRing, ended: Bool) {
+        ticks.publish(to: counters)
+        if ended { counters.setHealth(.ended) }
         counters.markFinished()
         ring.close()
-        return engine.statistics
-    }
-}
-
-/// Paces a stream at `rate` items per second against CLOCK_MONOTONIC, in batches: the feed sleeps
-/// between batches instead of spinning, so an idle-rate daemon uses almost no CPU.
-public struct Pacer {
-    /// Items per second; 0 = unpaced.
-    public let rate: Int
-    let start = monotonicNanoseconds()
-    var sent = 0
-
-    public init(rate: Int) { self.rate = rate }
-
-    /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
-    public func due(maxBatch: Int) -> Int {
-        guard rate > 0 else { return maxBatch }
-        let elapsed = monotonicNanoseconds() - start
-        let target = Int(Double(elapsed) * Double(rate) / 1e9)
-        return max(0, min(maxBatch, target - sent))
-    }
-
-    /// Records that `n` items went.
-    public mutating func consumed(_ n: Int) { sent += n }
-
-    /// Sleeps about until the next item is due (at least 200 µs, at most 10 ms).
-    public func sleepUntilNext() {
-        guard rate > 0 else { return }
-        let perItem = 1e9 / Double(rate)
-        let nanos = UInt32(min(10_000_000, max(200_000, perItem)))
-        usleep(nanos / 1000)
     }
 }

@@ -1,100 +1,43 @@
 import Market
-import WebSocket
 
-/// Where one symbol's cached state stands against the ring's stream.
-enum SyncState: Equatable {
-    /// Every tick of the symbol was applied: the cache is exact.
-    case synced
-    /// The gateway's ring reader was lapped since the last tick seen; the next tick tells whether any
-    /// of this symbol's were lost (`seq` not one past the cached one). `gapFrom` is the first seq that
-    /// subscribers may not have got.
-    case lapped(gapFrom: UInt64)
-    /// Ticks of this symbol were lost: the cached levels are not trustworthy until the next quote
-    /// (which carries the whole top 10); subscribers then get `gap` + a fresh snapshot.
-    case awaitingQuote(gapFrom: UInt64)
-}
+/// The gateway's last-value cache: one `SymbolEntry` per symbol seen on the ring, found by the ring's
+/// locate (an array index: the lookup every tick makes) or by name (subscriptions, `/v1/symbols`).
+/// Entries are never removed: a symbol once seen stays known. Loop thread only.
+///
+/// Invariant: `indexByLocate[l]` is the index in `entries` of the entry whose locate is `l`, or -1;
+/// `indexBySymbol` maps each entry's symbol to the same index.
+struct LastValueCache {
+    private var indexByLocate: [Int32] = Array(repeating: -1, count: 1 << 16)
+    private var indexBySymbol: [Symbol: Int] = [:]
+    /// Every entry, in the order the symbols were first seen.
+    private(set) var entries: [SymbolEntry] = []
 
-/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table.
-struct Subscriber: Equatable {
-    let slot: Int32
-}
-
-/// One symbol's entry in the last-value cache: its merged state (top 10 from the latest quote; seq,
-/// timestamps, volume, last trade and status from the latest tick of any kind) and its subscribers,
-/// grouped by depth so a quote is encoded once per depth and skipped by depths it does not touch.
-/// Owned by the gateway loop thread.
-final class SymbolEntry {
-    let symbol: Symbol
-    let name: String
-    let locate: UInt16
-    /// The merged state, as a quote tick (its levels are the latest quote's).
-    var state = Tick()
-    /// seq, ts and rt of the latest quote (for a conflated quote re-sent from `state`'s levels).
-    var quoteSeq: UInt64 = 0
-    var quoteTimestamp: UInt64 = 0
-    var quoteReceiveTime: UInt64 = 0
-    var sync = SyncState.synced
-    /// Subscribers by depth: `subscribers[d - 1]` want the top `d` levels.
-    var subscribers: [[Subscriber]] = Array(repeating: [], count: Tick.depth)
-    var subscriberCount = 0
-    /// Subscribers that wait for their first snapshot (subscribed while the entry was not synced).
-    var awaitingSnapshots = 0
-    /// Conflated quote frames by effective depth, valid for `conflatedSeq`.
-    var conflatedFrames: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
-    var conflatedSeq: UInt64 = .max
-
-    init(symbol: Symbol, locate: UInt16) {
-        self.symbol = symbol
-        self.name = symbol.description
-        self.locate = locate
-        state.symbol = symbol
-        state.locate = locate
-    }
-
-    /// Whether the symbol has traded (the contract's `last` is `null` until then).
-    var hasTraded: Bool { state.volume > 0 || state.tradePrice != 0 }
-
-    /// Applies `tick` (the next one of this symbol) to the cached state.
+    /// Whether a tick of `locate` was seen.
     @inline(__always)
-    func apply(_ tick: Tick) {
-        if tick.kind == .quote {
-            state = tick
-            quoteSeq = tick.seq
-            quoteTimestamp = tick.timestamp
-            quoteReceiveTime = tick.receiveTime
-        } else {
-            state.seq = tick.seq
-            state.timestamp = tick.timestamp
-            state.receiveTime = tick.receiveTime
-            state.volume = tick.volume
-            state.tradePrice = tick.tradePrice
-            state.tradeSize = tick.tradeSize
-            state.status = tick.status
-        }
+    func contains(locate: UInt16) -> Bool { indexByLocate[Int(locate)] >= 0 }
+
+    /// The entry of `tick`'s symbol, made from this tick's symbol and locate when it is the first.
+    /// A first tick that is not seq 1 means the reader joined late: the new entry waits for a quote.
+    @inline(__always)
+    mutating func entry(for tick: Tick) -> SymbolEntry {
+        let i = indexByLocate[Int(tick.locate)]
+        if i >= 0 { return entries[Int(i)] }
+        return add(tick)
     }
 
-    /// The latest quote as a tick (levels of `state`, seq/ts/rt of that quote).
-    var latestQuote: Tick {
-        var q = state
-        q.kind = .quote
-        q.seq = quoteSeq
-        q.timestamp = quoteTimestamp
-        q.receiveTime = quoteReceiveTime
-        return q
-    }
+    /// The entry of a locate already seen.
+    @inline(__always)
+    func entry(locate: UInt16) -> SymbolEntry { entries[Int(indexByLocate[Int(locate)])] }
 
-    /// Depth beyond which quotes of the current book encode identically (the longer side's count).
-    var encodedDepthLimit: Int { max(Int(state.bidCount), Int(state.askCount), 1) }
+    /// The index in `entries` of `symbol`'s entry, if it was seen.
+    func index(of symbol: Symbol) -> Int? { indexBySymbol[symbol] }
 
-    func add(_ s: Subscriber, depth: Int) {
-        subscribers[depth - 1].append(s)
-        subscriberCount += 1
-    }
-
-    func remove(_ s: Subscriber, depth: Int) {
-        if let i = subscribers[depth - 1].firstIndex(of: s) {
-            subscribers[depth - 1].remove(at: i)
-            subscriberCount -= 1
-        }
+    private mutating func add(_ tick: Tick) -> SymbolEntry {
+        let e = SymbolEntry(symbol: tick.symbol, locate: tick.locate)
+        if tick.seq != 1 { e.sync = .awaitingQuote(gapFrom: 1) }
+        indexByLocate[Int(tick.locate)] = Int32(entries.count)
+        indexBySymbol[tick.symbol] = entries.count
+        entries.append(e)
+        return e
     }
 }

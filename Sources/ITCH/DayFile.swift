@@ -1,6 +1,8 @@
 // The ITCH "day-file" (Nasdaq's published TotalView-ITCH files): messages back to back, each
 // preceded by its length as a 2-byte big-endian integer. No header, no trailer.
 
+import Market
+
 /// How a walk over a day-file ended.
 public enum DayFileEnd: Equatable, Sendable {
     /// The last message ended exactly at the end of the file.

@@ -45,3 +45,9 @@ public enum ITCHDecoder {
         return decode(base, length: buffer.count)
     }
 }
+
+extension FramedMessage {
+    /// Decodes the frame in place as an ITCH 5.0 message, checking its length against the specification.
+    @inlinable @inline(__always)
+    public func decode() -> ITCHDecodeResult { ITCHDecoder.decode(base, length: length) }
+}

@@ -1,4 +1,3 @@
-import CShim
 import Glibc
 
 /// The few raw socket calls the load driver needs beyond the Sockets module: a non-blocking
@@ -85,17 +84,4 @@ enum ClientSocket {
         Glibc.close(fd)
     }
 
-}
-
-/// Clocks of the driver: monotonic for intervals, CLOCK_REALTIME to compare with the feed's `rt`.
-enum Clock {
-    /// CLOCK_MONOTONIC, ns.
-    @inline(__always) static func monotonic() -> UInt64 { qc_monotonic_ns() }
-
-    /// CLOCK_REALTIME, ns since the Unix epoch (the clock `rt` is stamped with).
-    @inline(__always) static func realtime() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_REALTIME, &t)
-        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
-    }
 }

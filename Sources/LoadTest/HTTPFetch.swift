@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import System
 
 /// A minimal blocking HTTP/1.1 GET for the gateway's side endpoints (`/v1/symbols`, `/metrics`),
 /// off the measured path: `Connection: close`, body by Content-Length or to the end of stream,

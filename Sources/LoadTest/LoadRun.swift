@@ -1,8 +1,8 @@
-import CShim
 import Foundation
 import Market
 import Sockets
 import StreamClient
+import System
 
 /// One load run: resolves the symbols, builds every client's watchlist, starts the driver
 /// threads, drives the profile (connect ramp, window, churn, storm, ramp steps), prints the live
@@ -95,7 +95,7 @@ public final class LoadRun {
         } catch {
             throw LoadRunError("cannot create the event loops: \(error)")
         }
-        let cpuStart = qc_process_cpu_ns()
+        let cpuStart = Clock.processCPU()
         let started = Clock.monotonic()
         let done = DispatchSemaphore(value: 0)
         for worker in workers {
@@ -211,7 +211,7 @@ public final class LoadRun {
         control.stop.store(true, ordering: .relaxed)
         for _ in workers { done.wait() }
         let wall = Double(Clock.monotonic() - started) / 1e9
-        let cpu = Double(qc_process_cpu_ns() - cpuStart) / 1e9
+        let cpu = Double(Clock.processCPU() - cpuStart) / 1e9
         let metricsAfter = c.fetchMetrics ? fetchMetrics(host: host, port: port) : nil
 
         var merged = WorkerResult()

@@ -3,6 +3,7 @@ import Glibc
 import Market
 import Sockets
 import StreamClient
+import System
 import WebSocket
 
 /// What one driver thread hands back at the end.
@@ -278,7 +279,7 @@ final class LoadWorker: @unchecked Sendable {
         result.windowBytes = windowCounts.bytes
         result.latency = result.fastLatency
         result.latency.merge(result.slowLatency)
-        result.cpuNanoseconds = qc_thread_cpu_ns()
+        result.cpuNanoseconds = Clock.threadCPU()
     }
 
     /// Closes the measurement window: what arrived in it is fixed before the clients are closed.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Sockets
 import Synchronization
+import System
 import WebSocket
 
 /// The in-process server of `quotecast load --self-test`: speaks just enough of the gateway's API

@@ -1,5 +1,5 @@
-import ITCH
 import Market
+import MoldUDP64
 
 /// How a feed node packs its ticks onto the channels.
 public struct ChannelPublisherConfiguration: Sendable {

@@ -1,10 +1,10 @@
 import Fanout
 import Glibc
-import Feed
-import ITCH
 import Market
+import MoldUDP64
 import Sockets
 import Synchronization
+import System
 
 /// Where a feed node sends: channel `i` to `group + i` (same port), out of `interface`.
 public struct FeedNodeOutput: Sendable {
@@ -175,7 +175,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
     /// channel (after `lingerNanoseconds`, snapshots are still answered until `stop` is raised).
     public func run(reader: inout RingReader, stop: StopFlag) {
         var tick = Tick()
-        var now = monotonicNanoseconds()
+        var now = Clock.monotonic()
         var sinceClock = 0
         loop: while true {
             switch reader.poll(into: &tick) {
@@ -187,7 +187,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
                 if sinceClock == 64 {
                     // Under load: the clock every 64 ticks bounds a packet's wait by the flush bound.
                     sinceClock = 0
-                    now = monotonicNanoseconds()
+                    now = Clock.monotonic()
                     publisher.flushDue(now: now, heartbeats: false)
                     if publisher.outboxCount > 0 { send() }
                 }
@@ -195,14 +195,14 @@ public final class FeedNodePublisher: @unchecked Sendable {
                 continue  // a gating reader is never lapped
             case .empty:
                 // Nothing more to batch with: send what is pending at once (latency), then wait.
-                now = monotonicNanoseconds()
+                now = Clock.monotonic()
                 while !publisher.flushAll(now: now) { send() }
                 send()
                 serveSnapshots()
                 publisher.flushDue(now: now)  // heartbeats on idle channels
                 send()
                 if case .tick = reader.next(into: &tick, timeoutMilliseconds: 50) {
-                    now = monotonicNanoseconds()
+                    now = Clock.monotonic()
                     states.apply(tick)
                     publisher.publish(tick, now: now)
                 }
@@ -211,7 +211,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
             }
             if pending.load(ordering: .acquiring) { serveSnapshots() }
         }
-        now = monotonicNanoseconds()
+        now = Clock.monotonic()
         while !publisher.flushAll(now: now) { send() }
         send()
         while !publisher.endSession(now: now) { send() }

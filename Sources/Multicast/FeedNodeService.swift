@@ -1,8 +1,9 @@
-import Feed
 import Glibc
 import Market
+import MoldUDP64
 import Sockets
 import Synchronization
+import System
 
 /// A feed node's service for gateways on one address: snapshots over TCP (`SnapshotProtocol`, taken
 /// by the publisher thread) and MoldUDP64 retransmission requests over UDP on the same port number
@@ -14,9 +15,8 @@ public final class FeedNodeService: Sendable {
     private let listener: TCPListener
     private let retransmission: RetransmissionServer
     private let publisher: FeedNodePublisher
-    private let stopped = Atomic<Bool>(false)
     private let refused = Atomic<Int>(0)
-    private let thread = Mutex<NamedThread?>(nil)
+    private let thread = StoppableThread()
 
     /// Binds `address` (port 0 picks one, the same for TCP and UDP) and starts serving.
     public init(binding address: SocketAddress, publisher: FeedNodePublisher) throws(SystemError) {
@@ -38,8 +38,7 @@ public final class FeedNodeService: Sendable {
         }
         self.address = listener.localAddress
         self.publisher = publisher
-        let t = NamedThread(name: "qc-service") { [self] in serve() }
-        thread.withLock { $0 = t }
+        thread.start(name: "qc-service") { [self] in serve() }
     }
 
     /// Snapshot requests refused (malformed, unknown channel, too slow).
@@ -74,20 +73,15 @@ public final class FeedNodeService: Sendable {
         ]
     }
 
-    /// Stops both services and joins their threads.
+    /// Stops both services and joins their threads; later calls do nothing.
     public func stop() {
-        stopped.store(true, ordering: .relaxed)
-        let t = thread.withLock { t in
-            defer { t = nil }
-            return t
-        }
-        t?.join()
+        guard thread.stop() else { return }
         retransmission.stop()
         listener.close()
     }
 
     private func serve() {
-        while !stopped.load(ordering: .relaxed) {
+        while !thread.isStopping {
             var p = pollfd(fd: listener.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 100) > 0 else { continue }
             guard let connection = try? listener.accept() else { usleep(10_000); continue }
@@ -99,10 +93,10 @@ public final class FeedNodeService: Sendable {
     private func answer(_ connection: TCPConnection) {
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 512)
-        let deadline = monotonicNanoseconds() + 2_000_000_000
+        let deadline = Clock.monotonic() + 2_000_000_000
         var channels: [Int]?
         while channels == nil {
-            guard monotonicNanoseconds() < deadline, request.count <= 261 else { refused.add(1, ordering: .relaxed); return }
+            guard Clock.monotonic() < deadline, request.count <= 261 else { refused.add(1, ordering: .relaxed); return }
             var p = pollfd(fd: connection.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 100) >= 0 else { return }
             switch chunk.withUnsafeMutableBytes({ connection.read(into: $0) }) {

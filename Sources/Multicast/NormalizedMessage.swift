@@ -1,5 +1,5 @@
-import ITCH
 import Market
+import MoldUDP64
 
 /// The normalized tick messages a `quotecast feed` node publishes to its gateways, one per MoldUDP64
 /// message block; the byte layout is documented in docs/wire-format.md and named once here.

@@ -1,5 +1,5 @@
-import ITCH
 import Market
+import MoldUDP64
 
 /// The merged last state of every instrument a feed node published, as full quote ticks (top levels
 /// from the latest quote; seq, timestamps, volume, last trade and status from the latest tick of any

@@ -1,36 +1,34 @@
-import Feed
 import Market
+import MoldUDP64
 import Synchronization
 
-/// Where one upstream channel stands (a gauge per channel in `/metrics`).
-public enum UpstreamChannelState: UInt8, Sendable, CaseIterable {
+/// Where one upstream channel stands (a gauge per channel in `/metrics`): taking a snapshot, or
+/// sequencing its MoldUDP64 session, whose health is the session's own state machine (`LineArbiter`).
+public enum UpstreamChannelState: Equatable, Sendable {
     /// Waiting for its first snapshot.
-    case syncing = 0
-    /// Every message applied in order.
-    case live = 1
-    /// A gap is being filled by the retransmission service.
-    case recovering = 2
+    case syncing
     /// A gap could not be filled, or the feed node started a new session: a fresh snapshot is due.
-    case resyncing = 3
-    /// No packet and no heartbeat for the silence time.
-    case silent = 4
-    /// The feed node ended the session.
-    case ended = 5
+    case resyncing
+    /// Applying the channel's packets in sequence; the session's health.
+    case sequencing(FeedHealth)
 
-    /// The lower-case name used in `/healthz` and `/metrics`.
+    /// Every name a channel's state can have, as `/metrics` lists them.
+    public static let names = ["syncing", "live", "recovering", "resyncing", "silent", "ended"]
+
+    /// The lower-case name used in `/healthz` and `/metrics`. A stale session shows as `recovering`:
+    /// its resynchronization is due.
     public var name: String {
         switch self {
         case .syncing: "syncing"
-        case .live: "live"
-        case .recovering: "recovering"
         case .resyncing: "resyncing"
-        case .silent: "silent"
-        case .ended: "ended"
+        case .sequencing(.stale): "recovering"
+        case .sequencing(.starting): "live"
+        case .sequencing(let health): health.name
         }
     }
 
     /// Whether clients get exact, current data from the channel.
-    public var isHealthy: Bool { self == .live || self == .recovering }
+    public var isHealthy: Bool { name == "live" || name == "recovering" }
 }
 
 /// What made a channel take a snapshot.
@@ -150,10 +148,10 @@ public final class UpstreamCounters: Sendable {
         }
         let s = states, next = channelNext.withLock { $0 }
         for (channel, state) in s.enumerated() {
-            for candidate in UpstreamChannelState.allCases {
+            for candidate in UpstreamChannelState.names {
                 out.append(MetricSample("quotecast_upstream_channel_state", .gauge, help: "1 for each channel's current state",
-                                        labels: [("channel", "\(channel)"), ("state", candidate.name)],
-                                        value: candidate == state ? 1 : 0))
+                                        labels: [("channel", "\(channel)"), ("state", candidate)],
+                                        value: candidate == state.name ? 1 : 0))
             }
         }
         for (channel, n) in next.enumerated() {
@@ -182,41 +180,5 @@ public final class UpstreamCounters: Sendable {
         ]
         for (name, kind, help, v) in plain { out.append(MetricSample(name, kind, help: help, value: Double(v))) }
         return out
-    }
-}
-
-extension ReceiverTally {
-    /// Adds `other`'s counts to these (gauges too: a sum over channels). The receive buffer stays the
-    /// largest granted.
-    mutating func accumulate(_ other: ReceiverTally) {
-        for i in 0..<3 {
-            datagrams[i] += other.datagrams[i]
-            bytes[i] += other.bytes[i]
-            heartbeats[i] += other.heartbeats[i]
-            receiveBuffer[i] = max(receiveBuffer[i], other.receiveBuffer[i])
-        }
-        malformedShort += other.malformedShort
-        malformedFraming += other.malformedFraming
-        malformedSession += other.malformedSession
-        malformedOversize += other.malformedOversize
-        duplicatePackets += other.duplicatePackets
-        duplicateMessages += other.duplicateMessages
-        oldSessionPackets += other.oldSessionPackets
-        frozenPackets += other.frozenPackets
-        lineFills += other.lineFills
-        gaps += other.gaps
-        gapMessages += other.gapMessages
-        requests += other.requests
-        requestRetries += other.requestRetries
-        gapsRecovered += other.gapsRecovered
-        recoveredMessages += other.recoveredMessages
-        unrecoveredGaps += other.unrecoveredGaps
-        staleInstruments += other.staleInstruments
-        unstaleEvents += other.unstaleEvents
-        buffered += other.buffered
-        bufferOverflows += other.bufferOverflows
-        sessions += other.sessions
-        endsOfSession += other.endsOfSession
-        silences += other.silences
     }
 }

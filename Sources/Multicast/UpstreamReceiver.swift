@@ -1,9 +1,9 @@
 import Fanout
-import Feed
 import Glibc
-import ITCH
 import Market
+import MoldUDP64
 import Sockets
+import System
 
 /// What the upstream receiver notices, for the log.
 public enum UpstreamEvent: Sendable, Equatable {
@@ -22,7 +22,7 @@ public enum UpstreamEvent: Sendable, Equatable {
     /// size is larger than this gateway accepts.
     case oversize(channel: Int?, maxDatagram: Int)
     /// A sequencing event of one channel (gap, recovery, silence, end of session).
-    case channel(Int, FeedEvent)
+    case channel(Int, SessionEvent)
 }
 
 /// The gateway node's receiving side (`quotecast gateway`): joins the feed node's K normalized
@@ -59,34 +59,31 @@ public struct UpstreamReceiver: Sendable {
     public func run(writer: inout RingWriter, stop: StopFlag, counters: UpstreamCounters) throws {
         let c = configuration
         let report: (UpstreamEvent) -> Void = { event in onEvent?(event) }
-        var sockets: [UDPSocket] = []
-        defer { sockets.forEach { $0.close() } }
+        var groups: [SocketAddress] = []
         for channel in 0..<c.channels {
             guard let group = c.group(ofChannel: channel) else { throw SystemError("channel \(channel) group", errno: EINVAL) }
-            let s = try UDPSocket.multicastReceiver(group: group, interface: c.interface, receiveBuffer: c.receiveBuffer)
-            sockets.append(s)
-            report(.joined(channel: channel, group: group.description, receiveBuffer: s.receiveBufferBytes))
+            groups.append(group)
         }
-        let requester = try UDPSocket.unicast(binding: SocketAddress(host: c.interface, port: 0)!, receiveBuffer: c.receiveBuffer)
-        sockets.append(requester)
-        let requesterIndex = c.channels
+        // Stream i is channel i's group; the last one asks the service and hears its answers.
+        let input = try MulticastInput(groups: groups, interface: c.sequencing.interface, receiveBuffer: c.sequencing.receiveBuffer,
+                                       unicast: true, maxDatagram: c.sequencing.maxDatagram, batchCapacity: 64)
+        defer { input.close() }
+        for (channel, group) in groups.enumerated() {
+            report(.joined(channel: channel, group: group.description, receiveBuffer: input.receiveBufferBytes(of: channel)))
+        }
 
-        let loop = try EventLoop(batch: 16)
-        for (i, socket) in sockets.enumerated() { try loop.add(socket.descriptor, events: .readable, token: UInt64(i)) }
-
-        var arbiters = (0..<c.channels).map { LineArbiter(configuration: c.sequencing(channel: $0)) }
+        var arbiters = (0..<c.channels).map { _ in LineArbiter(configuration: c.sequencing, lines: 1, retransmission: true) }
         defer { arbiters.forEach { $0.deallocate() } }
-        for i in 0..<c.channels { arbiters[i].setReceiveBuffer(line: LineArbiter.lineA, bytes: sockets[i].receiveBufferBytes) }
+        for i in 0..<c.channels { arbiters[i].setReceiveBuffer(line: .a, bytes: input.receiveBufferBytes(of: i)) }
         // Channels that have taken at least one snapshot, and those that need one now (with why).
         var synced = [Bool](repeating: false, count: c.channels)
         var due: [UpstreamResyncReason?] = Array(repeating: .start, count: c.channels)
         var states = [UpstreamChannelState](repeating: .syncing, count: c.channels)
         var nextSnapshotAttempt: UInt64 = 0
         var snapshotBackoff: UInt64 = 250_000_000
-        let started = monotonicNanoseconds()
+        let started = Clock.monotonic()
         var ready = false
 
-        let batch = DatagramBatch(capacity: 64, stride: c.maxDatagram)
         // One more flag for the retransmission answers (index `c.channels`), counted apart.
         var oversizeReported = [Bool](repeating: false, count: c.channels + 1)
         var oversizeAnswers = 0
@@ -100,8 +97,8 @@ public struct UpstreamReceiver: Sendable {
         func write(_ tick: Tick) {
             if writer.write(tick) { ticks &+= 1 }
         }
-        func apply(_ base: UnsafeRawPointer, _ length: Int, _ receiveTime: UInt64, _ next: UnsafeRawPointer?, _ nextLength: Int) {
-            switch NormalizedMessage.decode(base, length: length) {
+        func apply(_ message: FramedMessage) {
+            switch NormalizedMessage.decode(message.base, length: message.length) {
             case .success(.tick(let tick)):
                 guard ChannelMap.channel(of: tick.symbol, channels: c.channels) == channel else {
                     counters.refused(.wrongChannel)
@@ -116,19 +113,29 @@ public struct UpstreamReceiver: Sendable {
             case .failure(.badValue): counters.refused(.badValue)
             }
         }
-        func staleChange(_ stale: Bool) -> Int {
-            // A gap the service could not fill in time: this channel starts over from a snapshot.
-            if stale && due[channel] == nil {
-                due[channel] = .gap
-                report(.resync(channel: channel, reason: .gap, detail: "a gap was not filled within the recovery timeout"))
-            }
-            return 0
-        }
         func sendRequest(_ request: MoldUDP64Request) {
             request.encode(into: requestBytes)
-            _ = try? requester.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: c.service)
+            input.send(UnsafeRawBufferPointer(start: requestBytes, count: MoldUDP64.requestLength), to: c.service)
         }
-        func events(_ event: FeedEvent) { report(.channel(channel, event)) }
+        /// Acts on what channel `channel`'s arbiter handed back, in order.
+        func takeSteps() {
+            while let step = arbiters[channel].nextStep() {
+                switch step {
+                case .messages(let packet, let skip, _):
+                    var messages = packet.messages(droppingFirst: skip)
+                    while let message = messages.next() { apply(message) }
+                case .request(let request): sendRequest(request)
+                case .stale:
+                    // A gap the service could not fill in time: this channel starts over from a snapshot.
+                    if due[channel] == nil {
+                        due[channel] = .gap
+                        report(.resync(channel: channel, reason: .gap, detail: "a gap was not filled within the recovery timeout"))
+                    }
+                case .current: break  // the resync above replaces the channel's state anyway
+                case .event(let event): report(.channel(channel, event))
+                }
+            }
+        }
         func publish() {
             writer.flush()
             counters.add(messages: applied, ticks: ticks)
@@ -147,13 +154,13 @@ public struct UpstreamReceiver: Sendable {
                 snapshots = try SnapshotClient.fetch(from: c.service, channels: wanted, timeoutMilliseconds: c.snapshotTimeoutMilliseconds)
             } catch {
                 counters.snapshotFailed()
-                nextSnapshotAttempt = monotonicNanoseconds() &+ snapshotBackoff
+                nextSnapshotAttempt = Clock.monotonic() &+ snapshotBackoff
                 report(.snapshotFailed(error: "\(error)", retrySeconds: Double(snapshotBackoff) / 1e9))
                 snapshotBackoff = min(snapshotBackoff * 2, 5_000_000_000)
                 return
             }
             snapshotBackoff = 250_000_000
-            let at = monotonicNanoseconds()
+            let at = Clock.monotonic()
             for snapshot in snapshots {
                 let ch = snapshot.channel
                 for var state in snapshot.states where ChannelMap.channel(of: state.symbol, channels: c.channels) == ch {
@@ -178,7 +185,7 @@ public struct UpstreamReceiver: Sendable {
         }
 
         /// One datagram from a channel's group, or (line `retransmit`) from the service.
-        func receive(_ datagram: UnsafeRawBufferPointer, line: Int, socketChannel: Int?, now: UInt64, receiveTime: UInt64) {
+        func receive(_ datagram: UnsafeRawBufferPointer, line: SessionLine, socketChannel: Int?, now: UInt64, receiveTime: UInt64) {
             guard datagram.count >= MoldUDP64.headerLength,
                   let session = try? MoldUDP64Packet(datagram).session,
                   let ch = Self.channel(of: session), ch < c.channels, socketChannel == nil || socketChannel == ch else {
@@ -191,52 +198,50 @@ public struct UpstreamReceiver: Sendable {
             if session != current {
                 // A new session (the feed node restarted) replaces the channel's state: resync. A
                 // retransmission of another session is a stale answer: ignored.
-                if line == LineArbiter.lineA && due[ch] == nil {
+                if line == .a && due[ch] == nil {
                     due[ch] = .session
                     report(.resync(channel: ch, reason: .session, detail: "session \(current) → \(session)"))
                 }
                 return
             }
             channel = ch
-            arbiters[ch].receive(datagram, line: line, now: now, receiveTime: receiveTime, events: events, apply: apply,
-                                 staleChange: staleChange)
+            arbiters[ch].receive(datagram, line: line, now: now, receiveTime: receiveTime)
+            takeSteps()
         }
 
         while !stop.isRaised {
-            let now = monotonicNanoseconds()
+            let now = Clock.monotonic()
             if due.contains(where: { $0 != nil }) && now >= nextSnapshotAttempt { resynchronize(now: now) }
-            let received = try UDPSocket.drain(sockets, into: batch) { i, n in
-                let now = monotonicNanoseconds(), receiveTime = realtimeNanoseconds()
-                let isChannel = i != requesterIndex
+            let received = try input.drain { i, n in
+                let now = Clock.monotonic(), receiveTime = Clock.realtime()
+                let isChannel = i != input.unicastStream
                 for k in 0..<n {
                     if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
-                    if let datagram = batch.datagram(k) {
-                        receive(datagram, line: isChannel ? LineArbiter.lineA : LineArbiter.lineRetransmit,
+                    if let datagram = input.batch.datagram(k) {
+                        receive(datagram, line: isChannel ? .a : .retransmission,
                                 socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
                     } else {
-                        if isChannel { arbiters[i].receiveOversize(line: LineArbiter.lineA) } else { oversizeAnswers &+= 1 }
+                        if isChannel { arbiters[i].receiveOversize(line: .a) } else { oversizeAnswers &+= 1 }
                         if !oversizeReported[i] {
                             oversizeReported[i] = true
-                            report(.oversize(channel: isChannel ? i : nil, maxDatagram: c.maxDatagram))
+                            report(.oversize(channel: isChannel ? i : nil, maxDatagram: c.sequencing.maxDatagram))
                         }
                     }
                 }
                 publish()
                 return true
             }
-            let after = monotonicNanoseconds()
+            let after = Clock.monotonic()
             var total = ReceiverTally()
             var next = [UInt64](repeating: 0, count: c.channels)
             var anyHole = false
             for ch in 0..<c.channels {
                 channel = ch
                 if due[ch] == nil {
-                    arbiters[ch].service(now: after, events: events, send: sendRequest, staleChange: staleChange)
+                    arbiters[ch].service(now: after)
+                    takeSteps()
                 }
-                let health = arbiters[ch].health
-                states[ch] = due[ch] != nil ? (synced[ch] ? .resyncing : .syncing)
-                    : health == .recovering || health == .stale ? .recovering
-                    : health == .silent ? .silent : health == .ended ? .ended : .live
+                states[ch] = due[ch] != nil ? (synced[ch] ? .resyncing : .syncing) : .sequencing(arbiters[ch].health)
                 anyHole = anyHole || arbiters[ch].hasHole
                 total.accumulate(arbiters[ch].tally)
                 next[ch] = arbiters[ch].next
@@ -246,7 +251,7 @@ public struct UpstreamReceiver: Sendable {
             counters.publish(states: states, next: next, tally: total)
             if received == 0 {
                 let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50
-                _ = try loop.wait(timeoutMilliseconds: waitMilliseconds) { _, _ in }
+                try input.wait(timeoutMilliseconds: waitMilliseconds)
             }
         }
         publish()
@@ -258,14 +263,14 @@ public enum SnapshotClient {
     /// Asks `service` for `channels` and returns their snapshots (every one of them, or throws).
     public static func fetch(from service: SocketAddress, channels: [Int],
                              timeoutMilliseconds: Int32) throws -> [SnapshotProtocol.ChannelSnapshot] {
-        let deadline = monotonicNanoseconds() &+ UInt64(timeoutMilliseconds) * 1_000_000
+        let deadline = Clock.monotonic() &+ UInt64(timeoutMilliseconds) * 1_000_000
         let connection = try TCPConnection.connect(to: service, timeoutMilliseconds: timeoutMilliseconds)
         defer { connection.close() }
         try connection.writeAll(SnapshotProtocol.request(channels: channels))
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         reading: while true {
-            let now = monotonicNanoseconds()
+            let now = Clock.monotonic()
             guard now < deadline else { throw SystemError("snapshot read", errno: ETIMEDOUT) }
             var p = pollfd(fd: connection.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, Int32(min((deadline - now) / 1_000_000 + 1, 100)))

@@ -1,7 +1,7 @@
-import CShim
 import Glibc
 import Market
 import Sockets
+import System
 import WebSocket
 
 /// Why a client connection failed, readable as it is (`description`) for a user's screen.
@@ -81,7 +81,7 @@ public final class StreamConnection {
             }
             throw StreamClientError(kind: .connectFailed, description: "cannot connect to \(url.hostHeader): \(error)")
         }
-        let seed = UInt64(truncatingIfNeeded: qc_monotonic_ns()) ^ UInt64(UInt32(bitPattern: tcp.descriptor.rawValue)) << 32
+        let seed = UInt64(truncatingIfNeeded: Clock.monotonic()) ^ UInt64(UInt32(bitPattern: tcp.descriptor.rawValue)) << 32
         let client = StreamConnection(connection: tcp, url: url, maxMessageBytes: maxMessageBytes, seed: seed)
         do {
             try client.handshake(timeout: timeout, extraHeaders: extraHeaders)

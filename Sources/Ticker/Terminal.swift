@@ -191,20 +191,3 @@ public struct SignalWatch {
         return events
     }
 }
-
-/// The clocks the session reads: monotonic for pacing and backoff, realtime for latency.
-public enum TickerClock {
-    /// CLOCK_MONOTONIC in ns.
-    public static func monotonic() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-    }
-
-    /// CLOCK_REALTIME in ns since the epoch.
-    public static func wall() -> UInt64 {
-        var t = timespec()
-        clock_gettime(CLOCK_REALTIME, &t)
-        return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
-    }
-}

@@ -1,4 +1,5 @@
 import Glibc
+import System
 
 /// What happened to the connection, for the plain mode's log lines on standard error.
 public enum TickerEvent: Equatable, Sendable {
@@ -38,7 +39,7 @@ public final class TickerSession {
 
     /// A session for `configuration` that opens links with `connector`; clocks are injectable.
     public init(configuration: TickerConfiguration, connector: @escaping TickerConnector,
-                monotonic: @escaping () -> UInt64 = TickerClock.monotonic, wall: @escaping () -> UInt64 = TickerClock.wall) {
+                monotonic: @escaping () -> UInt64 = Clock.monotonic, wall: @escaping () -> UInt64 = Clock.realtime) {
         self.configuration = configuration
         self.connector = connector
         self.monotonic = monotonic

@@ -105,7 +105,7 @@ public final class WebSocketServer: @unchecked Sendable {
                     handle(token: token, events: events)
                 }
             } catch {
-                log(.error, "event=gateway_loop_error error=\"\(error)\"")
+                log(.error, "event=server_loop_error error=\"\(error)\"")
                 break
             }
             hook?.serverDidWake(self)

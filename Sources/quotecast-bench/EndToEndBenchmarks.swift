@@ -8,6 +8,7 @@ import Glibc
 import LoadTest
 import Market
 import Sockets
+import System
 
 /// The end-to-end suite: `e2e.<clients>.*` and `load.*`.
 let endToEndSuite: [Benchmark] = [
@@ -51,14 +52,14 @@ private func loadScan() -> [BenchmarkResult] {
         medianOf(runs: 5) {
             var m = ServerMessage()
             var seqSum: UInt64 = 0
-            let start = qc_monotonic_ns()
+            let start = Clock.monotonic()
             for r in 0..<rounds {
                 messages[set[r % set.count]].withUnsafeBytes { raw in
                     m.reset()
                     if MessageScanner.scan(raw, into: &m) { seqSum &+= m.seq }
                 }
             }
-            let seconds = Double(qc_monotonic_ns() - start) / 1e9
+            let seconds = Double(Clock.monotonic() - start) / 1e9
             precondition(seqSum == UInt64(rounds) * 1_234_567, "scanner lost a field")
             return Double(rounds) / seconds
         }

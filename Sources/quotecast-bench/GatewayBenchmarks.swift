@@ -11,6 +11,7 @@ import Market
 import Sockets
 import StreamClient
 import Synchronization
+import System
 import WebSocket
 
 /// The gateway suite: `gateway.fanout` (reports `gateway.fanout.msgs`, `gateway.fanout.bytes` and
@@ -106,9 +107,9 @@ private final class FrameCounter: @unchecked Sendable {
 
     /// Waits until at least `target` frames were counted (or `seconds` passed); returns whether they were.
     func wait(for target: Int, seconds: Double) -> Bool {
-        let deadline = qc_monotonic_ns() + UInt64(seconds * 1e9)
+        let deadline = Clock.monotonic() + UInt64(seconds * 1e9)
         while frames.load(ordering: .relaxed) < target {
-            if qc_monotonic_ns() > deadline { return false }
+            if Clock.monotonic() > deadline { return false }
             usleep(200)
         }
         return true
@@ -130,7 +131,7 @@ private func benchQuote(_ i: Int, seq: UInt64, step: Int) -> Tick {
     t.locate = UInt16(i + 1)
     t.seq = seq
     t.timestamp = 34_200_000_000_000 + seq
-    t.receiveTime = realtimeNow()
+    t.receiveTime = Clock.realtime()
     t.kind = .quote
     t.status = .trading
     t.bidCount = 10
@@ -142,12 +143,6 @@ private func benchQuote(_ i: Int, seq: UInt64, step: Int) -> Tick {
         t.asks[l] = PriceLevel(price: base + 100 + UInt32(l) * 100, size: UInt32(200 + l))
     }
     return t
-}
-
-private func realtimeNow() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 /// Ring → gateway → `clients` sockets. Each run writes `ticks` quotes round-robin over 100 symbols
@@ -219,7 +214,7 @@ private func gatewayFanout(clients requested: Int, ticks: Int) -> [BenchmarkResu
     let rate = medianOf(runs: gatewayRuns) {
         let startFrames = counter.frames.load(ordering: .relaxed)
         let startBytes = counter.bytes.load(ordering: .relaxed)
-        let start = qc_monotonic_ns()
+        let start = Clock.monotonic()
         for k in 0..<ticks { writeQuote(k % symbolCount, step: k / symbolCount + 1) }
         box.writer.flush()
         let target = startFrames + ticks * subscribersPerSymbol
@@ -227,7 +222,7 @@ private func gatewayFanout(clients requested: Int, ticks: Int) -> [BenchmarkResu
             printError("gateway.fanout: clients read \(counter.frames.load(ordering: .relaxed) - startFrames) of \(ticks * subscribersPerSymbol) messages")
             return .nan
         }
-        let seconds = Double(qc_monotonic_ns() - start) / 1e9
+        let seconds = Double(Clock.monotonic() - start) / 1e9
         byteRates.append(Double(counter.bytes.load(ordering: .relaxed) - startBytes) / seconds)
         return Double(ticks * subscribersPerSymbol) / seconds
     }

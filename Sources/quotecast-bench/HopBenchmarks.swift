@@ -4,11 +4,13 @@ import Foundation
 import ITCH
 import LoadTest
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Simulator
 import Sockets
 import Synchronization
+import System
 
 /// The feed → gateway hop (issue 7): real ticks written into a feed node's ring, published by one
 /// `FeedNodePublisher` thread (normalized messages, MoldUDP64, 4 channels on loopback multicast),
@@ -70,14 +72,14 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
     let publisherCPU = Atomic<UInt64>(0), receiverCPU = Atomic<UInt64>(0)
     let publisherThread = NamedThread(name: "bench-publish") {
         var reader = feedRing.makeReader(0)
-        let before = threadCPUNanoseconds()
+        let before = Clock.threadCPU()
         publisher.run(reader: &reader, stop: publisherDone)
-        publisherCPU.store(threadCPUNanoseconds() - before, ordering: .relaxed)
+        publisherCPU.store(Clock.threadCPU() - before, ordering: .relaxed)
     }
 
     var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
-    upstream.receiveBuffer = 256 << 20
-    upstream.maxDatagram = max(2048, payloadSize)
+    upstream.sequencing.receiveBuffer = 256 << 20
+    upstream.sequencing.maxDatagram = max(2048, payloadSize)
     let configuration = upstream
     let counters = UpstreamCounters(channels: channels)
     // The gateway's ring gates on the counting reader, so nothing is lost after the hop.
@@ -86,9 +88,9 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
     let receiverStop = StopFlag()
     let receiverThread = NamedThread(name: "bench-upstream") {
         var writer = gatewayRing.makeWriter()
-        let before = threadCPUNanoseconds()
+        let before = Clock.threadCPU()
         try? UpstreamReceiver(configuration: configuration).run(writer: &writer, stop: receiverStop, counters: counters)
-        receiverCPU.store(threadCPUNanoseconds() - before, ordering: .relaxed)
+        receiverCPU.store(Clock.threadCPU() - before, ordering: .relaxed)
     }
     let received = Atomic<Int>(0)
     let histogram = Mutex(LatencyHistogram())
@@ -101,7 +103,7 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
         while n < total {
             guard case .tick = reader.next(into: &tick, timeoutMilliseconds: 5_000) else { break }
             if tick.flags & Tick.Flags.snapshot != 0 { continue }
-            if measure { local.record(realtimeNanoseconds() &- tick.receiveTime) }
+            if measure { local.record(Clock.realtime() &- tick.receiveTime) }
             n += 1
             if n & 1023 == 0 { received.store(n, ordering: .relaxed) }
         }
@@ -119,32 +121,32 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
         publisherThread.join()
         service.stop()
     }
-    let syncDeadline = monotonicNanoseconds() + 10_000_000_000
-    while !counters.isSynced && monotonicNanoseconds() < syncDeadline { usleep(1_000) }
+    let syncDeadline = Clock.monotonic() + 10_000_000_000
+    while !counters.isSynced && Clock.monotonic() < syncDeadline { usleep(1_000) }
 
     var writer = feedRing.makeWriter()
-    let start = monotonicNanoseconds()
+    let start = Clock.monotonic()
     var i = 0
     while i < total {
         // Paced: write what is due by now (each tick stamped as it is written), then sleep a little
         // rather than spin, so the writer does not take a core from the hop on a small machine.
-        let due = rate.map { min(total, Int(Double(monotonicNanoseconds() - start) * Double($0) / 1e9) + 1) } ?? total
+        let due = rate.map { min(total, Int(Double(Clock.monotonic() - start) * Double($0) / 1e9) + 1) } ?? total
         if i >= due {
             usleep(20)
             continue
         }
         while i < due {
             var t = ticks[i % ticks.count]
-            t.receiveTime = realtimeNanoseconds()
+            t.receiveTime = Clock.realtime()
             _ = writer.write(t)
             i += 1
             if i & 31 == 0 { writer.flush() }
         }
         writer.flush()
     }
-    let deadline = monotonicNanoseconds() + 30_000_000_000
-    while received.load(ordering: .relaxed) < total && monotonicNanoseconds() < deadline { usleep(100) }
-    let elapsed = monotonicNanoseconds() - start
+    let deadline = Clock.monotonic() + 30_000_000_000
+    while received.load(ordering: .relaxed) < total && Clock.monotonic() < deadline { usleep(100) }
+    let elapsed = Clock.monotonic() - start
     let gaps = counters.receiver.gaps
     let complete = received.load(ordering: .relaxed) == total
     receiverStop.raise()

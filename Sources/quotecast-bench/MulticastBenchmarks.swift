@@ -2,9 +2,11 @@ import Fanout
 import Feed
 import Foundation
 import ITCH
+import MoldUDP64
 import Simulator
 import Sockets
 import Synchronization
+import System
 
 /// Multicast receive on loopback: the simulator's day packed into MoldUDP64 packets (1400 bytes) in
 /// memory, sent as fast as `sendmmsg` goes on a loopback multicast group, received by the feed
@@ -81,28 +83,31 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
         // 1. The feed handler's multicast source, through the books into a ring.
         do {
             let group = SocketAddress(host: "239.255.90.\(1 + run)", port: port)!
-            var configuration = MulticastFeedConfiguration(lineA: group)
-            configuration.receiveBuffer = rcvbuf
+            var configuration = MoldUDP64FeedConfiguration(lineA: group)
+            configuration.sequencing.receiveBuffer = rcvbuf
             let granted = Atomic<Int>(0)
-            let feed = FeedLoop(source: .multicast(configuration), rate: 0, messageLimit: messages) { event in
-                if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }
-            }
+            let feed = FeedLoop(rate: 0, messageLimit: messages)
             let ring = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.nonGating]))
             let counters = FeedCounters()
             let stop = StopFlag()
             let cpu = Atomic<UInt64>(0)
-            let receiver = NamedThread(name: "bench-recv") {
-                let before = threadCPUNanoseconds()
-                _ = try? feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
-                cpu.store(threadCPUNanoseconds() - before, ordering: .relaxed)
+            let receiver = NamedThread(name: "bench-recv") { [configuration] in
+                let before = Clock.threadCPU()
+                guard let input = try? configuration.openInput() else { ring.close(); return }
+                defer { input.close() }
+                var adapter = NasdaqITCHAdapter(input: .lines(configuration, input)) { event in
+                    if case .joined(_, _, let bytes, _) = event { granted.store(bytes, ordering: .relaxed) }
+                }
+                try? feed.run(input: input, adapter: &adapter, writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters)
+                cpu.store(Clock.threadCPU() - before, ordering: .relaxed)
             }
             while granted.load(ordering: .relaxed) == 0 { usleep(1000) }
             if run == 0 { printError("mcast.receive: receive buffer granted \(granted.load(ordering: .relaxed)) bytes") }
-            let start = monotonicNanoseconds()
+            let start = Clock.monotonic()
             store.send(to: group)
             let deadline = start + 20_000_000_000
-            while !counters.finished && monotonicNanoseconds() < deadline { usleep(200) }
-            let elapsed = monotonicNanoseconds() - start
+            while !counters.finished && Clock.monotonic() < deadline { usleep(200) }
+            let elapsed = Clock.monotonic() - start
             stop.raise()
             receiver.join()
             let t = counters.receiver
@@ -123,19 +128,19 @@ private func multicastReceiveBenchmark() -> [BenchmarkResult] {
             let receiver = NamedThread(name: "bench-plain") {
                 let batch = DatagramBatch(capacity: 256, stride: 2048)
                 var n = 0
-                var idleSince = monotonicNanoseconds()
-                while n < expected && monotonicNanoseconds() - idleSince < 2_000_000_000 && !done.isRaised {
+                var idleSince = Clock.monotonic()
+                while n < expected && Clock.monotonic() - idleSince < 2_000_000_000 && !done.isRaised {
                     let k = (try? socket.receive(into: batch)) ?? 0
                     if k == 0 { _ = UDPSocket.waitReadable([socket], timeoutMilliseconds: 10); continue }
                     n += k
-                    idleSince = monotonicNanoseconds()
+                    idleSince = Clock.monotonic()
                     received.store(n, ordering: .relaxed)
                 }
             }
-            let start = monotonicNanoseconds()
+            let start = Clock.monotonic()
             store.send(to: group)
-            while received.load(ordering: .relaxed) < expected && monotonicNanoseconds() - start < 20_000_000_000 { usleep(200) }
-            let elapsed = monotonicNanoseconds() - start
+            while received.load(ordering: .relaxed) < expected && Clock.monotonic() - start < 20_000_000_000 { usleep(200) }
+            let elapsed = Clock.monotonic() - start
             done.raise()
             receiver.join()
             socket.close()

@@ -6,6 +6,7 @@ import Fanout
 import Glibc
 import Market
 import Synchronization
+import System
 
 /// The ring suite: `ring.1to1`, `ring.1to2`, `ring.1to4`, `ring.1to2.mixed`, `ring.latency`.
 let ringSuite: [Benchmark] = [
@@ -42,7 +43,7 @@ private func sampleTick() -> Tick {
 private func swiftRingRun(kinds: [RingReaderKind], ticks: Int, spin: Int = 2000) -> (rate: Double, sums: [UInt64]) {
     let ring = try! BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: kinds,
                                                     publishBatch: ringBatch, spinIterations: spin))
-    let start = qc_monotonic_ns()
+    let start = Clock.monotonic()
     let threads = kinds.indices.map { index in
         JoinableThread(name: "bench-reader-\(index)") { () -> UInt64 in
             var reader = ring.makeReader(index)
@@ -71,7 +72,7 @@ private func swiftRingRun(kinds: [RingReaderKind], ticks: Int, spin: Int = 2000)
     writer.flush()
     ring.close()
     let sums = threads.map { $0.join() }
-    let elapsed = Double(qc_monotonic_ns() - start) / 1e9
+    let elapsed = Double(Clock.monotonic() - start) / 1e9
     return (Double(ticks) / elapsed, sums)
 }
 
@@ -149,7 +150,7 @@ private func ringLatency(samples rawSamples: Int) -> [BenchmarkResult] {
             var latencies: [Double] = []
             latencies.reserveCapacity(samples)
             while case .tick = handle.next(into: &tick) {
-                latencies.append(Double(qc_monotonic_ns() &- tick.timestamp))
+                latencies.append(Double(Clock.monotonic() &- tick.timestamp))
                 // Release: the writer's acquire load then knows this sample is done (no data rides on it).
                 acknowledged.count.store(latencies.count, ordering: .releasing)
             }
@@ -160,10 +161,10 @@ private func ringLatency(samples rawSamples: Int) -> [BenchmarkResult] {
         for i in 0..<samples {
             // Acquire: pairs with the reader's release store above.
             while acknowledged.count.load(ordering: .acquiring) < i { qc_cpu_relax() }
-            let pause = qc_monotonic_ns()
-            while qc_monotonic_ns() &- pause < 1_000 { qc_cpu_relax() }
+            let pause = Clock.monotonic()
+            while Clock.monotonic() &- pause < 1_000 { qc_cpu_relax() }
             tick.seq = UInt64(i)
-            tick.timestamp = qc_monotonic_ns()
+            tick.timestamp = Clock.monotonic()
             _ = writer.write(tick)
             writer.flush()
         }

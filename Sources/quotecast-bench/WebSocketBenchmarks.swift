@@ -7,6 +7,7 @@ import Glibc
 import Sockets
 import StreamClient
 import Synchronization
+import System
 import WebSocket
 
 /// The WebSocket suite: `ws.fanout` (reports `ws.fanout.frames` and `ws.fanout.bytes`), `ws.echo`.
@@ -165,9 +166,9 @@ private final class Drainer: @unchecked Sendable {
         let thread = Thread { [self] in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
             defer { buffer.deallocate() }
-            let deadline = qc_monotonic_ns() + 60_000_000_000
+            let deadline = Clock.monotonic() + 60_000_000_000
             var total = 0
-            while total < target && qc_monotonic_ns() < deadline {
+            while total < target && Clock.monotonic() < deadline {
                 _ = try? loop.wait(timeoutMilliseconds: 100) { token, _ in
                     guard token != EventLoop.wakeToken else { return }
                     let fd = fds[Int(token)]
@@ -179,7 +180,7 @@ private final class Drainer: @unchecked Sendable {
                 }
             }
             received = total
-            endNanoseconds = qc_monotonic_ns()
+            endNanoseconds = Clock.monotonic()
             done.signal()
         }
         thread.name = "bench-ws-drain"
@@ -220,7 +221,7 @@ private func wsFanout(clients requested: Int, rounds: Int) -> [BenchmarkResult] 
     var byteRates: [Double] = []
     let frameRate = medianOf(runs: wsRuns) {
         drainer.start(target: target)
-        let start = qc_monotonic_ns()
+        let start = Clock.monotonic()
         guard writeAll(control, trigger) else { drainer.wait(); return .nan }
         drainer.wait()
         guard drainer.received == target else {
@@ -251,7 +252,7 @@ private func wsEcho(roundTrips: Int) -> [BenchmarkResult] {
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: expected.count, alignment: 16)
     defer { buffer.deallocate() }
     let rate = medianOf(runs: wsRuns) {
-        let start = qc_monotonic_ns()
+        let start = Clock.monotonic()
         for _ in 0..<roundTrips {
             guard writeAll(fd, request), readExactly(fd, buffer, expected.count),
                   buffer.elementsEqual(expected) else {
@@ -259,7 +260,7 @@ private func wsEcho(roundTrips: Int) -> [BenchmarkResult] {
                 return .nan
             }
         }
-        return Double(roundTrips) / (Double(qc_monotonic_ns() - start) / 1e9)
+        return Double(roundTrips) / (Double(Clock.monotonic() - start) / 1e9)
     }
     return [BenchmarkResult(name: "ws.echo", value: rate, unit: "round trips/s", runs: wsRuns)]
 }

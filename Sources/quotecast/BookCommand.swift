@@ -2,7 +2,9 @@ import Feed
 import Foundation
 import ITCH
 import Market
+import MoldUDP64
 import OrderBook
+import System
 
 let bookCommand = Command(
     name: "book",
@@ -179,7 +181,7 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
 final class ProgressLine {
     private let enabled: Bool
     private let total: Int
-    private let start = DispatchTime.now().uptimeNanoseconds
+    private let start = Clock.monotonic()
     private var last: UInt64 = 0
 
     init(enabled: Bool, total: Int) {
@@ -189,7 +191,7 @@ final class ProgressLine {
 
     func update(messages: UInt64, position: Int) {
         guard enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = Clock.monotonic()
         guard now - last >= 1_000_000_000 else { return }
         last = now
         let seconds = Double(now - start) / 1e9
@@ -200,7 +202,7 @@ final class ProgressLine {
 
     func finish(messages: UInt64) {
         guard enabled else { return }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = Double(Clock.monotonic() - start) / 1e9
         printError(String(format: "book: done, %.1fM messages in %.1f s (%.1fM msgs/s)",
                           Double(messages) / 1e6, seconds, Double(messages) / 1e6 / max(seconds, 1e-9)))
     }

@@ -4,9 +4,11 @@ import Foundation
 import Gateway
 import ITCH
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Sockets
+import System
 import WebSocket
 
 let feedCommand = Command(
@@ -138,12 +140,13 @@ func runFeed(_ argv: [String]) throws -> Int32 {
         var reader = ring.makeReader(0)
         publisher.run(reader: &reader, stop: publisherDone)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
+    let feed = FeedLoop(rate: rate, messageLimit: limit)
     let metricsThread = metrics.map { server in NamedThread(name: "qc-metrics") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            _ = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: BookEngine())
+            try runFeed(source, loop: feed, engine: BookEngine(), writer: ring.makeWriter(), ring: ring, stop: stop,
+                        counters: counters, onEvent: feedEventLogger(log))
         } catch {
             log(.error, "feed_failed", ["error": "\(error)"])
             ring.close()
@@ -159,7 +162,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     var finishedAt: UInt64?
     let reason = signals.wait(duration: duration) {
         guard counters.finished else { return false }
-        let now = monotonicNanoseconds()
+        let now = Clock.monotonic()
         if finishedAt == nil {
             finishedAt = now
             log(.info, "feed_input_ended", ["messages": counters.messages, "published": publisher.counters.messagesPublished,

@@ -37,7 +37,7 @@ enum FrontEnd {
     /// The listener's settings from the command line.
     struct Settings {
         var server: WebSocketServerConfiguration
-        var stream: GatewayConfiguration
+        var gateway: GatewayConfiguration
         var echoPath: String?
         var listenText: String
         /// Whether --listen was given (a default address that is taken is not a bad flag value).
@@ -54,18 +54,18 @@ enum FrontEnd {
         if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
         var server = WebSocketServerConfiguration(listen: listenAddress)
         server.allowedOrigins = (args.string("allowed-origin") ?? "").split(separator: ",").map(String.init)
-        var stream = GatewayConfiguration()
-        stream.maxClients = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
-        stream.maxSubscriptions = try args.int("max-subscriptions", default: 1_000, in: 1...65_536)
-        stream.clientBuffer = try args.int("client-buffer", default: 256 * 1024, in: 1024...(1 << 30))
-        stream.clientBufferMax = try args.int("client-buffer-max", default: 4 << 20, in: 2048...(1 << 31))
-        guard stream.clientBufferMax > stream.clientBuffer else {
-            throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(stream.clientBuffer))")
+        var gateway = GatewayConfiguration()
+        gateway.maxClients = try args.int("max-clients", default: 10_000, in: 1...1_000_000)
+        gateway.maxSubscriptions = try args.int("max-subscriptions", default: 1_000, in: 1...65_536)
+        gateway.clientBuffer = try args.int("client-buffer", default: 256 * 1024, in: 1024...(1 << 30))
+        gateway.clientBufferMax = try args.int("client-buffer-max", default: 4 << 20, in: 2048...(1 << 31))
+        guard gateway.clientBufferMax > gateway.clientBuffer else {
+            throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(gateway.clientBuffer))")
         }
-        stream.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
-        server.maxConnections = stream.maxClients + 1024
+        gateway.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
+        server.maxConnections = gateway.maxClients + 1024
         // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
-        server.maxPendingBytes = stream.clientBufferMax + (1 << 20)
+        server.maxPendingBytes = gateway.clientBufferMax + (1 << 20)
         server.unsentLimitBytes = try args.int("client-unsent", default: 16_384, in: 1024...(1 << 28))
         if args.string("client-sndbuf") != nil {
             server.sendBufferBytes = try args.int("client-sndbuf", default: 0, in: 1024...(1 << 28))
@@ -80,7 +80,7 @@ enum FrontEnd {
             log(.warn, "open_file_limit", ["wanted": descriptorsWanted, "allowed": descriptorsAllowed,
                                             "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
         }
-        return Settings(server: server, stream: stream, echoPath: echoPath, listenText: listenText,
+        return Settings(server: server, gateway: gateway, echoPath: echoPath, listenText: listenText,
                         listenGiven: args.string("listen") != nil)
     }
 
@@ -97,12 +97,12 @@ enum FrontEnd {
             let (live, json) = health()
             return .json(live ? .ok : .serviceUnavailable, json)
         }
-        let stream = Gateway(reader: reader, configuration: s.stream) { line in
+        let gateway = Gateway(reader: reader, configuration: s.gateway) { line in
             if LogLevel.info >= log.minimum { printError("level=info " + line) }
         }
-        stream.admission = admission
-        router.webSocket(s.stream.streamPath, stream)
-        router.get("/v1/symbols") { _ in .json(.ok, stream.symbolsJSON()) }
+        gateway.admission = admission
+        router.webSocket(s.gateway.streamPath, gateway)
+        router.get("/v1/symbols") { _ in .json(.ok, gateway.symbolsJSON()) }
         router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
         if let echoPath = s.echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
         do {
@@ -111,13 +111,13 @@ enum FrontEnd {
                 if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
             }
             // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
-            let providers = metrics + [{ stream.statistics.samples() }, { server.statistics.samples() }]
+            let providers = metrics + [{ gateway.statistics.samples() }, { server.statistics.samples() }]
             router.get("/metrics") { _ in
                 HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
                              body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
             }
-            try stream.attach(to: server)
-            return (server, stream)
+            try gateway.attach(to: server)
+            return (server, gateway)
         } catch {
             // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
             // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),

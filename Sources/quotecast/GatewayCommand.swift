@@ -3,9 +3,11 @@ import Feed
 import Foundation
 import Gateway
 import Market
+import MoldUDP64
 import Multicast
 import Sockets
 import Synchronization
+import System
 
 let gatewayCommand = Command(
     name: "gateway",
@@ -74,16 +76,16 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         throw UsageError("--service: expected the feed node's HOST:PORT, got '\(serviceText)'")
     }
     var upstream = UpstreamConfiguration(group: group, channels: channels, service: service)
-    upstream.interface = args.string("interface") ?? "127.0.0.1"
-    guard SocketAddress(host: upstream.interface, port: 0) != nil else {
-        throw UsageError("--interface: expected an IPv4 address, got '\(upstream.interface)'")
+    upstream.sequencing.interface = args.string("interface") ?? "127.0.0.1"
+    guard SocketAddress(host: upstream.sequencing.interface, port: 0) != nil else {
+        throw UsageError("--interface: expected an IPv4 address, got '\(upstream.sequencing.interface)'")
     }
     guard upstream.group(ofChannel: channels - 1) != nil else {
         throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
     }
-    upstream.receiveBuffer = try args.int("receive-buffer", default: 16 << 20, in: 65_536...(1 << 30))
-    upstream.recoveryTimeoutNanoseconds = UInt64(try args.int("recovery-timeout", default: 1_000, in: 10...600_000)) * 1_000_000
-    upstream.maxDatagram = try args.int("max-datagram", default: 2048, in: 512...65_507)
+    upstream.sequencing.receiveBuffer = try args.int("receive-buffer", default: 16 << 20, in: 65_536...(1 << 30))
+    upstream.sequencing.recoveryTimeoutNanoseconds = UInt64(try args.int("recovery-timeout", default: 1_000, in: 10...600_000)) * 1_000_000
+    upstream.sequencing.maxDatagram = try args.int("max-datagram", default: 2048, in: 512...65_507)
     upstream.snapshotTimeoutMilliseconds = Int32(try args.int("snapshot-timeout", default: 5_000, in: 100...600_000))
     if let dropText = args.string("drop") {
         guard let rate = Double(dropText), (0...1).contains(rate) else { throw UsageError("--drop: expected a fraction 0..1, got '\(dropText)'") }
@@ -108,7 +110,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         guard counters.isSynced else { return false }
         return (statistics.withLock { $0 }?.ringPosition.load(ordering: .relaxed) ?? 0) >= counters.readyRingPosition
     }
-    guard let (server, stream) = try FrontEnd.start(
+    guard let (server, gateway) = try FrontEnd.start(
         frontEnd, reader: ring.makeReader(0), command: "gateway", log: log, admission: admitted,
         health: {
             let live = !ended.isRaised && counters.isHealthy && admitted()
@@ -117,7 +119,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         },
         metrics: [{ counters.metricSamples() }, { ring.metrics().samples(readerNames: ["gateway"]) }])
     else { return 1 }
-    statistics.withLock { $0 = stream.statistics }
+    statistics.withLock { $0 = gateway.statistics }
 
     let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log))
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
@@ -132,8 +134,8 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         }
     }
     log(.info, "gateway_started", ["url": "http://\(server.localAddress)/", "listen": "\(server.localAddress)",
-                                   "stream": "ws://\(server.localAddress)\(frontEnd.stream.streamPath)",
-                                   "upstream": upstreamText, "channels": channels, "interface": upstream.interface,
+                                   "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)",
+                                   "upstream": upstreamText, "channels": channels, "interface": upstream.sequencing.interface,
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
                                    "threads": "qc-upstream,qc-gateway"])
 
@@ -146,7 +148,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     ring.close()
     log(.info, "gateway_stopped", ["reason": reason, "messages": counters.messages, "ticks": counters.ticks,
                                    "snapshots": counters.snapshots, "gaps": counters.receiver.gaps,
-                                   "clients_served": stream.statistics.connections.load(ordering: .relaxed)])
+                                   "clients_served": gateway.statistics.connections.load(ordering: .relaxed)])
     return 0
 }
 
@@ -169,7 +171,7 @@ func upstreamEventLogger(_ log: Log) -> @Sendable (UpstreamEvent) -> Void {
             log(.error, "upstream_oversize", ["channel": channel.map { "\($0)" } ?? "retransmission", "max_datagram": maxDatagram,
                                               "detail": "a datagram longer than --max-datagram was cut and dropped: raise it to the feed node's --payload-size"])
         case .channel(let channel, let e):
-            feedEventLogger(log.with("channel", channel), prefix: "upstream")(e)
+            sessionEventLogger(log.with("channel", channel), prefix: "upstream")(e)
         }
     }
 }

@@ -1,8 +1,10 @@
 import Feed
 import Foundation
 import ITCH
+import MoldUDP64
 import Sockets
 import Synchronization
+import System
 
 /// The flags `simulate` and `replay` share for putting MoldUDP64 on the wire, parsed once.
 struct WireOptions {
@@ -113,7 +115,7 @@ final class ExchangeWire {
     let log: Log
     private let socket: UDPSocket
     private let window: RetransmissionWindow?
-    private var lastSend = monotonicNanoseconds()
+    private var lastSend = Clock.monotonic()
     /// Datagrams sent as they were (replay of a pcap), per line.
     private(set) var rawDatagrams = 0
 
@@ -148,7 +150,7 @@ final class ExchangeWire {
     /// for the next call).
     func flush() throws {
         try publisher.flush(force: false)
-        lastSend = monotonicNanoseconds()
+        lastSend = Clock.monotonic()
     }
 
     /// Sends a captured MoldUDP64 datagram as it is on every line (and remembers it for retransmission).
@@ -158,14 +160,14 @@ final class ExchangeWire {
         var length = UInt32(datagram.count)
         window?.append(&pointer, lengths: &length, count: 1)
         rawDatagrams += 1
-        lastSend = monotonicNanoseconds()
+        lastSend = Clock.monotonic()
     }
 
     /// Sends a heartbeat if nothing went out for the heartbeat interval.
     func heartbeatIfIdle() throws {
-        if monotonicNanoseconds() - lastSend >= options.heartbeatNanoseconds {
+        if Clock.monotonic() - lastSend >= options.heartbeatNanoseconds {
             try publisher.heartbeat()
-            lastSend = monotonicNanoseconds()
+            lastSend = Clock.monotonic()
         }
     }
 
@@ -174,11 +176,11 @@ final class ExchangeWire {
     func finish() throws {
         try publisher.endOfSession()
         if server != nil || options.lingerSeconds > 0 {
-            let until = monotonicNanoseconds() + UInt64(options.lingerSeconds) * 1_000_000_000
-            var nextEnd = monotonicNanoseconds() + 1_000_000_000
-            while monotonicNanoseconds() < until && !sendingStop.isRaised {
+            let until = Clock.monotonic() + UInt64(options.lingerSeconds) * 1_000_000_000
+            var nextEnd = Clock.monotonic() + 1_000_000_000
+            while Clock.monotonic() < until && !sendingStop.isRaised {
                 usleep(20_000)
-                if monotonicNanoseconds() >= nextEnd {
+                if Clock.monotonic() >= nextEnd {
                     try publisher.endOfSession()
                     nextEnd += 1_000_000_000
                 }
@@ -192,8 +194,8 @@ final class ExchangeWire {
     /// carries its own end of session), then stops it.
     func finishWithoutEndOfSession() throws {
         if server != nil {
-            let until = monotonicNanoseconds() + UInt64(options.lingerSeconds) * 1_000_000_000
-            while monotonicNanoseconds() < until && !sendingStop.isRaised { usleep(20_000) }
+            let until = Clock.monotonic() + UInt64(options.lingerSeconds) * 1_000_000_000
+            while Clock.monotonic() < until && !sendingStop.isRaised { usleep(20_000) }
         }
         server?.stop()
         socket.close()
@@ -216,11 +218,11 @@ final class ExchangeWire {
 struct SendProgress {
     let label: String
     let total: Int?
-    let start = monotonicNanoseconds()
+    let start = Clock.monotonic()
     var last: UInt64 = 0
 
     mutating func update(_ sent: Int, force: Bool = false) {
-        let now = monotonicNanoseconds()
+        let now = Clock.monotonic()
         guard force || now - last >= 1_000_000_000 else { return }
         last = now
         let seconds = Double(now - start) / 1e9

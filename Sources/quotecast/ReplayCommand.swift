@@ -1,7 +1,10 @@
 import Feed
 import Foundation
 import ITCH
+import Market
+import MoldUDP64
 import Sockets
+import System
 
 let replayCommand = Command(
     name: "replay",
@@ -61,7 +64,7 @@ func runReplay(_ argv: [String]) throws -> Int32 {
                                   "pace": unpaced ? "max" : "x\(Int(speed))",
                                   "retransmit": wire.server.map { "\($0.address)" } ?? "off"])
     var progress = SendProgress(label: "replay", total: nil)
-    let start = monotonicNanoseconds()
+    let start = Clock.monotonic()
     var firstTime: UInt64?
     var sent = 0
     struct Stop: Error {}
@@ -71,7 +74,7 @@ func runReplay(_ argv: [String]) throws -> Int32 {
         guard !unpaced else { return }
         guard let first = firstTime else { firstTime = time; return }
         let due = start + UInt64(Double(time &- first) / speed)
-        let now = monotonicNanoseconds()
+        let now = Clock.monotonic()
         if due > now + 200_000 {
             try flush()
             usleep(UInt32(min(due - now, 100_000_000) / 1000))

@@ -6,6 +6,7 @@ import Market
 import OrderBook
 import Simulator
 import Sockets
+import System
 import WebSocket
 
 let serveCommand = Command(
@@ -88,7 +89,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
-    guard let (gateway, stream) = try FrontEnd.start(
+    guard let (server, gateway) = try FrontEnd.start(
         frontEnd, reader: ring.makeReader(1), command: "serve", log: log,
         health: {
             // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
@@ -98,7 +99,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
         },
         metrics: [{ feedSamples(counters) }, { ring.metrics().samples(readerNames: ["status", "gateway"]) }])
     else { return 1 }
-    let gatewayStatistics = stream.statistics
+    let gatewayStatistics = gateway.statistics
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
         return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
@@ -111,13 +112,15 @@ func runServe(_ argv: [String]) throws -> Int32 {
         var r = ring.makeReader(0)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(source: source, rate: rate, messageLimit: limit, onEvent: feedEventLogger(log))
-    let gatewayThread = NamedThread(name: "qc-gateway") { gateway.run() }
+    let feed = FeedLoop(rate: rate, messageLimit: limit)
+    let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
             let engine = BookEngine()
-            let stats = try feed.run(writer: ring.makeWriter(), ring: ring, stop: stop, counters: counters, engine: engine)
+            try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
+                        counters: counters, onEvent: feedEventLogger(log))
+            let stats = engine.statistics
             if let summaryPath { try writeFeedSummary(engine, counters: counters, to: summaryPath) }
             log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
                                         "bad_length": stats.badLength, "unknown_type": stats.unknownType])
@@ -126,14 +129,14 @@ func runServe(_ argv: [String]) throws -> Int32 {
             ring.close()
         }
     }
-    log(.info, "serve_started", ["url": "http://\(gateway.localAddress)/", "feed": feedText, "rate": rate,
+    log(.info, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
-                                 "listen": "\(gateway.localAddress)", "echo": frontEnd.echoPath ?? "off",
-                                 "stream": "ws://\(gateway.localAddress)\(frontEnd.stream.streamPath)"])
+                                 "listen": "\(server.localAddress)", "echo": frontEnd.echoPath ?? "off",
+                                 "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"])
 
     let reason = signals.wait(duration: duration) { counters.finished } ?? "source_finished"
     log(.info, "serve_stopping", ["reason": reason])
-    gateway.stop()
+    server.stop()
     gatewayThread.join()
     stop.raise()
     feedThread.join()

@@ -2,8 +2,10 @@ import Feed
 import Foundation
 import ITCH
 import Market
+import MoldUDP64
 import Simulator
 import Sockets
+import System
 
 let simulateCommand = Command(
     name: "simulate",
@@ -147,7 +149,7 @@ func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguratio
     defer { buffer.deallocate() }
     if configuration.bursty && !args.flag("max") {
         // Bursty: send on the messages' own (clustered) timestamps, so the wire sees the bursts.
-        let start = monotonicNanoseconds()
+        let start = Clock.monotonic()
         var firstTimestamp: UInt64?
         while sent < flow && !sendingStop.isRaised {
             let n = simulator.next(into: buffer)
@@ -156,12 +158,12 @@ func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguratio
                 let first = firstTimestamp ?? ts
                 firstTimestamp = first
                 let due = start + (ts &- first)
-                var now = monotonicNanoseconds()
+                var now = Clock.monotonic()
                 if due > now + 200_000 { try wire.flush() }
                 while due > now + 200_000 && !sendingStop.isRaised {
                     try wire.heartbeatIfIdle()
                     usleep(UInt32(min(due - now, 10_000_000) / 1000))
-                    now = monotonicNanoseconds()
+                    now = Clock.monotonic()
                 }
             }
             try wire.publisher.append(UnsafeRawBufferPointer(start: buffer, count: n))

@@ -3,6 +3,7 @@ import Feed
 import Foundation
 import Market
 import Synchronization
+import System
 
 /// The status stage: a non-gating ring reader that checks every tick's per-symbol sequence (each
 /// symbol's `seq` must rise by exactly one, unless the reader was lapped) and prints a status line.
@@ -17,7 +18,7 @@ final class StatusReader: Sendable {
     private let lost = Atomic<Int>(0)
     private let trades = Atomic<Int>(0)
     private let symbols = Atomic<Int>(0)
-    private let started = monotonicNanoseconds()
+    private let started = Clock.monotonic()
 
     init(intervalSeconds: Int, extraFields: @escaping @Sendable () -> String = { "" }) {
         self.intervalSeconds = intervalSeconds
@@ -30,7 +31,7 @@ final class StatusReader: Sendable {
     func run(reader: inout RingReader, ring: BroadcastRing, counters: FeedCounters) {
         var tick = Tick()
         var lastSeq = [UInt64](repeating: 0, count: 1 << 16)
-        var nextLine = monotonicNanoseconds() + UInt64(intervalSeconds) * 1_000_000_000
+        var nextLine = Clock.monotonic() + UInt64(intervalSeconds) * 1_000_000_000
         var resync = false
         var symbolCount = 0
         while true {
@@ -55,7 +56,7 @@ final class StatusReader: Sendable {
             case .closed:
                 return
             }
-            let now = monotonicNanoseconds()
+            let now = Clock.monotonic()
             if now >= nextLine {
                 printLine(final: false, ring: ring, counters: counters)
                 nextLine = now + UInt64(intervalSeconds) * 1_000_000_000
@@ -65,7 +66,7 @@ final class StatusReader: Sendable {
     }
 
     func printLine(final: Bool, ring: BroadcastRing, counters: FeedCounters) {
-        let seconds = Double(monotonicNanoseconds() - started) / 1e9
+        let seconds = Double(Clock.monotonic() - started) / 1e9
         let metrics = ring.metrics()
         let lag = metrics.readers.map { "\($0.lag)" }.joined(separator: ",")
         let line = "level=info event=\(final ? "status_final" : "status") uptime_s=\(String(format: "%.1f", seconds))"

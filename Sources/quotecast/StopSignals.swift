@@ -1,5 +1,6 @@
 import Feed
 import Glibc
+import System
 
 /// SIGINT and SIGTERM, taken by the main thread with `sigtimedwait`. `block()` must run before any
 /// thread starts, so every thread inherits the mask and none is interrupted by them.
@@ -20,14 +21,14 @@ struct StopSignals {
     /// `duration` seconds have passed since the call while `done` was still false ("duration"), or
     /// `done()` returns true (nil).
     mutating func wait(duration: Int?, until done: () -> Bool) -> String? {
-        let started = monotonicNanoseconds()
+        let started = Clock.monotonic()
         var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
         while true {
             let signal = sigtimedwait(&set, nil, &timeout)
             if signal == SIGINT { return "SIGINT" }
             if signal == SIGTERM { return "SIGTERM" }
             if done() { return nil }
-            if let duration, monotonicNanoseconds() - started >= UInt64(duration) * 1_000_000_000 { return "duration" }
+            if let duration, Clock.monotonic() - started >= UInt64(duration) * 1_000_000_000 { return "duration" }
         }
     }
 }

@@ -2,6 +2,7 @@ import CShim
 import Fanout
 import Glibc
 import Market
+import System
 import Testing
 
 extension RingSuite {
@@ -21,7 +22,7 @@ extension RingSuite {
                 var seen: [UInt64] = []
                 for _ in 0..<rounds {
                     guard reader.next(into: &tick) == .tick else { break }
-                    seen.append(qc_monotonic_ns())
+                    seen.append(Clock.monotonic())
                 }
                 return seen
             }
@@ -31,7 +32,7 @@ extension RingSuite {
                 let parked = waitUntil(milliseconds: 5000) { ring.metrics().readers[0].parks > round }
                 #expect(parked, "the reader parks when the ring is empty")
                 sleepMilliseconds(20)
-                sent.append(qc_monotonic_ns())
+                sent.append(Clock.monotonic())
                 _ = writer.write(ringTestTick(round))
                 writer.flush()
             }
@@ -49,10 +50,10 @@ extension RingSuite {
             let reader = TestThread { () -> (cpu: UInt64, wall: UInt64) in
                 var reader = ring.makeReader(0)
                 var tick = Tick()
-                let cpu0 = qc_thread_cpu_ns()
-                let wall0 = qc_monotonic_ns()
+                let cpu0 = Clock.threadCPU()
+                let wall0 = Clock.monotonic()
                 _ = reader.next(into: &tick)
-                return (qc_thread_cpu_ns() - cpu0, qc_monotonic_ns() - wall0)
+                return (Clock.threadCPU() - cpu0, Clock.monotonic() - wall0)
             }
             _ = waitUntil(milliseconds: 2000) { ring.metrics().readers[0].parks > 0 }
             sleepMilliseconds(1000)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import Market
+import MoldUDP64
+import Testing
 @testable import ITCH
 
 /// Bytes in either byte order, for hand-made captures.
@@ -95,22 +96,6 @@ func moldPacket(session: MoldUDP64Session, sequence: UInt64, messages: [[UInt8]]
         #expect(datagrams.map(\.1) == sent.map(\.payload))
         #expect(datagrams.map(\.0.timestamp) == sent.map(\.timestamp))
         #expect(datagrams.allSatisfy { $0.0.source == Self.sender && $0.0.destination == Self.group })
-
-        // The same file through CaptureFile: every message, with receive time and sequence number.
-        let capture = try CaptureFile(path: path)
-        #expect(capture.kind == .pcap(.classic(bigEndian: false, nanosecond: true, linkType: 1)))
-        var read: [[UInt8]] = []
-        var sequences: [UInt64] = []
-        let captureStatistics = capture.forEachMessage { m in
-            read.append(Array(m.message.bytes))
-            sequences.append(m.sequenceNumber)
-            #expect(m.session == Self.session)
-            #expect(m.receiveTimestamp >= 1_577_716_200_000_000_000)
-        }
-        #expect(read == messages)
-        #expect(sequences == Array(1...UInt64(messages.count)))
-        #expect(captureStatistics.messages == messages.count && captureStatistics.packets == sent.count)
-        #expect(captureStatistics.truncatedPackets == 0 && captureStatistics.countMismatches == 0)
     }
 
     @Test func ipv4HeaderChecksumIsValid() {

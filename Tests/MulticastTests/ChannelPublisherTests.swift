@@ -1,5 +1,6 @@
 import ITCH
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Simulator

@@ -7,6 +7,7 @@ import Market
 import Multicast
 import Sockets
 import Synchronization
+import System
 import Testing
 
 /// A feed node sending jumbo packets (`payloadSize` 8900) to a gateway node's receiver on loopback
@@ -39,8 +40,8 @@ import Testing
             publisher.run(reader: &reader, stop: publisherStop)
         }
         var upstream = UpstreamConfiguration(group: group, channels: channels, service: service.address)
-        upstream.maxDatagram = maxDatagram
-        upstream.receiveBuffer = 8 << 20
+        upstream.sequencing.maxDatagram = maxDatagram
+        upstream.sequencing.receiveBuffer = 8 << 20
         let configuration = upstream
         let counters = UpstreamCounters(channels: channels)
         let events = Mutex<[UpstreamEvent]>([])

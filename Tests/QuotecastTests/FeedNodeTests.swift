@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import ITCH
 import Market
+import MoldUDP64
 import Multicast
 import OrderBook
 import Sockets

@@ -1,3 +1,7 @@
+import ITCH
+import Market
+import MoldUDP64
+
 /// One ITCH message read from a capture, with when and in which MoldUDP64 packet it arrived.
 @frozen
 public struct CapturedMessage: BitwiseCopyable {

@@ -1,6 +1,6 @@
+import Market
 import Testing
-import ITCH
-@testable import Feed
+@testable import MoldUDP64
 
 @Suite struct PacketSequencerTests {
     let a = MoldUDP64Session("A")!

@@ -1,4 +1,4 @@
-import ITCH
+import Market
 import Synchronization
 
 /// The exchange side's memory of what it sent: the last `capacityMessages` messages of one MoldUDP64

@@ -1,6 +1,7 @@
-import Testing
+import ITCH
 import Market
-@testable import ITCH
+import MoldUDP64
+import Testing
 
 /// MoldUDP64 framing: header layout, blocks, heartbeats, end of session, requests, the packet
 /// builder, and hostile packets.

@@ -1,12 +1,12 @@
-/// One ITCH message as its framing delimited it (a day-file length prefix or a MoldUDP64 block):
-/// a pointer into the input and the framed length, nothing copied.
+/// One message as its framing delimited it (a day-file length prefix, a MoldUDP64 block, a
+/// fixed-length record): a pointer into the input and the framed length, nothing copied.
 ///
 /// Invariant: `length` bytes are readable at `base` for as long as the input that produced the frame
 /// (a mapped file, a packet buffer) is alive. The length is the framing's, not yet checked against
-/// the message type: `decode()` does that.
+/// the message type: the exchange's decoder does that (for ITCH, `decode()`).
 @frozen
 public struct FramedMessage: BitwiseCopyable {
-    /// First byte of the message (its type byte when `length > 0`).
+    /// First byte of the message.
     public let base: UnsafeRawPointer
     /// Number of bytes the framing gave this message.
     public let length: Int
@@ -21,10 +21,6 @@ public struct FramedMessage: BitwiseCopyable {
     /// The message bytes as a buffer.
     @inlinable public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: length) }
 
-    /// The message type byte, or `nil` for an empty frame.
+    /// The first byte (an ITCH message's type), or `nil` for an empty frame.
     @inlinable public var type: UInt8? { length > 0 ? base.load(as: UInt8.self) : nil }
-
-    /// Decodes the frame in place, checking its length against the specification.
-    @inlinable @inline(__always)
-    public func decode() -> ITCHDecodeResult { ITCHDecoder.decode(base, length: length) }
 }

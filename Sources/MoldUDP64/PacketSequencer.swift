@@ -1,4 +1,4 @@
-import ITCH
+import Market
 
 /// Decides which MoldUDP64 packets (and which of their messages) to apply, per session: the first
 /// copy of each sequence number wins, later copies are dropped and counted, and a jump forward is a

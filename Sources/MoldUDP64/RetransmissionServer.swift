@@ -1,6 +1,7 @@
-import ITCH
+import Market
 import Sockets
 import Synchronization
+import System
 
 /// A MoldUDP64 retransmission request server: answers each 20-byte request (session, first sequence
 /// number, count) from the `RetransmissionWindow` of that session with new packets sent back to the
@@ -14,12 +15,11 @@ public final class RetransmissionServer: Sendable {
     private let payloadSize: Int
     /// Largest count honoured per request (larger ones are answered up to it).
     public let maxCount: Int
-    private let stopped = Atomic<Bool>(false)
     private let requestCount = Atomic<Int>(0)
     private let badCount = Atomic<Int>(0)
     private let answeredMessages = Atomic<Int>(0)
     private let unanswered = Atomic<Int>(0)
-    private let thread: Mutex<NamedThread?> = Mutex(nil)
+    private let thread = StoppableThread()
 
     /// Binds `address` (port 0 picks a free one, see `address`) and starts answering on a thread
     /// named `qc-retransmit`.
@@ -36,8 +36,7 @@ public final class RetransmissionServer: Sendable {
         self.windows = windows
         self.payloadSize = payloadSize
         self.maxCount = maxCount
-        let t = NamedThread(name: "qc-retransmit") { [self] in serve() }
-        thread.withLock { $0 = t }
+        thread.start(name: "qc-retransmit") { [self] in serve() }
     }
 
     /// Requests received, malformed requests, messages sent in answers, requests left unanswered.
@@ -48,18 +47,12 @@ public final class RetransmissionServer: Sendable {
 
     /// Stops answering, joins the thread and closes the socket.
     public func stop() {
-        stopped.store(true, ordering: .relaxed)
-        let t = thread.withLock { t in
-            defer { t = nil }
-            return t
-        }
-        t?.join()
-        if t != nil { socket.close() }
+        if thread.stop() { socket.close() }
     }
 
     private func serve() {
         let batch = DatagramBatch(capacity: 32, stride: 64)
-        while !stopped.load(ordering: .relaxed) {
+        while !thread.isStopping {
             let n: Int
             do { n = try socket.receive(into: batch) } catch { break }
             if n == 0 {

@@ -1,128 +1,6 @@
 import Market
+import MoldUDP64
 import Synchronization
-
-/// The feed's state as `/healthz` and `/metrics` show it.
-public enum FeedHealth: UInt8, Sendable, CaseIterable {
-    /// Nothing received yet.
-    case starting = 0
-    /// Packets arrive and every message so far was applied in order.
-    case live = 1
-    /// A gap on every line is being filled from the retransmission server; books wait (not wrong).
-    case recovering = 2
-    /// A gap could not be filled in time: instruments are marked stale, their books are frozen at the
-    /// last state the feed handler can vouch for.
-    case stale = 3
-    /// No packet and no heartbeat for the silence timeout.
-    case silent = 4
-    /// The session ended (end-of-session packet, every message before it applied); a source that ran
-    /// out (a file, the simulator's message limit) also ends here.
-    case ended = 5
-
-    /// The lower-case name used in logs, `/healthz` and the `state` label of the health metric.
-    public var name: String {
-        switch self {
-        case .starting: "starting"
-        case .live: "live"
-        case .recovering: "recovering"
-        case .stale: "stale"
-        case .silent: "silent"
-        case .ended: "ended"
-        }
-    }
-
-    /// Whether `/healthz` answers 200: the feed is live (or briefly recovering a gap).
-    public var isHealthy: Bool { self == .live || self == .recovering }
-}
-
-/// Something the multicast receiver noticed, reported to the owner (which logs it) on the feed
-/// thread; rare by nature, never per message.
-public enum FeedEvent: Sendable, Equatable {
-    /// A line socket joined its group; `receiveBuffer` is what the kernel granted (as getsockopt
-    /// reports it: twice the usable size), `requested` what was asked for.
-    case joined(line: String, group: String, receiveBuffer: Int, requested: Int)
-    /// The first packet of a session; `late` when it did not start at sequence 1.
-    case sessionStarted(session: String, sequence: UInt64, late: Bool)
-    /// Packets of another session arrived: sequencing starts over for it.
-    case sessionChanged(from: String, to: String, sequence: UInt64)
-    /// Messages `from..<to` are missing on every line.
-    case gap(from: UInt64, to: UInt64)
-    /// The gap starting at `from` was filled by the retransmission server.
-    case recovered(from: UInt64, to: UInt64, requests: Int)
-    /// The gap starting at `from` was not filled within the recovery timeout: `instruments` marked stale.
-    case stale(from: UInt64, instruments: Int)
-    /// The gap was filled after all: `instruments` are no longer stale.
-    case unstale(instruments: Int)
-    /// The session ended with `nextSequence` (one past its last message).
-    case endOfSession(session: String, nextSequence: UInt64)
-    /// A line ("a", "b") or the whole feed ("feed") has been silent for `seconds`.
-    case silent(line: String, seconds: Double)
-    /// Packets arrive again on a line that was silent.
-    case resumed(line: String)
-}
-
-/// Everything the multicast receiver counts, as plain integers: kept by the feed thread and copied
-/// into `FeedCounters` (atomics) once per receive round.
-public struct ReceiverTally: Sendable, Equatable {
-    /// Datagrams received per line: A, B, retransmission.
-    public var datagrams = [0, 0, 0]
-    /// Bytes received per line.
-    public var bytes = [0, 0, 0]
-    /// Heartbeats per line.
-    public var heartbeats = [0, 0, 0]
-    /// Malformed datagrams (counted, skipped), by reason: under 20 bytes;
-    public var malformedShort = 0
-    /// blocks that do not fill the packet with the announced count (or a control packet with a body);
-    public var malformedFraming = 0
-    /// a session that is not printable ASCII;
-    public var malformedSession = 0
-    /// longer than the largest datagram kept.
-    public var malformedOversize = 0
-    /// Packets (and messages) already applied: the later copy of A/B, retransmission overlaps.
-    public var duplicatePackets = 0
-    /// Messages skipped as already applied (whole duplicate packets and overlaps).
-    public var duplicateMessages = 0
-    /// Packets of a session that has been replaced by a newer one.
-    public var oldSessionPackets = 0
-    /// Packets not applied because a new session began while the books were stale (until a restart).
-    public var frozenPackets = 0
-    /// Holes on one line that the other line filled before they counted as gaps.
-    public var lineFills = 0
-    /// Gaps on every line, and the messages missing in them when confirmed.
-    public var gaps = 0
-    /// Messages missing in those gaps when they were confirmed.
-    public var gapMessages = 0
-    /// Retransmission requests sent (retries included), and the retries alone.
-    public var requests = 0
-    /// Requests sent again after a timeout.
-    public var requestRetries = 0
-    /// Gaps filled by retransmission, and the messages applied from retransmitted packets.
-    public var gapsRecovered = 0
-    /// Messages applied from retransmitted packets.
-    public var recoveredMessages = 0
-    /// Gaps not filled within the recovery timeout (each marks the books stale).
-    public var unrecoveredGaps = 0
-    /// Instruments currently stale.
-    public var staleInstruments = 0
-    /// Times stale instruments became current again (a late recovery).
-    public var unstaleEvents = 0
-    /// Packets waiting behind a gap now, and packets dropped because that buffer was full.
-    public var buffered = 0
-    /// Packets dropped because the gap buffer was full (asked for again later).
-    public var bufferOverflows = 0
-    /// Sessions started (the first one included), ends of session seen.
-    public var sessions = 0
-    /// End-of-session packets honoured (once per session).
-    public var endsOfSession = 0
-    /// Times a line or the feed went silent.
-    public var silences = 0
-    /// Receive buffer granted per line socket (A, B, retransmission), bytes.
-    public var receiveBuffer = [0, 0, 0]
-    /// Next expected sequence number.
-    public var nextSequence: UInt64 = 0
-
-    /// All zero.
-    public init() {}
-}
 
 /// Counters the feed thread publishes for the status line, `/healthz` and `/metrics`. Written by the
 /// feed thread only, read by anyone.
@@ -134,6 +12,7 @@ public final class FeedCounters: Sendable {
     private let healthState = Atomic<UInt8>(FeedHealth.starting.rawValue)
     private let tally = Mutex(ReceiverTally())
     private let multicast = Atomic<Bool>(false)
+    private let staleCount = Atomic<Int>(0)
 
     /// Counters at zero, state `starting`.
     public init() {}
@@ -152,6 +31,8 @@ public final class FeedCounters: Sendable {
     /// The multicast receiver's counters (all zero for other sources). A copy, taken under a lock:
     /// call it from the metrics endpoint, not a hot path.
     public var receiver: ReceiverTally { tally.withLock { $0 } }
+    /// Instruments the feed has marked stale now (a gap it could not fill in time).
+    public var staleInstruments: Int { staleCount.load(ordering: .relaxed) }
 
     func add(messages: Int, ticks: Int, refusals: Int) {
         messageCount.add(messages, ordering: .relaxed)
@@ -161,7 +42,9 @@ public final class FeedCounters: Sendable {
 
     func markFinished() { finishedFlag.store(true, ordering: .relaxed) }
 
-    func setHealth(_ h: FeedHealth) { healthState.store(h.rawValue, ordering: .relaxed) }
+    @usableFromInline func setHealth(_ h: FeedHealth) { healthState.store(h.rawValue, ordering: .relaxed) }
+
+    func setStaleInstruments(_ n: Int) { staleCount.store(n, ordering: .relaxed) }
 
     /// Copies the receiver's tally (once per receive round, uncontended: only /metrics reads it).
     func publish(_ t: ReceiverTally) {
@@ -176,7 +59,7 @@ public final class FeedCounters: Sendable {
         if multicast.load(ordering: .relaxed) {
             let t = receiver
             s += ",\"next_sequence\":\(t.nextSequence),\"gaps\":\(t.gaps),\"recovered_messages\":\(t.recoveredMessages)"
-                + ",\"unrecovered_gaps\":\(t.unrecoveredGaps),\"stale_instruments\":\(t.staleInstruments)"
+                + ",\"unrecovered_gaps\":\(t.unrecoveredGaps),\"stale_instruments\":\(staleInstruments)"
                 + ",\"ends_of_session\":\(t.endsOfSession)"
         }
         return s + "}"
@@ -196,7 +79,7 @@ public final class FeedCounters: Sendable {
         }
         guard multicast.load(ordering: .relaxed) else { return out }
         let t = receiver
-        let lines = ["a", "b", "retransmit"]
+        let lines = SessionLine.allCases.map(\.name)
         for i in 0..<3 {
             out.append(MetricSample("quotecast_feed_datagrams_total", .counter, help: "Datagrams received, by line",
                                     labels: [("line", lines[i])], value: Double(t.datagrams[i])))
@@ -231,7 +114,7 @@ public final class FeedCounters: Sendable {
             ("quotecast_feed_recoveries_total", .counter, "Gaps filled by retransmission", t.gapsRecovered),
             ("quotecast_feed_recovered_messages_total", .counter, "Messages applied from retransmitted packets", t.recoveredMessages),
             ("quotecast_feed_unrecovered_gaps_total", .counter, "Gaps not filled within the recovery timeout (books marked stale)", t.unrecoveredGaps),
-            ("quotecast_feed_stale_instruments", .gauge, "Instruments currently marked stale", t.staleInstruments),
+            ("quotecast_feed_stale_instruments", .gauge, "Instruments currently marked stale", staleInstruments),
             ("quotecast_feed_unstale_total", .counter, "Late recoveries that cleared the stale mark", t.unstaleEvents),
             ("quotecast_feed_buffered_packets", .gauge, "Packets waiting behind a gap", t.buffered),
             ("quotecast_feed_buffer_overflows_total", .counter, "Packets dropped because the gap buffer was full", t.bufferOverflows),

@@ -1,8 +1,7 @@
 import Foundation
-import ITCH
-import Sockets
+import Market
 import Testing
-@testable import Feed
+@testable import MoldUDP64
 
 /// The receiver's sequencing rules, driven directly: datagrams in, the messages applied (each test
 /// message carries its own sequence number, so order and completeness are checked exactly), the
@@ -34,38 +33,48 @@ import Testing
         var applied: [UInt64] = []
         var requests: [MoldUDP64Request] = []
         var staleChanges: [Bool] = []
-        var events: [FeedEvent] = []
+        var events: [SessionEvent] = []
+        /// Every step in the order it was handed back: `m<first>` for messages, `request`, `stale`,
+        /// `current`, `event`.
+        var trace: [String] = []
 
         init(b: Bool = false, retransmit: Bool = false, buffer: Int = 4096) {
-            var c = MulticastFeedConfiguration(lineA: SocketAddress(parsing: "239.1.1.1:1")!)
-            if b { c.lineB = SocketAddress(parsing: "239.1.1.2:1")! }
-            if retransmit { c.retransmit = SocketAddress(parsing: "127.0.0.1:9")! }
+            var c = SequencingConfiguration()
             c.bufferPackets = buffer
-            arbiter = LineArbiter(configuration: c)
+            arbiter = LineArbiter(configuration: c, lines: b ? 2 : 1, retransmission: retransmit)
         }
 
         mutating func receive(_ bytes: [UInt8], line: Int, at now: UInt64) {
-            var applied = self.applied, events = self.events, changes = self.staleChanges
             bytes.withUnsafeBytes { raw in
-                arbiter.receive(raw, line: line, now: now, receiveTime: 0, events: { events.append($0) },
-                                apply: { base, length, _, _, _ in
-                                    #expect(length == 8)
-                                    applied.append(UInt64(bigEndian: base.loadUnaligned(as: UInt64.self)))
-                                },
-                                staleChange: { changes.append($0); return 5 })
+                arbiter.receive(raw, line: SessionLine(rawValue: line)!, now: now, receiveTime: 0)
+                takeSteps()   // while the datagram's bytes are still there
             }
-            self.applied = applied
-            self.events = events
-            self.staleChanges = changes
         }
 
         mutating func service(at now: UInt64) {
-            var requests = self.requests, events = self.events, changes = self.staleChanges
-            arbiter.service(now: now, events: { events.append($0) }, send: { requests.append($0) },
-                            staleChange: { changes.append($0); return 5 })
-            self.requests = requests
-            self.events = events
-            self.staleChanges = changes
+            arbiter.service(now: now)
+            takeSteps()
+        }
+
+        /// Acts on what the arbiter handed back, in order, as an owner would.
+        mutating func takeSteps() {
+            while let step = arbiter.nextStep() {
+                switch step {
+                case .messages(let packet, let skip, _):
+                    trace.append("m\(packet.sequenceNumber + UInt64(skip))")
+                    var index = 0
+                    for block in packet {
+                        defer { index += 1 }
+                        guard index >= skip else { continue }
+                        #expect(block.message.length == 8)
+                        applied.append(UInt64(bigEndian: block.message.base.loadUnaligned(as: UInt64.self)))
+                    }
+                case .request(let request): requests.append(request); trace.append("request")
+                case .stale: staleChanges.append(true); trace.append("stale")
+                case .current: staleChanges.append(false); trace.append("current")
+                case .event(let event): events.append(event); trace.append("event")
+                }
+            }
         }
     }
 
@@ -137,14 +146,43 @@ import Testing
         #expect(h.staleChanges.isEmpty)
         h.service(at: 2 + 1000 * Self.ms)                 // recovery timeout
         #expect(h.staleChanges == [true])
-        #expect(h.arbiter.health == .stale && h.arbiter.tally.unrecoveredGaps == 1 && h.arbiter.tally.staleInstruments == 5)
+        #expect(h.arbiter.health == .stale && h.arbiter.tally.unrecoveredGaps == 1)
         #expect(h.applied == [1, 2])                      // nothing past the gap while stale
         h.receive(Self.packet(6, 1), line: 0, at: 3 + 1000 * Self.ms)
         #expect(h.applied == [1, 2])
         h.receive(Self.packet(3, 1), line: 2, at: 4 + 1000 * Self.ms)   // the answer, late
         #expect(h.staleChanges == [true, false])
         #expect(h.applied == Array(1...6))
-        #expect(h.arbiter.health == .live && h.arbiter.tally.staleInstruments == 0 && h.arbiter.tally.unstaleEvents == 1)
+        #expect(h.arbiter.health == .live && h.arbiter.tally.unstaleEvents == 1)
+    }
+
+    @Test func theArbiterHandsBackWhatHappenedInTheOrderToActOnIt() {
+        var h = Harness(retransmit: true)
+        defer { h.arbiter.deallocate() }
+        h.receive(Self.packet(1, 2), line: 0, at: 0)
+        #expect(h.trace == ["event", "m1"])                        // session started, then its messages
+        h.receive(Self.packet(5, 2), line: 0, at: 1)               // 3...4 missing: 5...6 wait, nothing out
+        #expect(h.trace.count == 2)
+        h.service(at: 2)
+        #expect(h.trace.suffix(2) == ["event", "request"])         // the gap, then the request for it
+        h.service(at: 2 + 1000 * Self.ms)
+        #expect(h.trace.suffix(2) == ["request", "stale"])         // a retry, then the recovery timeout
+        h.trace = []
+        h.receive(Self.packet(3, 2), line: 2, at: 3 + 1000 * Self.ms)
+        // Current again before the messages that complete the gap, then the buffered packet behind it.
+        #expect(h.trace == ["current", "event", "m3", "m5"])
+        #expect(h.applied == Array(1...6))
+        #expect(h.events.last == .recovered(from: 3, to: 5, requests: 2))
+    }
+
+    @Test func aPacketThatOverlapsWhatWasAppliedHandsOutOnlyTheRest() {
+        var h = Harness(b: true)
+        defer { h.arbiter.deallocate() }
+        h.receive(Self.packet(1, 3), line: 0, at: 0)
+        h.receive(Self.packet(2, 4), line: 1, at: 1)               // 2...3 were applied from A
+        #expect(h.applied == Array(1...5))
+        #expect(h.trace.last == "m4")
+        #expect(h.arbiter.tally.duplicateMessages == 2)
     }
 
     @Test func withoutARetransmissionServerAGapGoesStaleAfterTheTimeout() {
@@ -195,7 +233,7 @@ import Testing
         h.receive(Self.packet(3, 1), line: 1, at: 2)                     // a late packet of the old session
         #expect(h.applied == [1, 2, 1, 2])
         #expect(h.arbiter.tally.oldSessionPackets == 1 && h.arbiter.tally.sessions == 2)
-        #expect(h.events.contains(.sessionChanged(from: "TEST", to: "NEXT", sequence: 1)))
+        #expect(h.events.contains(.sessionChanged(from: Self.session, to: next, sequence: 1)))
     }
 
     @Test func aNewSessionWhileStaleAppliesNothing() {
@@ -217,40 +255,12 @@ import Testing
         h.receive(Self.packet(1, 1), line: 0, at: 0)
         h.service(at: 3000 * Self.ms)
         #expect(h.arbiter.health == .silent)
-        #expect(h.events.contains(.silent(line: "a", seconds: 3)) && h.events.contains(.silent(line: "feed", seconds: 3)))
+        #expect(h.events.contains(.silent(line: .a, seconds: 3)) && h.events.contains(.silent(line: nil, seconds: 3)))
         var end = Self.heartbeat(2)
         end[18] = 0xFF
         end[19] = 0xFF
         h.receive(end, line: 0, at: 3001 * Self.ms)
-        #expect(h.events.contains(.resumed(line: "feed")))
+        #expect(h.events.contains(.resumed(line: nil)))
         #expect(h.arbiter.health == .ended && h.arbiter.tally.endsOfSession == 1)
-    }
-
-    @Test func countersExposeTheTallyAsMetricsAndHealth() {
-        let counters = FeedCounters()
-        #expect(!counters.metricSamples().contains { $0.name == "quotecast_feed_gaps_total" })   // not multicast
-        var t = ReceiverTally()
-        t.gaps = 3
-        t.recoveredMessages = 42
-        t.staleInstruments = 7
-        t.malformedFraming = 2
-        t.datagrams = [10, 9, 1]
-        counters.publish(t)
-        counters.setHealth(.stale)
-        let samples = counters.metricSamples()
-        func value(_ name: String, _ labels: [(String, String)] = []) -> Double? {
-            samples.first { $0.name == name && $0.labels.map(\.0) == labels.map(\.0) && $0.labels.map(\.1) == labels.map(\.1) }?.value
-        }
-        #expect(value("quotecast_feed_gaps_total") == 3)
-        #expect(value("quotecast_feed_recovered_messages_total") == 42)
-        #expect(value("quotecast_feed_stale_instruments") == 7)
-        #expect(value("quotecast_feed_malformed_total", [("reason", "framing")]) == 2)
-        #expect(value("quotecast_feed_datagrams_total", [("line", "b")]) == 9)
-        #expect(value("quotecast_feed_state", [("state", "stale")]) == 1)
-        #expect(value("quotecast_feed_state", [("state", "live")]) == 0)
-        #expect(Set(samples.map(\.name)).allSatisfy { $0.hasPrefix("quotecast_feed_") })
-        #expect(!counters.health.isHealthy)
-        let json = try? JSONSerialization.jsonObject(with: Data(counters.healthJSON().utf8)) as? [String: Any]
-        #expect(json?["state"] as? String == "stale" && json?["stale_instruments"] as? Int == 7)
     }
 }

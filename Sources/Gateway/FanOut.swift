@@ -1,0 +1,97 @@
+import Market
+import WebSocket
+
+/// Encode once, queue everywhere: a tick is encoded once per depth that sees it into a shared frame,
+/// and that frame is queued on every subscriber of the depth, with the backpressure limits applied
+/// to each.
+extension Gateway {
+    /// Sends the quote in `tick` to the subscribers of every depth its change reaches.
+    func fanOutQuote(_ e: SymbolEntry) {
+        let first = Int(tick.changedLevel)  // depths 1...first do not see this change
+        guard first < Tick.depth else { return }
+        let limit = e.encodedDepthLimit
+        var used = 0
+        for d in (first + 1)...Tick.depth where !e.subscribers[d - 1].isEmpty {
+            let effective = min(d, limit)
+            let frame: WebSocketFrame
+            if let f = frameCache[effective - 1] {
+                frame = f
+            } else {
+                let n = TickJSON.encode(tick, depth: effective, into: scratch)
+                frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+                frameCache[effective - 1] = frame
+                used = max(used, effective)
+                statistics.framesEncoded.add(1)
+            }
+            for s in e.subscribers[d - 1] {
+                guard let c = clients[Int(s.slot)] else { continue }
+                if c.conflating {
+                    c.markQuote(e, seq: tick.seq)
+                    statistics.conflatedQuotes.add(1)
+                } else {
+                    send(frame, to: c, kind: .quote)
+                }
+            }
+        }
+        for i in 0..<used { frameCache[i] = nil }
+    }
+
+    /// Sends the trade, status or trade break in `tick` to every subscriber of the symbol.
+    func fanOutEvent(_ e: SymbolEntry) {
+        let n = TickJSON.encode(tick, into: scratch)
+        let frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+        statistics.framesEncoded.add(1)
+        let kind: MessageKind = tick.kind == .trade ? .trade : tick.kind == .status ? .status : .tradeBreak
+        for d in 0..<Tick.depth {
+            for s in e.subscribers[d] {
+                guard let c = clients[Int(s.slot)] else { continue }
+                // Trades and status are delivered even to a conflating client; its conflated quote of
+                // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
+                if c.conflating, case .quote? = c.pending[e.locate] {
+                    c.pending.removeValue(forKey: e.locate)
+                    send(conflatedQuote(e, depth: d + 1), to: c, kind: .quote)
+                    statistics.conflatedSent.add(1)
+                }
+                if c.conflating, case .gap? = c.pending[e.locate] { continue }  // its resync snapshot covers it
+                send(frame, to: c, kind: kind)
+            }
+        }
+    }
+
+    /// Queues `frame` for `c` and applies the limits: over the hard limit the client is closed, over
+    /// the soft limit (bytes its socket would not take) it starts conflating.
+    @inline(__always)
+    func send(_ frame: WebSocketFrame, to c: GatewayClient, kind: MessageKind) {
+        guard let server, let state = server.queue(frame, to: c.ws) else { return }
+        sentThisTurn[kind.rawValue] &+= 1
+        queuedThisTurn &+= 1
+        sentAnything = true
+        if state.pendingBytes > configuration.clientBufferMax {
+            closeSlow(c, reason: .hardLimit)
+        } else if state.pendingBytes > configuration.clientBuffer && !c.conflating {
+            // Over the soft limit within this turn: write now to learn whether the socket takes it
+            // (a fast reader) or leaves it (a slow one, which starts conflating).
+            if state.backlogBytes > configuration.clientBuffer
+                || (server.flushNow(c.ws)?.backlogBytes ?? 0) > configuration.clientBuffer {
+                beginConflating(c)
+            }
+        }
+    }
+
+    /// Queues a control message (`subscribed`, `error`, `pong`).
+    func sendText(_ text: String, to c: GatewayClient, kind: MessageKind) {
+        send(WebSocketFrame.text(text), to: c, kind: kind)
+    }
+
+    /// The entry's state as a `snapshot` message of `depth` levels.
+    func snapshotFrame(_ e: SymbolEntry, depth: Int) -> WebSocketFrame {
+        let n = TickJSON.encodeSnapshot(e.state, depth: depth, hasTraded: e.hasTraded, into: scratch)
+        return WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+    }
+
+    /// A `gap` message from `from` to the entry's current seq.
+    func gapFrame(_ e: SymbolEntry, from: UInt64) -> WebSocketFrame {
+        let n = TickJSON.encodeGap(symbol: e.symbol, from: from, to: e.state.seq, into: scratch)
+        return WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+    }
+}

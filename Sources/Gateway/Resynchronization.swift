@@ -1,0 +1,71 @@
+import Market
+
+/// Getting subscribers back to exact state: after the gateway's ring reader was lapped, after ticks
+/// of a symbol went missing, or when a gateway node applies a feed node's snapshot of a symbol.
+extension Gateway {
+    /// The reader was lapped: every entry may have lost ticks; the next tick of each tells.
+    func handleLap(lost: Int) {
+        statistics.laps.add(1)
+        statistics.lostTicks.add(lost)
+        log("event=gateway_lapped lost=\(lost) symbols=\(cache.entries.count)")
+        for e in cache.entries {
+            switch e.sync {
+            case .synced: e.sync = .lapped(gapFrom: e.state.seq &+ 1)
+            case .lapped, .awaitingQuote: break
+            }
+        }
+    }
+
+    /// The entry's levels are exact again (a quote after lost ticks): every subscriber gets `gap` and
+    /// a fresh snapshot (or only the snapshot, if it subscribed meanwhile and never had one).
+    func resync(_ e: SymbolEntry, gapFrom: UInt64) {
+        e.sync = .synced
+        for d in 0..<Tick.depth {
+            for s in e.subscribers[d] {
+                guard let c = clients[Int(s.slot)], let sub = c.subscriptions[e.locate] else { continue }
+                if sub.awaitingSnapshot {
+                    c.subscriptions[e.locate]?.awaitingSnapshot = false
+                    e.awaitingSnapshots -= 1
+                    send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                } else if c.conflating {
+                    c.markGap(e, seq: gapFrom)
+                } else {
+                    statistics.gaps.add(1)
+                    send(gapFrame(e, from: gapFrom), to: c, kind: .gap)
+                    send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                }
+            }
+        }
+    }
+
+    /// A feed node's snapshot of one symbol (a gateway node resynchronizing a channel): it replaces
+    /// the cached state; subscribers whose stream it interrupts get `gap` + a fresh snapshot.
+    func applySnapshotState() {
+        tick.flags &= ~Tick.Flags.snapshot
+        let known = cache.contains(locate: tick.locate)
+        let e = cache.entry(for: tick)
+        if !known {
+            e.apply(tick)
+            e.sync = .synced
+            return
+        }
+        if case .synced = e.sync, tick.seq == e.state.seq { return }  // nothing was missed
+        // A feed node that restarted numbers from 1 again: the gap then starts at the new state.
+        let from = tick.seq > e.state.seq ? e.state.seq &+ 1 : tick.seq
+        e.apply(tick)
+        resync(e, gapFrom: from)
+    }
+
+    /// The entry is exact again without a gap (a lap lost none of its ticks): subscribers that joined
+    /// meanwhile get their snapshot.
+    func sendAwaitedSnapshots(_ e: SymbolEntry) {
+        for d in 0..<Tick.depth {
+            for s in e.subscribers[d] {
+                guard let c = clients[Int(s.slot)], c.subscriptions[e.locate]?.awaitingSnapshot == true else { continue }
+                c.subscriptions[e.locate]?.awaitingSnapshot = false
+                e.awaitingSnapshots -= 1
+                send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Market
+
+/// A client's set of subscribed symbols and the depth of each: subscribe answers with `subscribed`
+/// and a snapshot per symbol (or, for a symbol being resynchronized, the snapshot once it is exact),
+/// within the per-client limit; unsubscribe answers with `unsubscribed`.
+extension Gateway {
+    func subscribe(_ c: GatewayClient, _ names: [String], depth: Int) {
+        var accepted: [SymbolEntry] = []
+        var unknown: [String] = []
+        var overLimit: [String] = []
+        var seen = Set<Int>()
+        for name in names {
+            guard let symbol = Symbol(name), let i = cache.index(of: symbol) else { unknown.append(name); continue }
+            guard seen.insert(i).inserted else { continue }
+            let e = cache.entries[i]
+            if c.subscriptions[e.locate] == nil && c.subscriptions.count >= configuration.maxSubscriptions {
+                overLimit.append(e.name)
+                continue
+            }
+            if let old = c.subscriptions[e.locate] {
+                e.remove(Subscriber(slot: c.slot), depth: old.depth)
+                if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+            } else {
+                statistics.subscriptions.add(1)
+            }
+            c.pending.removeValue(forKey: e.locate)
+            e.add(Subscriber(slot: c.slot), depth: depth)
+            c.subscriptions[e.locate] = Subscription(depth: depth, awaitingSnapshot: e.sync != .synced)
+            if e.sync != .synced { e.awaitingSnapshots += 1 }
+            accepted.append(e)
+        }
+        if !accepted.isEmpty || names.isEmpty {
+            sendText(ControlMessage.symbols("subscribed", accepted.map(\.name)), to: c, kind: .control)
+            for e in accepted where e.sync == .synced {
+                send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
+            }
+        }
+        if !unknown.isEmpty {
+            statistics.countError("unknown_symbol")
+            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown), to: c, kind: .control)
+        }
+        if !overLimit.isEmpty {
+            statistics.countError("too_many_subscriptions")
+            sendText(ControlMessage.error("too_many_subscriptions",
+                                          "at most \(configuration.maxSubscriptions) symbols per client", symbols: overLimit),
+                     to: c, kind: .control)
+        }
+    }
+
+    func unsubscribe(_ c: GatewayClient, _ names: [String]) {
+        var done: [String] = []
+        var unknown: [String] = []
+        for name in names {
+            guard let symbol = Symbol(name), let i = cache.index(of: symbol) else { unknown.append(name); continue }
+            let e = cache.entries[i]
+            if let old = c.subscriptions.removeValue(forKey: e.locate) {
+                e.remove(Subscriber(slot: c.slot), depth: old.depth)
+                if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+                statistics.subscriptions.add(-1)
+                c.pending.removeValue(forKey: e.locate)
+            }
+            if !done.contains(e.name) { done.append(e.name) }
+        }
+        if !done.isEmpty { sendText(ControlMessage.symbols("unsubscribed", done), to: c, kind: .control) }
+        if !unknown.isEmpty {
+            statistics.countError("unknown_symbol")
+            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown), to: c, kind: .control)
+        }
+    }
+
+    /// Drops every subscription of a client that is leaving.
+    func unsubscribeAll(_ c: GatewayClient) {
+        for (locate, sub) in c.subscriptions {
+            let e = cache.entry(locate: locate)
+            e.remove(Subscriber(slot: c.slot), depth: sub.depth)
+            if sub.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+        }
+        statistics.subscriptions.add(-c.subscriptions.count)
+    }
+}

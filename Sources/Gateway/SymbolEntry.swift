@@ -1,0 +1,100 @@
+import Market
+import WebSocket
+
+/// Where one symbol's cached state stands against the ring's stream.
+enum SyncState: Equatable {
+    /// Every tick of the symbol was applied: the cache is exact.
+    case synced
+    /// The gateway's ring reader was lapped since the last tick seen; the next tick tells whether any
+    /// of this symbol's were lost (`seq` not one past the cached one). `gapFrom` is the first seq that
+    /// subscribers may not have got.
+    case lapped(gapFrom: UInt64)
+    /// Ticks of this symbol were lost: the cached levels are not trustworthy until the next quote
+    /// (which carries the whole top 10); subscribers then get `gap` + a fresh snapshot.
+    case awaitingQuote(gapFrom: UInt64)
+}
+
+/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table.
+struct Subscriber: Equatable {
+    let slot: Int32
+}
+
+/// One symbol's entry in the last-value cache: its merged state (top 10 from the latest quote; seq,
+/// timestamps, volume, last trade and status from the latest tick of any kind) and its subscribers,
+/// grouped by depth so a quote is encoded once per depth and skipped by depths it does not touch.
+/// Owned by the gateway loop thread.
+final class SymbolEntry {
+    let symbol: Symbol
+    let name: String
+    let locate: UInt16
+    /// The merged state, as a quote tick (its levels are the latest quote's).
+    var state = Tick()
+    /// seq, ts and rt of the latest quote (for a conflated quote re-sent from `state`'s levels).
+    var quoteSeq: UInt64 = 0
+    var quoteTimestamp: UInt64 = 0
+    var quoteReceiveTime: UInt64 = 0
+    var sync = SyncState.synced
+    /// Subscribers by depth: `subscribers[d - 1]` want the top `d` levels.
+    var subscribers: [[Subscriber]] = Array(repeating: [], count: Tick.depth)
+    var subscriberCount = 0
+    /// Subscribers that wait for their first snapshot (subscribed while the entry was not synced).
+    var awaitingSnapshots = 0
+    /// Conflated quote frames by effective depth, valid for `conflatedSeq`.
+    var conflatedFrames: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
+    var conflatedSeq: UInt64 = .max
+
+    init(symbol: Symbol, locate: UInt16) {
+        self.symbol = symbol
+        self.name = symbol.description
+        self.locate = locate
+        state.symbol = symbol
+        state.locate = locate
+    }
+
+    /// Whether the symbol has traded (the contract's `last` is `null` until then).
+    var hasTraded: Bool { state.volume > 0 || state.tradePrice != 0 }
+
+    /// Applies `tick` (the next one of this symbol) to the cached state.
+    @inline(__always)
+    func apply(_ tick: Tick) {
+        if tick.kind == .quote {
+            state = tick
+            quoteSeq = tick.seq
+            quoteTimestamp = tick.timestamp
+            quoteReceiveTime = tick.receiveTime
+        } else {
+            state.seq = tick.seq
+            state.timestamp = tick.timestamp
+            state.receiveTime = tick.receiveTime
+            state.volume = tick.volume
+            state.tradePrice = tick.tradePrice
+            state.tradeSize = tick.tradeSize
+            state.status = tick.status
+        }
+    }
+
+    /// The latest quote as a tick (levels of `state`, seq/ts/rt of that quote).
+    var latestQuote: Tick {
+        var q = state
+        q.kind = .quote
+        q.seq = quoteSeq
+        q.timestamp = quoteTimestamp
+        q.receiveTime = quoteReceiveTime
+        return q
+    }
+
+    /// Depth beyond which quotes of the current book encode identically (the longer side's count).
+    var encodedDepthLimit: Int { max(Int(state.bidCount), Int(state.askCount), 1) }
+
+    func add(_ s: Subscriber, depth: Int) {
+        subscribers[depth - 1].append(s)
+        subscriberCount += 1
+    }
+
+    func remove(_ s: Subscriber, depth: Int) {
+        if let i = subscribers[depth - 1].firstIndex(of: s) {
+            subscribers[depth - 1].remove(at: i)
+            subscriberCount -= 1
+        }
+    }
+}
