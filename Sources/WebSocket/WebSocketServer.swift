@@ -383,8 +383,10 @@ public final class WebSocketServer: @unchecked Sendable {
         return bytes.count
     }
 
-    private func handleRequest(_ c: ServerConnection, _ request: HTTPRequest) {
+    private func handleRequest(_ c: ServerConnection, _ parsed: HTTPRequest) {
         statistics.requests.increment()
+        var request = parsed
+        request.peer = c.tcp.peer
         let route = delegate.route(request, server: self)
         switch route {
         case .respond(let response):
@@ -400,7 +402,7 @@ public final class WebSocketServer: @unchecked Sendable {
             let answer = WebSocketHandshake.echoing(subprotocol: acceptance.subprotocol, offeredIn: request, response)
             enqueue(rawFrame(answer.serialized(keepAlive: true)), on: c)
             c.phase = .open
-            let client = WebSocketClient(id: c.token, path: request.path, query: request.query)
+            let client = WebSocketClient(id: c.token, path: request.path, query: request.query, peer: c.tcp.peer)
             c.client = client
             statistics.upgrades.increment()
             delegate.webSocketDidOpen(client, acceptance: acceptance, server: self)

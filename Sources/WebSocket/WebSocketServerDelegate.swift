@@ -1,3 +1,5 @@
+import Sockets
+
 /// What the server should do with a plain HTTP request.
 public enum HTTPRoute: Sendable {
     /// Treat it as a WebSocket opening handshake (errors like 426 are answered by the server).
@@ -17,6 +19,8 @@ public struct WebSocketClient: Hashable, Sendable {
     public let path: String
     /// The query string it connected with (without `?`).
     public let query: String
+    /// The address it connected from (the TCP peer: behind a proxy, the proxy).
+    public let peer: SocketAddress
 }
 
 /// The application on top of the server: routes requests and handles messages. Called on the
