@@ -45,7 +45,7 @@ let package = Package(
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
         .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "Codecs", "System"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
-        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
+        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System", "Auth", "Codecs", "RateLimit"],
                 swiftSettings: swiftSettings),
         .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
@@ -58,7 +58,7 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -83,7 +83,8 @@ let package = Package(
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets", "Auth", "Codecs",
+                                                       "RateLimit"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",

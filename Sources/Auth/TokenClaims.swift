@@ -96,7 +96,8 @@ public struct TokenClaims: Sendable, Equatable {
         return n.value
     }
 
-    static func numericDateJSON(_ seconds: Double) -> JSONValue {
+    /// A NumericDate as JSON: an integer when whole, else a fraction.
+    public static func numericDateJSON(_ seconds: Double) -> JSONValue {
         if seconds == seconds.rounded(), abs(seconds) < 9e15 { return .number(JSONNumber(Int64(seconds))) }
         return JSONNumber(seconds).map { .number($0) } ?? .null
     }

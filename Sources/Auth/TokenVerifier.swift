@@ -135,9 +135,7 @@ public struct VerifiedToken: Sendable, Equatable {
     /// Where the token stands at `now`: `expired` once `exp` + `leeway` is reached, `expiringSoon`
     /// within `warning` seconds of that (time for a `token_expiring` notice and a refresh).
     public func lifetime(at now: Double, leeway: Double, warning: Double) -> TokenLifetime {
-        let left = claims.expiresAt + leeway - now
-        if left <= 0 { return .expired }
-        return left <= warning ? .expiringSoon(secondsLeft: left) : .valid(secondsLeft: left)
+        TokenLifetime(expiresAt: claims.expiresAt, now: now, leeway: leeway, warning: warning)
     }
 }
 
@@ -149,4 +147,11 @@ public enum TokenLifetime: Sendable, Equatable {
     case expiringSoon(secondsLeft: Double)
     /// Past `exp` + leeway: close the connection (1008 `token_expired`).
     case expired
+
+    /// Where a token that expires at `expiresAt` stands at `now`: `expired` once `expiresAt` +
+    /// `leeway` is reached, `expiringSoon` within `warning` seconds of that.
+    public init(expiresAt: Double, now: Double, leeway: Double, warning: Double) {
+        let left = expiresAt + leeway - now
+        self = left <= 0 ? .expired : left <= warning ? .expiringSoon(secondsLeft: left) : .valid(secondsLeft: left)
+    }
 }

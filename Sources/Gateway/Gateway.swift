@@ -22,6 +22,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public let configuration: GatewayConfiguration
     /// Counters (relaxed atomics, readable from any thread).
     public let statistics = GatewayStatistics()
+    /// Access control's counters (`Authentication.swift`, `SubscriptionEntitlements.swift`, `ClientLimits.swift`).
+    public let accessStatistics = AccessStatistics()
     /// Asked (on the loop thread) before a stream client is upgraded: false answers 503 `not_ready`.
     /// A gateway node refuses clients until its first snapshot is in the cache. Set before `attach`.
     public var admission: (() -> Bool)?
@@ -49,6 +51,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     // a weak reference would cost an atomic load per message on the hot path.
     unowned(unsafe) var server: WebSocketServer?
     let log: (String) -> Void
+    /// Tokens, sessions per user, expiry deadlines.
+    var access: AccessState
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
     /// `log` receives one `event=… key=value` line per notable event (slow clients closed, laps).
@@ -57,6 +61,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         self.reader = reader
         self.configuration = configuration
         self.log = log
+        access = AccessState(configuration.access)
         scratch = .allocate(capacity: TickJSON.maxLength + 64)
     }
 

@@ -20,6 +20,10 @@ public struct MessageRateLimit: Sendable {
     public static let defaultBurst = 50
 
     private var bucket: TokenBucket
+    /// Messages per second after the burst.
+    public let ratePerSecond: Double
+    /// Messages allowed at once.
+    public var burst: Int { bucket.shape.burst }
     /// Refusals since the bucket was last full.
     public private(set) var refusalsInStreak = 0
     /// Refusals in one streak that make the client `abusive`.
@@ -30,6 +34,7 @@ public struct MessageRateLimit: Sendable {
     public init(ratePerSecond: Double = MessageRateLimit.defaultRatePerSecond, burst: Int = MessageRateLimit.defaultBurst,
                 refusalsBeforeClose: Int? = nil) {
         bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst)
+        self.ratePerSecond = ratePerSecond
         self.refusalsBeforeClose = max(1, refusalsBeforeClose ?? 2 * burst)
     }
 
