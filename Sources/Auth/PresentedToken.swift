@@ -30,11 +30,8 @@ public struct PresentedToken: Sendable, Equatable {
     /// The token of an upgrade request, given its `Authorization` header, its query string (without
     /// `?`) and the subprotocols it offered (in order, case kept); nil when there is none.
     public static func find(authorization: String?, query: String, subprotocols: [String]) -> PresentedToken? {
-        if let authorization {
-            let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return PresentedToken(token: trimmed(parts[1]), placement: .authorizationHeader)
-            }
+        if let authorization, let token = bearerToken(authorization) {
+            return PresentedToken(token: token, placement: .authorizationHeader)
         }
         for offered in subprotocols where offered.hasPrefix(subprotocolPrefix) {
             return PresentedToken(token: String(offered.dropFirst(subprotocolPrefix.count)), placement: .subprotocol)
@@ -45,8 +42,22 @@ public struct PresentedToken: Sendable, Equatable {
         return nil
     }
 
-    private static func trimmed(_ text: Substring) -> String {
-        String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    /// The token of an `Authorization: Bearer TOKEN` value (scheme case-insensitive, spaces and tabs
+    /// around the token dropped), nil for another scheme. On bytes: a token is ~400 characters, and
+    /// walking them as Characters cost more than verifying the signature (`auth.handshake`).
+    static func bearerToken(_ authorization: String) -> String? {
+        let bytes = Array(authorization.utf8)
+        let scheme = Array("bearer".utf8)
+        func isBlank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        var start = 0
+        while start < bytes.count, isBlank(bytes[start]) { start += 1 }
+        guard bytes.count - start > scheme.count, isBlank(bytes[start + scheme.count]) else { return nil }
+        for i in 0..<scheme.count where bytes[start + i] | 0x20 != scheme[i] { return nil }
+        start += scheme.count
+        var end = bytes.count
+        while start < end, isBlank(bytes[start]) { start += 1 }
+        while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+        return end > start ? String(decoding: bytes[start..<end], as: UTF8.self) : nil
     }
 
     /// `%XX` escapes decoded (a token needs none, but clients may escape anyway); text with a broken

@@ -75,6 +75,10 @@ import Testing
         #expect(PresentedToken.find(authorization: nil, query: "access_token=a%zz", subprotocols: [])?.token == "a%zz")
         #expect(PresentedToken.find(authorization: nil, query: "my_access_token=x", subprotocols: ["Bearer.x"]) == nil)
         #expect(PresentedToken.find(authorization: "Bearer", query: "", subprotocols: []) == nil)
+        #expect(PresentedToken.find(authorization: "Bearer  \t", query: "", subprotocols: []) == nil)
+        #expect(PresentedToken.find(authorization: "BearerX abc", query: "", subprotocols: []) == nil)
+        #expect(PresentedToken.find(authorization: "BEARER\tabc.d", query: "", subprotocols: [])?.token == "abc.d")
+        #expect(PresentedToken.find(authorization: "Bearer é", query: "", subprotocols: [])?.token == "é")
     }
 }
 
