@@ -143,6 +143,40 @@ struct KeyFileFixture {
         #expect(try WebSocketServeTests.Client(server.address).request("GET /v1/symbols HTTP/1.1\r\nHost: t\r\n\r\n").hasPrefix("HTTP/1.1 401"))
     }
 
+    /// `quotecast ticker --token` against `serve --auth token`: served with the token, told why not without.
+    @Test func theTickerPresentsItsToken() throws {
+        let keys = try KeyFileFixture()
+        defer { keys.remove() }
+        try keys.write([("k1", AccessControlServeTests.first)])
+        let server = try WebSocketServeTests.Server(["--auth", "token", "--auth-key-file", keys.path, "--symbols", "AAPL,MSFT"])
+        defer { server.stop() }
+        let url = "ws://127.0.0.1:\(server.port)/v1/stream"
+        let token = KeyFileFixture.token(kid: "k1", secret: AccessControlServeTests.first)
+        for (args, environment, expected) in [(["--token", token], [String: String](), "AAPL snapshot seq="),
+                                              ([], ["QUOTECAST_TOKEN": token], "AAPL snapshot seq="),
+                                              ([], [:], "401 Unauthorized")] {
+            let dir = try QuotecastProcess.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            let ticker = Process()
+            ticker.executableURL = QuotecastProcess.binary
+            ticker.arguments = ["ticker", "AAPL", "--plain", "--url", url, "--retry-max", "1"] + args
+            ticker.environment = ProcessInfo.processInfo.environment.filter { $0.key != "QUOTECAST_TOKEN" }.merging(environment) { $1 }
+            ticker.standardOutput = try FileHandle(forWritingTo: out)
+            ticker.standardError = try FileHandle(forWritingTo: err)
+            ticker.standardInput = FileHandle.nullDevice
+            try ticker.run()
+            let seen = QuotecastProcess.waitFor(expected, in: {
+                ((try? String(contentsOf: out, encoding: .utf8)) ?? "") + ((try? String(contentsOf: err, encoding: .utf8)) ?? "")
+            }, timeout: 30)
+            kill(ticker.processIdentifier, SIGINT)
+            ticker.waitUntilExit()
+            #expect(seen, "\(args) \(environment.keys): \((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+        }
+    }
+
     @Test func newConnectionsOverThePerAddressLimitGet429() throws {
         let server = try WebSocketServeTests.Server(["--connection-rate", "1", "--connection-burst", "2"])
         defer { server.stop() }
