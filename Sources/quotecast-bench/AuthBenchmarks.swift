@@ -13,7 +13,8 @@ import System
 import WebSocket
 
 /// The auth suite: `auth.verify` (tokens per second), `auth.sha256` (bytes per second),
-/// `auth.handshake` (`auth.handshake.none` and `auth.handshake.token`, handshakes per second).
+/// `auth.handshake` (`auth.handshake.none` and `auth.handshake.token`, handshakes per second, and the
+/// server's CPU per handshake, `….server_cpu`, which the machine's load disturbs less).
 let authSuite: [Benchmark] = [
     Benchmark(name: "auth.verify") { authVerify(tokens: isOptimizedBuild ? 100_000 : 2_000) },
     Benchmark(name: "auth.sha256") { authSHA256(bytes: isOptimizedBuild ? 64 << 20 : 1 << 20) },
@@ -66,12 +67,13 @@ private func authSHA256(bytes: Int) -> [BenchmarkResult] {
 
 /// Connect, upgrade, close, `perRun` times per run from 2 client threads, against a gateway on
 /// loopback that is open or requires a token (each client presents one in `Authorization`, like
-/// `quotecast load --token`); handshakes per second of each run, median. Besides the token check the
+/// `quotecast load --token`); handshakes per second of each run, median, and the server's CPU
+/// microseconds per handshake (process CPU less the client threads'). Besides the token check the
 /// gateway does what it does for every client (session, limits), so the difference is the cost of
 /// access control per connection as a client sees it.
 private func authHandshakes(perRun: Int, withTokens: Bool) -> [BenchmarkResult] {
     let name = withTokens ? "auth.handshake.token" : "auth.handshake.none"
-    let failed = [BenchmarkResult(name: name, value: .nan, unit: "", runs: 0)]
+    let failed = [name, name + ".server_cpu"].map { BenchmarkResult(name: $0, value: .nan, unit: "", runs: 0) }
     let secret = Array(UInt8(0)..<32)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quotecast-bench-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -115,27 +117,38 @@ private func authHandshakes(perRun: Int, withTokens: Bool) -> [BenchmarkResult] 
     let port = server.localAddress.port
     let threads = 2
     let refused = Atomic<Int>(0)
+    let clientCPU = Atomic<Int>(0)
     let runs = 3
+    var serverCPU: [Double] = []
     let rate = medianOf(runs: runs) {
         let done = DispatchGroup()
+        clientCPU.store(0, ordering: .relaxed)
         let start = Clock.monotonic()
+        let processStart = Clock.processCPU()
         for _ in 0..<threads {
             done.enter()
             Thread {
+                let cpu = Clock.threadCPU()
                 for _ in 0..<(perRun / threads) where !handshakeOnce(port: port, request: request) {
                     refused.wrappingAdd(1, ordering: .relaxed)
                 }
+                clientCPU.wrappingAdd(Int(Clock.threadCPU() - cpu), ordering: .relaxed)
                 done.leave()
             }.start()
         }
         done.wait()
-        return Double(perRun / threads * threads) / (Double(Clock.monotonic() - start) / 1e9)
+        let handshakes = Double(perRun / threads * threads)
+        // The process's CPU less the client threads' is (nearly all) the server's loop thread.
+        let server = Double(Clock.processCPU() - processStart) - Double(clientCPU.load(ordering: .relaxed))
+        serverCPU.append(server / handshakes / 1000)
+        return handshakes / (Double(Clock.monotonic() - start) / 1e9)
     }
     guard refused.load(ordering: .relaxed) == 0 else {
         printError("\(name): \(refused.load(ordering: .relaxed)) handshakes were not answered 101")
         return failed
     }
-    return [BenchmarkResult(name: name, value: rate, unit: "handshakes/s", runs: runs)]
+    return [BenchmarkResult(name: name, value: rate, unit: "handshakes/s", runs: runs),
+            BenchmarkResult(name: name + ".server_cpu", value: median(serverCPU), unit: "us/handshake", runs: runs)]
 }
 
 /// One blocking connect + upgrade request + `101` read + close; false unless the answer was 101.
