@@ -13,7 +13,8 @@ import WebSocket
 /// `FanOut.swift` (encode once, queue on every subscriber), `Backpressure.swift` (conflation, slow
 /// clients), `Subscriptions.swift`, `StreamEndpoint.swift` (the WebSocket delegate),
 /// `SymbolDirectory.swift` (`/v1/symbols`); the cache is `LastValueCache`, its entries `SymbolEntry`,
-/// the clients `GatewayClient`.
+/// the clients `GatewayClient`. Access control (docs/security.md): `Authentication.swift` (tokens,
+/// sessions, expiry, refresh), `SubscriptionEntitlements.swift`, `ClientLimits.swift`.
 ///
 /// Threading: everything runs on the `WebSocketServer`'s loop thread (as its delegate for the stream
 /// path and as its loop hook); `GatewayStatistics` may be read from any thread.
