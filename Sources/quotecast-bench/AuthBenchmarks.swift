@@ -153,17 +153,9 @@ private func authHandshakes(perRun: Int, withTokens: Bool) -> [BenchmarkResult] 
 
 /// One blocking connect + upgrade request + `101` read + close; false unless the answer was 101.
 private func handshakeOnce(port: UInt16, request: [UInt8]) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return false }
+    guard let fd = connectLoopback(port: port) else { return false }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0, request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return false }
+    guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return false }
     var head: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 1024)
     while !(head.count >= 4 && head.suffix(4).elementsEqual([13, 10, 13, 10])) {
