@@ -426,5 +426,10 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(text.contains(#"quotecast_gateway_authentications_total{stage="handshake",result="refused",reason="missing_token"} 1"#))
         #expect(!text.contains("alice") && !text.contains("bob"), "a label per user")
         #expect(text.contains("quotecast_auth_keys 1\n"))
+        // With the gateway's own samples (the same disconnects and errors names): one valid page.
+        let parsed = try PrometheusParser.parse(PrometheusText.render(h.gateway.statistics.samples()
+                                                                      + h.gateway.accessStatistics.samples(keys: setup.keys)))
+        #expect(parsed.value("quotecast_gateway_disconnects_total", ["reason": "session_replaced"]) == 0)
+        #expect(parsed.value("quotecast_gateway_connections_per_user_count") == 2)
     }
 }
