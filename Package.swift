@@ -47,6 +47,8 @@ let package = Package(
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
         .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System", "Auth", "Codecs", "RateLimit"],
                 swiftSettings: swiftSettings),
+        // The feed thread: sources of bytes, the exchange adapter interface, one folder per exchange's adapter
+        // (NasdaqITCH/ the first; a new exchange's adapter goes beside it, its codec in a module of its own).
         .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
