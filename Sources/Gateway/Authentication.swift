@@ -91,10 +91,14 @@ extension Gateway {
         log(line + " detail=" + Gateway.logValue(detail))
     }
 
-    /// A log value: as is, or quoted (inner quotes and backslashes escaped) when it has spaces or quotes.
+    /// A log value: as is, or quoted (inner quotes and backslashes escaped) when it has spaces, quotes
+    /// or `=`. Values a client chose (`X-Forwarded-For`) are cut to 256 characters and control
+    /// characters become `?`, so no value can forge a field or a line.
     static func logValue(_ text: String) -> String {
-        guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "\\" || $0 == "=" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var cleaned = String(text.unicodeScalars.prefix(256).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        if text.unicodeScalars.count > 256 { cleaned += "…" }
+        guard cleaned.isEmpty || cleaned.contains(where: { $0 == " " || $0 == "\"" || $0 == "\\" || $0 == "=" }) else { return cleaned }
+        return "\"" + cleaned.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     /// A stream client connected with `acceptance`: it gets its message limit and, with tokens, its

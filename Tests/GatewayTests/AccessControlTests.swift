@@ -156,6 +156,18 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(h.gateway.statistics.clients.load(ordering: .relaxed) == 0)
     }
 
+    @Test func anAuditLineQuotesWhatTheClientSentWithoutLettingItForgeFields() throws {
+        let setup = try TokenSetup()
+        let h = try harness(setup)
+        defer { h.stop() }
+        let forged = #"1.2.3.4" reason=ok peer="10.0.0.1 \#t"# + String(repeating: "x", count: 400)
+        _ = try refusal(h, headers: ["X-Forwarded-For: \(forged)"])
+        let line = try #require(h.log.first { $0.hasPrefix("event=auth_refused") })
+        #expect(line.hasPrefix("event=auth_refused stage=handshake reason=missing_token peer=127.0.0.1:"))
+        #expect(line.contains(#"forwarded_for="1.2.3.4\" reason=ok peer=\"10.0.0.1 ?xxx"#), "\(line)")
+        #expect(line.contains("x…\" detail=") && line.count < 600, "\(line)")
+    }
+
     @Test func aValidTokenOpensTheStreamFromEachOfItsThreePlaces() throws {
         let setup = try TokenSetup()
         let h = try harness(setup)
