@@ -21,11 +21,17 @@ let package = Package(
         // The operating system's zlib (permessage-deflate), through a module map over zlib.h; not a package.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // Byte codecs and digests every layer may need (base64, JSON, SHA-1, SHA-256, HMAC): no dependencies.
+        .target(name: "Codecs", swiftSettings: swiftSettings),
+        // Rate limits (token buckets, a per-source-address table): no dependencies, time passed in.
+        .target(name: "RateLimit", swiftSettings: swiftSettings),
+        // Access control: keys, signed tokens (JWT HS256), entitlements. Knows no sockets, no ticks.
+        .target(name: "Auth", dependencies: ["Codecs"], swiftSettings: swiftSettings),
         // The process's clocks, named threads and stop flags: one place for what every stage uses.
         .target(name: "System", dependencies: ["CShim"], swiftSettings: swiftSettings),
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
-        .target(name: "Market", swiftSettings: swiftSettings),
+        .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
         .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
@@ -39,13 +45,13 @@ let package = Package(
         // MoldUDP64, Nasdaq's framing and sequencing over UDP, for every MoldUDP64 stream: the packet codec,
         // A/B arbitration, gap recovery, retransmission client and server, the publisher.
         .target(name: "MoldUDP64", dependencies: ["Market", "Sockets", "System"], swiftSettings: swiftSettings),
-        .target(name: "WebSocket", dependencies: ["Sockets", "CShim", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "RateLimit", "CShim", "CZlib"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
-        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "System"], swiftSettings: swiftSettings),
+        .target(name: "StreamClient", dependencies: ["WebSocket", "Sockets", "Market", "Codecs", "System"], swiftSettings: swiftSettings),
         // The gateway: last-value cache, subscriptions, encode-once fan-out, per-client backpressure.
-        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System"],
+        .target(name: "Gateway", dependencies: ["Market", "Fanout", "Sockets", "WebSocket", "System", "Auth", "Codecs", "RateLimit"],
                 swiftSettings: swiftSettings),
         // The feed thread: sources of bytes, the exchange adapter interface, one folder per exchange's adapter
         // (NasdaqITCH/ the first; a new exchange's adapter goes beside it, its codec in a module of its own).
@@ -60,7 +66,7 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
                           swiftSettings: swiftSettings),
         // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
         .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "ITCH", "Market"],
@@ -68,9 +74,12 @@ let package = Package(
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
-                                         "Multicast", "System", "KRX", "KRXBook", "KRXSimulator"],
+                                         "Multicast", "System", "KRX", "KRXBook", "KRXSimulator", "Auth", "Codecs"],
                           swiftSettings: swiftSettings),
 
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "Market"]),
+        .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
+        .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
         .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH"]),
@@ -82,17 +91,18 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),
-        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets"]),
+        .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets", "Auth", "Codecs",
+                                                       "RateLimit"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
-                                                         "StreamClient", "Multicast"]),
+                                                         "StreamClient", "Multicast", "Auth", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,8 @@ enum ClientRequest {
     case unsubscribe(symbols: [String])
     /// `{"op":"ping","id":…}`: `id` is re-encoded JSON (any JSON value), nil when absent.
     case ping(id: String?)
+    /// `{"op":"auth","token":"…"}`: a fresh access token for the connection (docs/security.md).
+    case auth(token: String)
     /// Not a request we can serve: the error code and message to send back.
     case invalid(code: String, message: String)
 
@@ -60,6 +62,12 @@ enum ClientRequest {
             } else {
                 self = .ping(id: nil)
             }
+        case "auth":
+            guard let token = fields["token"] as? String else {
+                self = .invalid(code: "bad_request", message: "\"token\" must be a string")
+                return
+            }
+            self = .auth(token: token)
         default:
             self = .invalid(code: "unknown_op", message: "unknown op \"\(op.prefix(40))\"")
         }

@@ -13,7 +13,8 @@ import WebSocket
 /// `FanOut.swift` (encode once, queue on every subscriber), `Backpressure.swift` (conflation, slow
 /// clients), `Subscriptions.swift`, `StreamEndpoint.swift` (the WebSocket delegate),
 /// `SymbolDirectory.swift` (`/v1/symbols`); the cache is `LastValueCache`, its entries `SymbolEntry`,
-/// the clients `GatewayClient`.
+/// the clients `GatewayClient`. Access control (docs/security.md): `Authentication.swift` (tokens,
+/// sessions, expiry, refresh), `SubscriptionEntitlements.swift`, `ClientLimits.swift`.
 ///
 /// Threading: everything runs on the `WebSocketServer`'s loop thread (as its delegate for the stream
 /// path and as its loop hook); `GatewayStatistics` may be read from any thread.
@@ -22,6 +23,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public let configuration: GatewayConfiguration
     /// Counters (relaxed atomics, readable from any thread).
     public let statistics = GatewayStatistics()
+    /// Access control's counters (`Authentication.swift`, `SubscriptionEntitlements.swift`, `ClientLimits.swift`).
+    public let accessStatistics = AccessStatistics()
     /// Asked (on the loop thread) before a stream client is upgraded: false answers 503 `not_ready`.
     /// A gateway node refuses clients until its first snapshot is in the cache. Set before `attach`.
     public var admission: (() -> Bool)?
@@ -49,6 +52,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     // a weak reference would cost an atomic load per message on the hot path.
     unowned(unsafe) var server: WebSocketServer?
     let log: (String) -> Void
+    /// Tokens, sessions per user, expiry deadlines.
+    var access: AccessState
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
     /// `log` receives one `event=… key=value` line per notable event (slow clients closed, laps).
@@ -57,6 +62,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
         self.reader = reader
         self.configuration = configuration
         self.log = log
+        access = AccessState(configuration.access)
         scratch = .allocate(capacity: TickJSON.maxLength + 64)
     }
 

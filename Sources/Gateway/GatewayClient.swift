@@ -1,3 +1,4 @@
+import RateLimit
 import WebSocket
 
 /// One subscription of a client.
@@ -26,6 +27,10 @@ final class GatewayClient {
     var closing = false
     /// Per symbol (locate), what a conflating client still has to be sent.
     var pending: [UInt16: PendingUpdate] = [:]
+    /// Who it authenticated as (`--auth token`); nil on an open gateway.
+    var session: ClientSession?
+    /// Its inbound message limit; nil when there is none.
+    var messageLimit: MessageRateLimit?
 
     init(ws: WebSocketClient, slot: Int32) {
         self.ws = ws

@@ -27,6 +27,8 @@ public struct GatewayConfiguration: Sendable {
     public var messagesPerTurn = 262_144
     /// The WebSocket path of the market-data stream.
     public var streamPath = "/v1/stream"
+    /// Tokens, entitlements and the per-connection message limit (docs/security.md).
+    public var access = AccessConfiguration()
 
     /// The documented defaults.
     public init() {}

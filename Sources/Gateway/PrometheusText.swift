@@ -4,9 +4,9 @@ import Market
 import WebSocket
 
 /// Renders metric samples in the Prometheus text exposition format (version 0.0.4): one `# HELP` and
-/// `# TYPE` line per metric name (at its first sample), then one `name{labels} value` line per sample;
-/// label values escaped (`\\`, `\"`, `\n`). Samples of one name are grouped even when their
-/// providers interleave them.
+/// `# TYPE` line per metric name (at its first sample; a histogram's under its family name), then one
+/// `name{labels} value` line per sample; label values escaped (`\\`, `\"`, `\n`). Samples of one
+/// name (or histogram family) are grouped even when their providers interleave them.
 public enum PrometheusText {
     /// The `Content-Type` of a rendered page.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
@@ -16,15 +16,16 @@ public enum PrometheusText {
         var order: [String] = []
         var byName: [String: [MetricSample]] = [:]
         for s in samples {
-            if byName[s.name] == nil { order.append(s.name) }
-            byName[s.name, default: []].append(s)
+            let family = s.family
+            if byName[family] == nil { order.append(family) }
+            byName[family, default: []].append(s)
         }
         var out = ""
-        for name in order {
-            let group = byName[name]!
-            out += "# HELP \(name) \(escapeHelp(group[0].help))\n# TYPE \(name) \(group[0].kind.rawValue)\n"
+        for family in order {
+            let group = byName[family]!
+            out += "# HELP \(family) \(escapeHelp(group[0].help))\n# TYPE \(family) \(group[0].kind.rawValue)\n"
             for s in group {
-                out += name
+                out += s.name
                 if !s.labels.isEmpty {
                     out += "{" + s.labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
                 }
@@ -81,6 +82,12 @@ extension WebSocketServerStatistics {
         return [
             MetricSample("quotecast_http_connections_accepted_total", .counter, help: "TCP connections accepted", value: v(accepted)),
             MetricSample("quotecast_http_connections_refused_total", .counter, help: "Connections refused over the connection limit", value: v(refusedOverLimit)),
+            MetricSample("quotecast_http_connections_rate_limited_total", .counter, help: "Connections answered 429, by why: the address over --connection-rate, or the address table full",
+                         labels: [("reason", "over_rate")], value: v(refusedOverRate)),
+            MetricSample("quotecast_http_connections_rate_limited_total", .counter, help: "Connections answered 429, by why: the address over --connection-rate, or the address table full",
+                         labels: [("reason", "table_full")], value: v(refusedRateTableFull)),
+            MetricSample("quotecast_http_rate_limited_addresses", .gauge, help: "Source addresses the new-connection limiter tracks",
+                         value: v(trackedAddresses)),
             MetricSample("quotecast_http_requests_total", .counter, help: "HTTP requests routed", value: v(requests)),
             MetricSample("quotecast_http_bad_requests_total", .counter, help: "HTTP requests rejected as malformed or over limits", value: v(badRequests)),
             MetricSample("quotecast_websocket_upgrades_total", .counter, help: "WebSocket handshakes completed", value: v(upgrades)),

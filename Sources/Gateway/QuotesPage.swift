@@ -3,6 +3,8 @@
 /// through the WebSocket API on the same host, and keeps a table of bid, ask, last, volume and status
 /// up to date; it follows `gap` + snapshot and reconnects with backoff. For demos and browser tests:
 /// each price cell carries an id (`bid-AAPL`, `ask-AAPL`, `last-AAPL`) and `#updates` counts messages.
+/// On a gateway with `--auth token`, open it as `/?access_token=TOKEN`: the page sends the token as a
+/// `bearer.` subprotocol on the stream and as `Authorization` on `/v1/symbols` (docs/security.md).
 public enum QuotesPage {
     /// The page.
     public static let html = #"""
@@ -32,6 +34,7 @@ public enum QuotesPage {
 "use strict";
 const params = new URLSearchParams(location.search);
 const wanted = params.get("symbols");
+const token = params.get("access_token");
 const maxRows = 20;
 let updates = 0, gaps = 0, retry = 500, symbols = [];
 const el = id => document.getElementById(id);
@@ -87,7 +90,8 @@ function onMessage(m) {
   el("updates").textContent = updates;
 }
 function connect() {
-  const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/stream");
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/v1/stream";
+  const ws = token ? new WebSocket(url, ["quotecast.v1", "bearer." + token]) : new WebSocket(url);
   ws.onopen = () => {
     retry = 500;
     el("state").textContent = "live";
@@ -105,7 +109,7 @@ async function start() {
     symbols = wanted.split(",").filter(s => s.length > 0);
   } else {
     try {
-      const r = await fetch("/v1/symbols");
+      const r = await fetch("/v1/symbols", token ? {headers: {Authorization: "Bearer " + token}} : {});
       const j = await r.json();
       symbols = j.symbols.map(s => s.symbol).slice(0, maxRows);
     } catch (e) { symbols = []; }

@@ -12,6 +12,7 @@ extension Gateway {
         queuedThisTurn = 0
         defer {
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
+            if access.nextDeadline != .infinity { checkTokenDeadlines() }
             publishCounts()
             statistics.ringPosition.store(reader.position, ordering: .relaxed)
         }

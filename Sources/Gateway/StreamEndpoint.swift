@@ -3,9 +3,12 @@ import WebSocket
 /// The stream path (`/v1/stream`) as the server's delegate: who may upgrade, clients arriving, their
 /// messages (subscribe, unsubscribe, ping), and clients leaving.
 extension Gateway {
-    /// Upgrades the stream path while under `maxClients` (else 503 with an error body); 404 elsewhere.
+    /// Upgrades the stream path for a client with a valid token (when tokens are required; else 401)
+    /// while under `maxClients` (else 503 with an error body); 404 elsewhere.
     public func route(_ request: HTTPRequest, server: WebSocketServer) -> HTTPRoute {
         guard request.path == configuration.streamPath else { return .respond(.text(.notFound)) }
+        let accepted = authenticateUpgrade(request)  // a 401 comes before anything about the gateway's state
+        guard case .upgradeAccepting = accepted else { return accepted }
         if let admission, !admission() {
             statistics.refusedClients.add(1)
             return .respond(.json(.serviceUnavailable,
@@ -16,7 +19,7 @@ extension Gateway {
             return .respond(.json(.serviceUnavailable,
                                   ControlMessage.error("too_many_clients", "the gateway serves at most \(configuration.maxClients) clients")))
         }
-        return .upgrade
+        return accepted
     }
 
     /// A stream client connected.
@@ -39,6 +42,10 @@ extension Gateway {
                           server: WebSocketServer) {
         guard let c = clients[Int(client.id & 0xFFFF_FFFF)], c.ws.id == client.id else { return }
         statistics.messagesIn.add(1)
+        guard admitMessage(c) else {
+            publishCounts()
+            return
+        }
         guard isText else {
             statistics.countError("binary_message")
             server.close(client, code: .unsupportedData, reason: "this endpoint takes JSON text messages")
@@ -48,6 +55,7 @@ extension Gateway {
         case .subscribe(let symbols, let depth): subscribe(c, symbols, depth: depth)
         case .unsubscribe(let symbols): unsubscribe(c, symbols)
         case .ping(let id): sendText(ControlMessage.pong(id), to: c, kind: .control)
+        case .auth(let token): refresh(c, token: token)
         case .invalid(let code, let message):
             statistics.countError(code)
             sendText(ControlMessage.error(code, message), to: c, kind: .control)
@@ -61,6 +69,7 @@ extension Gateway {
         guard slot < clients.count, let c = clients[slot], c.ws.id == client.id else { return }
         unsubscribeAll(c)
         endConflating(c)
+        endSession(c)
         if !c.closing { statistics.countDisconnect(code) }
         clients[slot] = nil
         clientCount -= 1

@@ -4,7 +4,10 @@ import Market
 /// and a snapshot per symbol (or, for a symbol being resynchronized, the snapshot once it is exact),
 /// within the per-client limit; unsubscribe answers with `unsubscribed`.
 extension Gateway {
-    func subscribe(_ c: GatewayClient, _ names: [String], depth: Int) {
+    func subscribe(_ c: GatewayClient, _ requested: [String], depth requestedDepth: Int) {
+        let (names, notEntitled) = entitlementCheck(c, requested)
+        let (depth, depthCapped) = grantedDepth(c, requestedDepth)
+        let limit = subscriptionLimit(c)
         var accepted: [SymbolEntry] = []
         var unknown: [String] = []
         var overLimit: [String] = []
@@ -13,7 +16,7 @@ extension Gateway {
             guard let symbol = Symbol(name), let i = cache.index(of: symbol) else { unknown.append(name); continue }
             guard seen.insert(i).inserted else { continue }
             let e = cache.entries[i]
-            if c.subscriptions[e.locate] == nil && c.subscriptions.count >= configuration.maxSubscriptions {
+            if c.subscriptions[e.locate] == nil && c.subscriptions.count >= limit {
                 overLimit.append(e.name)
                 continue
             }
@@ -29,8 +32,8 @@ extension Gateway {
             if e.sync != .synced { e.awaitingSnapshots += 1 }
             accepted.append(e)
         }
-        if !accepted.isEmpty || names.isEmpty {
-            sendText(ControlMessage.symbols("subscribed", accepted.map(\.name)), to: c, kind: .control)
+        if !accepted.isEmpty || requested.isEmpty {
+            sendText(ControlMessage.subscribed(accepted.map(\.name), depth: depth, capped: depthCapped), to: c, kind: .control)
             for e in accepted where e.sync == .synced {
                 send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
             }
@@ -41,10 +44,13 @@ extension Gateway {
         }
         if !overLimit.isEmpty {
             statistics.countError("too_many_subscriptions")
+            let byToken = subscriptionLimitIsToken(c)
+            if byToken { accessStatistics.countEntitlementRefusal("subs") }
             sendText(ControlMessage.error("too_many_subscriptions",
-                                          "at most \(configuration.maxSubscriptions) symbols per client", symbols: overLimit),
+                                          "at most \(limit) symbols per client\(byToken ? " (your token's subs)" : "")", symbols: overLimit),
                      to: c, kind: .control)
         }
+        if !notEntitled.isEmpty { refuseNotEntitled(c, notEntitled, "your token does not entitle you to these symbols") }
     }
 
     func unsubscribe(_ c: GatewayClient, _ names: [String]) {

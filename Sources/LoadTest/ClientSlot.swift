@@ -29,6 +29,8 @@ final class ClientSlot {
     var tracks: [SymbolTrack]
     /// The `subscribe` request, ready to mask and send.
     let subscribe: String
+    /// Headers its upgrade request carries besides the handshake's own (its access token).
+    let upgradeHeaders: [(String, String)]
 
     var phase = Phase.idle
     var fd: Int32 = -1
@@ -61,9 +63,10 @@ final class ClientSlot {
     /// Conflated messages this client received.
     var conflations: UInt64 = 0
 
-    init(index: Int, slow: Bool, symbols: [String], depth: Int) {
+    init(index: Int, slow: Bool, symbols: [String], depth: Int, upgradeHeaders: [(String, String)] = []) {
         self.index = index
         self.slow = slow
+        self.upgradeHeaders = upgradeHeaders
         self.symbols = symbols.map { SymbolKey.make($0) ?? 0 }
         tracks = Array(repeating: SymbolTrack(), count: symbols.count)
         let list = symbols.map { "\"\($0)\"" }.joined(separator: ",")

@@ -11,8 +11,8 @@ enum HTTPFetch {
         let description: String
     }
 
-    /// GETs `path` from `host:port`; returns (status, body).
-    static func get(host: String, port: UInt16, hostHeader: String, path: String,
+    /// GETs `path` from `host:port` with `headers` besides its own; returns (status, body).
+    static func get(host: String, port: UInt16, hostHeader: String, path: String, headers: [(String, String)] = [],
                     timeout: Double = 5) throws(Failure) -> (status: Int, body: [UInt8]) {
         let fd = ClientSocket.startConnect(host: host, port: port, receiveBuffer: nil)
         guard fd >= 0 else { throw Failure(description: "connect to \(host):\(port): \(errnoName(-fd))") }
@@ -30,7 +30,8 @@ enum HTTPFetch {
         try waitFor(Int16(POLLOUT))
         let code = ClientSocket.pendingError(fd)
         guard code == 0 else { throw Failure(description: "connect to \(host):\(port): \(errnoName(code))") }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nAccept: */*\r\n\r\n".utf8)
+        let extra = headers.map { "\($0.0): \($0.1)\r\n" }.joined()
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\nAccept: */*\r\n\(extra)\r\n".utf8)
         var sent = 0
         while sent < request.count {
             try waitFor(Int16(POLLOUT))

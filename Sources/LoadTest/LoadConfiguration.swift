@@ -58,6 +58,13 @@ public struct LoadConfiguration: Sendable {
     public var connectTimeout = 5.0
     /// Print the live line on stderr every second.
     public var progress = true
+    /// The access token client i presents (`Authorization: Bearer`) on its upgrade request, for a
+    /// gateway run with `--auth token`; client 0's also goes with `GET /v1/symbols` and `/metrics`.
+    /// nil: no token.
+    public var token: (@Sendable (_ client: Int) -> String)?
+    /// How the tokens were made, for the report: `none`, `shared` (one for every client) or
+    /// `minted per client`.
+    public var tokenSource = "none"
 
     /// The defaults.
     public init() {}

@@ -158,6 +158,7 @@ public struct LoadReport: Sendable {
             "distribution": { switch c.distribution { case .uniform: "uniform"; case .zipf(let s): "zipf:\(s)" } }(),
             "symbols": symbols,
             "duration_s": c.duration,
+            "tokens": c.tokenSource,
             "window_s": windowSeconds,
             "wall_s": wallSeconds,
             "stop_reason": stopReason,
@@ -220,6 +221,7 @@ public struct LoadReport: Sendable {
         var lines: [String] = []
         func row(_ k: String, _ v: String) { lines.append(k.padding(toLength: 26, withPad: " ", startingAt: 0) + v) }
         lines.append("quotecast load: \(c.profile.rawValue), \(c.clients) clients × \(c.symbolsPerClient) symbols (of \(symbols)), depth \(c.depth), \(url)")
+        if c.tokenSource != "none" { row("access tokens", c.tokenSource) }
         row("window", String(format: "%.1f s (run %.1f s, %@)", windowSeconds, wallSeconds, stopReason))
         row("connects", "\(connectsOK) ok, \(connectsFailed) failed" + (result.connectFailures.isEmpty ? "" : " " + result.connectFailures.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")))
         row("handshake", "p50 \(d(result.handshake.quantile(0.5)))  p99 \(d(result.handshake.quantile(0.99)))  max \(d(result.handshake.count > 0 ? result.handshake.max : nil))")

@@ -44,7 +44,8 @@ public final class LoadRun {
             while true {
                 let answer: (status: Int, body: [UInt8])
                 do {
-                    answer = try HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/v1/symbols")
+                    answer = try HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/v1/symbols",
+                                               headers: authorization(client: 0))
                 } catch {
                     throw LoadRunError("cannot fetch the symbol list: \(error) (is the gateway at \(url) up? or give --symbol-list)")
                 }
@@ -82,7 +83,8 @@ public final class LoadRun {
             let picks = sampler.distinct(c.symbolsPerClient, &random)
             for p in picks { popularity[p] += 1 }
             perThread[index % c.threads].append(ClientSlot(index: index, slow: slowSet.contains(index),
-                                                           symbols: picks.map { usable[$0] }, depth: c.depth))
+                                                           symbols: picks.map { usable[$0] }, depth: c.depth,
+                                                           upgradeHeaders: authorization(client: index)))
         }
 
         let control = LoadControl(threads: c.threads)
@@ -246,8 +248,14 @@ public final class LoadRun {
 
     private var secondHistogram = LatencyHistogram()
 
+    /// The `Authorization` header client `client` sends, when the run has tokens.
+    private func authorization(client: Int) -> [(String, String)] {
+        configuration.token.map { [("Authorization", "Bearer " + $0(client))] } ?? []
+    }
+
     private func fetchMetrics(host: String, port: UInt16) -> [String: Double]? {
-        guard let answer = try? HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/metrics"),
+        guard let answer = try? HTTPFetch.get(host: host, port: port, hostHeader: url.hostHeader, path: "/metrics",
+                                              headers: authorization(client: 0)),
               answer.status == 200 else {
             log("level=warn event=load_metrics_unavailable url=\(url.sibling(path: "/metrics"))")
             return nil

@@ -384,7 +384,7 @@ final class LoadWorker: @unchecked Sendable {
             slot.key = ClientHandshake.makeKey(&random)
             slot.phase = .handshaking
             watch(slot, writes: false)
-            send(slot, ClientHandshake.request(for: url, key: slot.key))
+            send(slot, ClientHandshake.request(for: url, key: slot.key, extraHeaders: slot.upgradeHeaders))
         case .handshaking:
             if events.contains(.writable) { flush(slot) }
             if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) { readHandshake(slot) }

@@ -6,10 +6,20 @@ public struct MetricSample: Sendable, Equatable {
     public enum Kind: String, Sendable {
         case counter
         case gauge
+        /// One series of a histogram: samples named `FAMILY_bucket` (with an `le` label, cumulative),
+        /// `FAMILY_sum` and `FAMILY_count`; `# HELP` and `# TYPE` are written once, for `FAMILY`.
+        case histogram
     }
 
     /// Metric name, `quotecast_` prefixed, snake case (`quotecast_feed_gaps_total`).
     public let name: String
+    /// The name `# HELP` and `# TYPE` use: the name, or for a histogram's sample the name without
+    /// its `_bucket`, `_sum` or `_count`.
+    public var family: String {
+        guard kind == .histogram else { return name }
+        for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return name
+    }
     /// One-line help text (the `# HELP` line).
     public let help: String
     public let kind: Kind

@@ -27,6 +27,13 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
     /// `HOST:PORT`.
     public var description: String { "\(host):\(port)" }
 
+    /// The host as a 32-bit number in host byte order (127.0.0.1 is 0x7F00_0001).
+    public var ipv4: UInt32 {
+        var a = in_addr()
+        _ = inet_pton(AF_INET, host, &a)
+        return UInt32(bigEndian: a.s_addr)
+    }
+
     /// The kernel's form of the address.
     var sockaddr: sockaddr_in {
         var a = sockaddr_in()

@@ -1,3 +1,4 @@
+import Codecs
 import Market
 import WebSocket
 

@@ -24,10 +24,13 @@ final class StreamLink: TickerLink {
 }
 
 extension TickerSession {
-    /// The connector for `url`: a `StreamConnection` per attempt.
-    public static func connector(for url: StreamURL) -> TickerConnector {
-        { timeout in
-            StreamLink(try StreamConnection.connect(to: url, timeout: .nanoseconds(Int64(min(timeout, UInt64(Int64.max))))))
+    /// The connector for `url`: a `StreamConnection` per attempt, presenting `token` (when given) as
+    /// `Authorization: Bearer` to a gateway that requires one.
+    public static func connector(for url: StreamURL, token: String? = nil) -> TickerConnector {
+        let headers = token.map { [("Authorization", "Bearer " + $0)] } ?? []
+        return { timeout in
+            StreamLink(try StreamConnection.connect(to: url, timeout: .nanoseconds(Int64(min(timeout, UInt64(Int64.max)))),
+                                                    extraHeaders: headers))
         }
     }
 }

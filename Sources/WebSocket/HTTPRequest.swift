@@ -1,3 +1,5 @@
+import Sockets
+
 /// One parsed HTTP/1.x request head.
 public struct HTTPRequest: Sendable {
     /// The method, as sent (`GET`).
@@ -8,6 +10,9 @@ public struct HTTPRequest: Sendable {
     public let minorVersion: Int
     /// Header fields in order, names lowercased, values trimmed.
     public let headers: [(name: String, value: String)]
+    /// The address the request came from (the TCP peer: behind a proxy, the proxy), set by the
+    /// server; nil in requests built by hand.
+    public internal(set) var peer: SocketAddress?
 
     /// Builds a request head (the parser's output; tests make their own).
     public init(method: String, target: String, minorVersion: Int = 1, headers: [(name: String, value: String)]) {

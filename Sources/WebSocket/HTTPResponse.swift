@@ -3,6 +3,7 @@ public enum HTTPStatus: Int, Sendable {
     case switchingProtocols = 101
     case ok = 200
     case badRequest = 400
+    case unauthorized = 401
     case forbidden = 403
     case notFound = 404
     case methodNotAllowed = 405
@@ -10,6 +11,7 @@ public enum HTTPStatus: Int, Sendable {
     case payloadTooLarge = 413
     case uriTooLong = 414
     case upgradeRequired = 426
+    case tooManyRequests = 429
     case requestHeaderFieldsTooLarge = 431
     case internalServerError = 500
     case notImplemented = 501
@@ -21,6 +23,7 @@ public enum HTTPStatus: Int, Sendable {
         case .switchingProtocols: "Switching Protocols"
         case .ok: "OK"
         case .badRequest: "Bad Request"
+        case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"
         case .notFound: "Not Found"
         case .methodNotAllowed: "Method Not Allowed"
@@ -28,6 +31,7 @@ public enum HTTPStatus: Int, Sendable {
         case .payloadTooLarge: "Content Too Large"
         case .uriTooLong: "URI Too Long"
         case .upgradeRequired: "Upgrade Required"
+        case .tooManyRequests: "Too Many Requests"
         case .requestHeaderFieldsTooLarge: "Request Header Fields Too Large"
         case .internalServerError: "Internal Server Error"
         case .notImplemented: "Not Implemented"
@@ -60,8 +64,8 @@ public struct HTTPResponse: Sendable {
     }
 
     /// A JSON response.
-    public static func json(_ status: HTTPStatus, _ json: String) -> HTTPResponse {
-        HTTPResponse(status: status, contentType: "application/json", body: Array((json + "\n").utf8))
+    public static func json(_ status: HTTPStatus, _ json: String, headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status: status, headers: headers, contentType: "application/json", body: Array((json + "\n").utf8))
     }
 
     /// The bytes on the wire; `keepAlive` decides the `Connection` header.

@@ -30,9 +30,14 @@ public final class HTTPRouter: WebSocketServerDelegate {
 
     /// Hands the client to its path's delegate.
     public func webSocketDidOpen(_ client: WebSocketClient, server: WebSocketServer) {
+        webSocketDidOpen(client, acceptance: WebSocketAcceptance(), server: server)
+    }
+
+    /// Hands the client, and what its route accepted it with, to its path's delegate.
+    public func webSocketDidOpen(_ client: WebSocketClient, acceptance: WebSocketAcceptance, server: WebSocketServer) {
         guard let delegate = sockets[client.path] else { return }
         owners[client.id] = delegate
-        delegate.webSocketDidOpen(client, server: server)
+        delegate.webSocketDidOpen(client, acceptance: acceptance, server: server)
     }
 
     /// Passes the message to the client's delegate.

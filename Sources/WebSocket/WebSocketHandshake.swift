@@ -1,3 +1,5 @@
+import Codecs
+
 /// The server side of the RFC 6455 §4.2 opening handshake: checks an upgrade request and builds
 /// the `101 Switching Protocols` answer, or the HTTP error the request deserves.
 public enum WebSocketHandshake {
@@ -46,5 +48,24 @@ public enum WebSocketHandshake {
                             headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"),
                                       ("Sec-WebSocket-Accept", acceptValue(forKey: key))]
                                 + (deflate.map { [("Sec-WebSocket-Extensions", $0.headerValue)] } ?? []))
+    }
+
+    /// The subprotocols a request offers in `Sec-WebSocket-Protocol`, in order, case kept (values
+    /// are case-sensitive tokens, and one may carry a credential: `bearer.TOKEN`).
+    public static func offeredSubprotocols(_ request: HTTPRequest) -> [String] {
+        request.headers.filter { $0.name == "sec-websocket-protocol" }.flatMap { header in
+            header.value.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// `response` (a `101`) answering `subprotocol` in `Sec-WebSocket-Protocol` when `request` offered
+    /// it; unchanged otherwise (no subprotocol chosen, not offered, or not a 101).
+    public static func echoing(subprotocol: String?, offeredIn request: HTTPRequest, _ response: HTTPResponse) -> HTTPResponse {
+        guard let subprotocol, response.status == .switchingProtocols, offeredSubprotocols(request).contains(subprotocol) else {
+            return response
+        }
+        var answered = response
+        answered.headers.append(("Sec-WebSocket-Protocol", subprotocol))
+        return answered
     }
 }

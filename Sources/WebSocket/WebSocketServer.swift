@@ -1,5 +1,7 @@
 import CShim
+import Codecs
 import Glibc
+import RateLimit
 import Sockets
 import Synchronization
 
@@ -36,6 +38,8 @@ public final class WebSocketServer: @unchecked Sendable {
     private var acceptPausedUntil: UInt64 = 0
     private var listening = true
     private var hook: WebSocketServerLoopHook?
+    /// New connections per source address (nil: no limit).
+    private var newConnectionLimiter: AddressRateLimiter?
     private static let hookToken: UInt64 = .max - 2
     /// Connections with frames queued by `queue(_:to:)` and not yet flushed this loop turn.
     private var flushList: [ServerConnection] = []
@@ -72,6 +76,7 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         vectors = .allocate(capacity: WebSocketServer.vectorCount)
+        newConnectionLimiter = configuration.newConnectionLimit.map { AddressRateLimiter($0) }
         ignoreBrokenPipes()
     }
 
@@ -281,14 +286,13 @@ public final class WebSocketServer: @unchecked Sendable {
             }
             guard let tcp = accepted else { return }
             statistics.accepted.increment()
+            if let refusal = admissionRefusal(of: tcp.peer, now: now) {
+                refuseAtAccept(tcp, refusal)
+                continue
+            }
             if openCount >= configuration.maxConnections {
                 statistics.refusedOverLimit.increment()
-                let bytes = HTTPResponse.text(.serviceUnavailable, "too many connections").serialized(keepAlive: false)
-                bytes.withUnsafeBytes { raw in
-                    var v = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress!), iov_len: raw.count)
-                    _ = tcp.write(vectors: &v, count: 1)
-                }
-                tcp.close()
+                refuseAtAccept(tcp, .text(.serviceUnavailable, "too many connections"))
                 continue
             }
             if let size = configuration.sendBufferBytes {
@@ -313,6 +317,41 @@ public final class WebSocketServer: @unchecked Sendable {
             connections[slot] = c
             openCount += 1
         }
+    }
+
+    /// The 429 for a new connection from `peer` over the per-address limit, nil when it may go on.
+    private func admissionRefusal(of peer: SocketAddress, now: UInt64) -> HTTPResponse? {
+        guard let limit = configuration.newConnectionLimit,
+              let admission = newConnectionLimiter?.admit(SourceAddressKey(ipv4: peer.ipv4), now: now) else { return nil }
+        statistics.trackedAddresses.store(newConnectionLimiter?.tracked ?? 0, ordering: .relaxed)
+        let message: String
+        switch admission {
+        case .admitted:
+            return nil
+        case .limited:
+            statistics.refusedOverRate.increment()
+            message = "more than \(limit.burst) new connections at once or \(limit.ratePerSecond) per second from \(peer.host)"
+        case .tableFull:
+            statistics.refusedRateTableFull.increment()
+            message = "too many addresses are connecting at once; try again shortly"
+        }
+        let body = #"{"type":"error","code":"rate_limited","message":"# + JSONString.quoted(message) + "}"
+        let retryAfter = max(1, Int((1 / limit.ratePerSecond).rounded(.up)))
+        return .json(.tooManyRequests, body, headers: [("Retry-After", String(retryAfter))])
+    }
+
+    /// Answers a connection that is not taken on, at once and without reading its request: what the
+    /// client already sent is read and dropped first, so the close is a FIN after the answer rather
+    /// than a reset that could discard it.
+    private func refuseAtAccept(_ tcp: TCPConnection, _ response: HTTPResponse) {
+        _ = tcp.read(into: readBuffer)
+        let bytes = response.serialized(keepAlive: false)
+        bytes.withUnsafeBytes { raw in
+            var v = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress!), iov_len: raw.count)
+            _ = tcp.write(vectors: &v, count: 1)
+        }
+        tcp.shutdownWrite()
+        tcp.close()
     }
 
     private func handle(token: UInt64, events: IOEvents) {
@@ -424,12 +463,17 @@ public final class WebSocketServer: @unchecked Sendable {
         return bytes.count
     }
 
-    private func handleRequest(_ c: ServerConnection, _ request: HTTPRequest) {
+    private func handleRequest(_ c: ServerConnection, _ parsed: HTTPRequest) {
         statistics.requests.increment()
-        switch delegate.route(request, server: self) {
+        var request = parsed
+        request.peer = c.tcp.peer
+        let route = delegate.route(request, server: self)
+        switch route {
         case .respond(let response):
             respond(c, response, keepAlive: request.keepAlive, includeBody: request.method != "HEAD")
-        case .upgrade:
+        case .upgrade, .upgradeAccepting:
+            var acceptance = WebSocketAcceptance()
+            if case .upgradeAccepting(let accepted) = route { acceptance = accepted }
             // permessage-deflate: the first acceptable offer, if its zlib streams can be had.
             let deflate = DeflateNegotiation.negotiate(request, configuration: configuration.deflate).flatMap {
                 ConnectionDeflate($0, configuration: configuration.deflate, memory: statistics.compressionMemory)
@@ -440,15 +484,16 @@ public final class WebSocketServer: @unchecked Sendable {
                 respond(c, response, keepAlive: request.keepAlive && response.status != .badRequest, includeBody: true)
                 return
             }
-            enqueue(rawFrame(response.serialized(keepAlive: true)), on: c)
+            let answer = WebSocketHandshake.echoing(subprotocol: acceptance.subprotocol, offeredIn: request, response)
+            enqueue(rawFrame(answer.serialized(keepAlive: true)), on: c)
             c.deflate = deflate
             c.frameParser.perMessageDeflate = deflate != nil
             statistics.countClients(in: deflate?.mode ?? .uncompressed, 1)
             c.phase = .open
-            let client = WebSocketClient(id: c.token, path: request.path, query: request.query)
+            let client = WebSocketClient(id: c.token, path: request.path, query: request.query, peer: c.tcp.peer)
             c.client = client
             statistics.upgrades.increment()
-            delegate.webSocketDidOpen(client, server: self)
+            delegate.webSocketDidOpen(client, acceptance: acceptance, server: self)
         }
     }
 
@@ -650,6 +695,12 @@ public final class WebSocketServerStatistics: Sendable {
     public let accepted = Atomic<Int>(0)
     /// Connections refused with 503 (over `maxConnections`).
     public let refusedOverLimit = Atomic<Int>(0)
+    /// Connections refused with 429: their address is over `newConnectionLimit`.
+    public let refusedOverRate = Atomic<Int>(0)
+    /// Connections refused with 429: their address is new and the limiter's table has no room.
+    public let refusedRateTableFull = Atomic<Int>(0)
+    /// Addresses the new-connection limiter tracks.
+    public let trackedAddresses = Atomic<Int>(0)
     /// accept() failures (EMFILE…).
     public let acceptErrors = Atomic<Int>(0)
     /// HTTP requests routed.

@@ -1,3 +1,4 @@
+import RateLimit
 import Sockets
 
 /// Everything the server is configured with, validated once at start-up (defaults in
@@ -39,6 +40,10 @@ public struct WebSocketServerConfiguration: Sendable {
     public var allowedOrigins: [String] = []
     /// permessage-deflate (RFC 7692): what is negotiated, the threshold, windows and memory levels.
     public var deflate = DeflateConfiguration()
+    /// The limit on new connections per source address; nil: none. A connection over it is answered
+    /// `429 Too Many Requests` with a JSON error body (`rate_limited`) and `Retry-After`, and closed,
+    /// before its request is read (docs/websocket.md).
+    public var newConnectionLimit: AddressRateLimiter.Configuration?
 
     /// A configuration listening on `listen`, with the defaults.
     public init(listen: SocketAddress) { self.listen = listen }

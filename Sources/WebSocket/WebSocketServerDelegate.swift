@@ -1,7 +1,12 @@
+import Sockets
+
 /// What the server should do with a plain HTTP request.
 public enum HTTPRoute: Sendable {
     /// Treat it as a WebSocket opening handshake (errors like 426 are answered by the server).
     case upgrade
+    /// The same, echoing the acceptance's subprotocol (when offered) and handing its context to
+    /// `webSocketDidOpen(_:acceptance:server:)`.
+    case upgradeAccepting(WebSocketAcceptance)
     /// Answer with this response.
     case respond(HTTPResponse)
 }
@@ -14,6 +19,8 @@ public struct WebSocketClient: Hashable, Sendable {
     public let path: String
     /// The query string it connected with (without `?`).
     public let query: String
+    /// The address it connected from (the TCP peer: behind a proxy, the proxy).
+    public let peer: SocketAddress
 }
 
 /// The application on top of the server: routes requests and handles messages. Called on the
@@ -23,11 +30,21 @@ public protocol WebSocketServerDelegate: AnyObject {
     func route(_ request: HTTPRequest, server: WebSocketServer) -> HTTPRoute
     /// A client completed the handshake.
     func webSocketDidOpen(_ client: WebSocketClient, server: WebSocketServer)
+    /// A client completed the handshake its route accepted with `acceptance` (an empty one for
+    /// `.upgrade`). The default implementation calls `webSocketDidOpen(_:server:)`.
+    func webSocketDidOpen(_ client: WebSocketClient, acceptance: WebSocketAcceptance, server: WebSocketServer)
     /// A whole message arrived; `payload` is valid only during the call.
     func webSocket(_ client: WebSocketClient, didReceive payload: UnsafeRawBufferPointer, isText: Bool, server: WebSocketServer)
     /// The client is gone: `code` is what it sent, what the server sent, or 1006 if the TCP
     /// connection dropped without a close frame.
     func webSocketDidClose(_ client: WebSocketClient, code: WebSocketCloseCode, server: WebSocketServer)
+}
+
+extension WebSocketServerDelegate {
+    /// Ignores the acceptance: delegates that route with plain `.upgrade` need nothing more.
+    public func webSocketDidOpen(_ client: WebSocketClient, acceptance: WebSocketAcceptance, server: WebSocketServer) {
+        webSocketDidOpen(client, server: server)
+    }
 }
 
 /// Echoes every message back unchanged: the `--echo` endpoint, for conformance suites.

@@ -93,6 +93,25 @@ private final class RunningServer: @unchecked Sendable {
 /// Connects (blocking) to 127.0.0.1:`port`, performs the opening handshake for `path` and returns
 /// the socket (still blocking), or nil on failure.
 func wsConnect(port: UInt16, path: String) -> Int32? {
+    guard let fd = connectLoopback(port: port) else { return nil }
+    var one: Int32 = 1
+    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    guard writeAll(fd, Array(request.utf8)) else { close(fd); return nil }
+    // Read the response head byte by byte so nothing after it is consumed.
+    var head: [UInt8] = []
+    var byte: UInt8 = 0
+    while !(head.count >= 4 && head.suffix(4).elementsEqual([13, 10, 13, 10])) {
+        guard read(fd, &byte, 1) == 1, head.count < 4096 else { close(fd); return nil }
+        head.append(byte)
+    }
+    guard String(decoding: head.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.1 101") else { close(fd); return nil }
+    return fd
+}
+
+/// A blocking TCP socket connected to 127.0.0.1:`port`, nil when the connect failed.
+func connectLoopback(port: UInt16) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     var address = sockaddr_in()
@@ -102,19 +121,7 @@ func wsConnect(port: UInt16, path: String) -> Int32? {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    var one: Int32 = 1
-    _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-    let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    guard connected == 0, writeAll(fd, Array(request.utf8)) else { close(fd); return nil }
-    // Read the response head byte by byte so nothing after it is consumed.
-    var head: [UInt8] = []
-    var byte: UInt8 = 0
-    while !(head.count >= 4 && head.suffix(4).elementsEqual([13, 10, 13, 10])) {
-        guard read(fd, &byte, 1) == 1, head.count < 4096 else { close(fd); return nil }
-        head.append(byte)
-    }
-    guard String(decoding: head.prefix(12), as: UTF8.self).hasPrefix("HTTP/1.1 101") else { close(fd); return nil }
+    guard connected == 0 else { close(fd); return nil }
     return fd
 }
 

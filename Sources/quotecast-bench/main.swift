@@ -15,6 +15,7 @@ let allBenchmarks: [Benchmark] =
     + multicastSuite
     + hopSuite
     + endToEndSuite
+    + authSuite
     + []
 
 var json = false

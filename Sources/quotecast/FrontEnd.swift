@@ -1,3 +1,4 @@
+import Auth
 import Fanout
 import Gateway
 import Market
@@ -8,9 +9,9 @@ import WebSocket
 /// (the stream, `/`, `/v1/symbols`, `/healthz`, `/metrics`, the optional echo endpoint).
 enum FrontEnd {
     /// The value flags of the listener and its clients.
-    static let valueFlags: Set<String> = ["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
-                                          "max-subscriptions", "client-buffer", "client-buffer-max", "slow-client-timeout",
-                                          "client-sndbuf", "client-unsent", "deflate"]
+    static let valueFlags = Set(["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
+                                 "max-subscriptions", "client-buffer", "client-buffer-max", "slow-client-timeout",
+                                 "client-sndbuf", "client-unsent", "deflate"]).union(AccessFlags.valueFlags)
 
     /// Their `--help` lines.
     static let usage = """
@@ -37,6 +38,7 @@ enum FrontEnd {
                                  4 KiB windows: about 49 KiB of zlib state per such client); docs/websocket.md
           --ping-interval S      ping a WebSocket client silent for S seconds (default 30; closed 1001 if
                                  no answer within 10 s)
+        \(AccessFlags.usage)
         """
 
     /// The listener's settings from the command line.
@@ -47,6 +49,13 @@ enum FrontEnd {
         var listenText: String
         /// Whether --listen was given (a default address that is taken is not a bad flag value).
         var listenGiven: Bool
+        /// The key file of `--auth token` (reloaded on SIGHUP); nil with `--auth none`.
+        var keys: ReloadableKeyRing?
+
+        /// The start-up line's access fields (`auth=…`, limits).
+        var accessFields: [(String, Any)] { AccessFlags.startupFields(gateway, server, keys: keys) }
+        /// The start-up line's level: a warning on an open gateway.
+        var startupLevel: LogLevel { AccessFlags.startupLevel(keys: keys) }
     }
 
     /// Parses the listener's flags and raises the open-file limit to what `--max-clients` needs.
@@ -83,6 +92,7 @@ enum FrontEnd {
             }
             server.deflate.mode = mode
         }
+        let keys = try AccessFlags.apply(args, gateway: &gateway, server: &server)
 
         // One descriptor per connection: raise the soft open-file limit to what --max-clients needs.
         let descriptorsWanted = server.maxConnections + 256
@@ -92,7 +102,7 @@ enum FrontEnd {
                                             "hint": "raise the hard limit (ulimit -Hn) or lower --max-clients"])
         }
         return Settings(server: server, gateway: gateway, echoPath: echoPath, listenText: listenText,
-                        listenGiven: args.string("listen") != nil)
+                        listenGiven: args.string("listen") != nil, keys: keys)
     }
 
     /// Builds the gateway on `reader` and binds the listener with every route. `health` answers
@@ -113,7 +123,7 @@ enum FrontEnd {
         }
         gateway.admission = admission
         router.webSocket(s.gateway.streamPath, gateway)
-        router.get("/v1/symbols") { _ in .json(.ok, gateway.symbolsJSON()) }
+        router.get("/v1/symbols") { request in gateway.symbolsResponse(request) }
         router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
         if let echoPath = s.echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
         do {
@@ -122,7 +132,9 @@ enum FrontEnd {
                 if mapped >= log.minimum { printError("level=\(mapped.name) " + line) }
             }
             // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
-            let providers = metrics + [{ gateway.statistics.samples() }, { server.statistics.samples() }]
+            let keys = s.keys
+            let providers = metrics + [{ gateway.statistics.samples() }, { gateway.accessStatistics.samples(keys: keys) },
+                                       { server.statistics.samples() }]
             router.get("/metrics") { _ in
                 HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
                              body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))

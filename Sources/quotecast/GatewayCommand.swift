@@ -97,7 +97,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
     let frontEnd = try FrontEnd.settings(args, log: log)
 
-    var signals = StopSignals.block()
+    var signals = StopSignals.block(hangup: true)
 
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating],
                                                    spinIterations: RingConfiguration.chainSpinIterations))
@@ -133,14 +133,14 @@ func runGateway(_ argv: [String]) throws -> Int32 {
                                             "hint": "check --interface and the multicast route (ip route add 224.0.0.0/4 dev IFACE)"])
         }
     }
-    log(.info, "gateway_started", ["url": "http://\(server.localAddress)/", "listen": "\(server.localAddress)",
+    log(frontEnd.startupLevel, "gateway_started", ["url": "http://\(server.localAddress)/", "listen": "\(server.localAddress)",
                                    "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)",
                                    "upstream": upstreamText, "channels": channels, "interface": upstream.sequencing.interface,
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
                                    "deflate": frontEnd.server.deflate.mode.rawValue,
-                                   "threads": "qc-upstream,qc-gateway"])
+                                   "threads": "qc-upstream,qc-gateway"], frontEnd.accessFields)
 
-    let reason = signals.wait(duration: duration) { ended.isRaised } ?? "upstream_failed"
+    let reason = signals.wait(duration: duration, onHangup: { AccessFlags.reload(frontEnd.keys, log: log) }) { ended.isRaised } ?? "upstream_failed"
     log(.info, "gateway_stopping", ["reason": reason])
     server.stop()
     gatewayThread.join()

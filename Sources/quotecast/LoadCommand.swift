@@ -1,3 +1,4 @@
+import Auth
 import Foundation
 import LoadTest
 import Sockets
@@ -23,6 +24,15 @@ let loadCommand = Command(
           --url URL                  the gateway stream (default ws://127.0.0.1:8080/v1/stream)
           --symbol-list A,B,...      draw from these symbols instead of GET /v1/symbols
           --no-metrics               do not fetch the server's GET /metrics before and after
+
+        access tokens (a gateway run with --auth token, docs/security.md)
+          --token TOKEN              every client presents this one token (Authorization: Bearer); a
+                                     token with a conn claim then makes clients replace each other
+          --token-key-file FILE      mint one token per client instead, signed with a key of FILE
+                                     (sub load-0, load-1, ..., no entitlement claims); client 0's also
+                                     goes with GET /v1/symbols and /metrics
+          --token-kid KID            the key of --token-key-file to sign with (default: its first)
+          --token-ttl DURATION       lifetime of minted tokens: 90s, 15m, 1h (default 1h)
 
         clients
           --clients N                clients to hold open (default 100; the ramp's ceiling)
@@ -75,7 +85,7 @@ func runLoad(_ argv: [String]) throws -> Int32 {
                                                 "connect-rate", "connect-timeout", "threads", "symbol-list", "distribution",
                                                 "zipf-exponent", "seed", "profile", "ramp-start", "ramp-step", "ramp-interval",
                                                 "churn-per-sec", "slow-fraction", "slow-bytes-per-sec", "slow-receive-buffer",
-                                                "storm-at", "fail-if"],
+                                                "storm-at", "fail-if", "token", "token-key-file", "token-kid", "token-ttl"],
                              switchFlags: ["no-metrics", "quiet", "self-test"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let selfTest = args.flag("self-test")
@@ -123,6 +133,7 @@ func runLoad(_ argv: [String]) throws -> Int32 {
         if c.failIf.isEmpty { throw UsageError("--fail-if: expected at least one bound like p99<10ms") }
     }
     c.fetchMetrics = !args.flag("no-metrics")
+    try loadTokens(args, into: &c)
     c.progress = !args.flag("quiet")
     let jsonPath = args.string("json")
     if let jsonPath {
@@ -198,4 +209,39 @@ extension Arguments {
         }
         return v
     }
+}
+
+/// `--token` (one token shared by every client) or `--token-key-file` (one minted per client, sub
+/// `load-N`); the key file is read now, so a bad one fails before the run.
+func loadTokens(_ args: Arguments, into c: inout LoadConfiguration) throws {
+    let shared = args.string("token")
+    let keyFile = args.string("token-key-file")
+    if shared != nil && keyFile != nil { throw UsageError("--token: give --token or --token-key-file, not both") }
+    for flag in ["token-kid", "token-ttl"] where args.string(flag) != nil && keyFile == nil {
+        throw UsageError("--\(flag): only with --token-key-file")
+    }
+    if let shared {
+        guard !shared.isEmpty, shared.utf8.count <= TokenVerifier.maximumTokenBytes,
+              shared.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw UsageError("--token: expected a token of printable characters, at most \(TokenVerifier.maximumTokenBytes) bytes")
+        }
+        c.token = { _ in shared }
+        c.tokenSource = "shared"
+        return
+    }
+    guard let keyFile else { return }
+    let ttlText = args.string("token-ttl") ?? "1h"
+    guard let ttl = parseDuration(ttlText), (1...366 * 86_400).contains(ttl) else {
+        throw UsageError("--token-ttl: expected a duration from 1s to 366d such as 90s, 15m or 1h, got '\(ttlText)'")
+    }
+    let keys = try KeyFile.load(path: keyFile)
+    let minter: TokenMinter
+    do {
+        minter = try TokenMinter(keys: keys, keyID: args.string("token-kid") ?? keys.keyIDs[0])
+    } catch {
+        throw UsageError("--token-kid: \(error)")
+    }
+    let now = WallClock.now().rounded(.down)
+    c.token = { client in minter.mint(TokenClaims(subject: "load-\(client)", expiresAt: now + Double(ttl), issuedAt: now)) }
+    c.tokenSource = "minted per client (sub load-N, kid \(minter.key.id), ttl \(ttlText))"
 }

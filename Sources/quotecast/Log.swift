@@ -30,10 +30,11 @@ struct Log: Sendable {
     /// The same log with `key=value` added to every line.
     func with(_ key: String, _ value: Any) -> Log { Log(minimum: minimum, context: context + " \(key)=\(value)") }
 
-    func callAsFunction(_ level: LogLevel, _ event: String, _ fields: KeyValuePairs<String, Any> = [:]) {
+    /// Prints `event` with `fields`, then `more` (fields worked out at run time), at `level`.
+    func callAsFunction(_ level: LogLevel, _ event: String, _ fields: KeyValuePairs<String, Any> = [:], _ more: [(String, Any)] = []) {
         guard level >= minimum else { return }
         var line = "level=\(level.name) event=\(event)" + context
-        for (key, value) in fields {
+        for (key, value) in Array(fields) + more {
             let text = "\(value)"
             line += " \(key)=" + (text.contains(" ") || text.isEmpty ? "\"\(text)\"" : text)
         }

@@ -81,7 +81,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
-    var signals = StopSignals.block()
+    var signals = StopSignals.block(hangup: true)
 
     let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
     let stop = StopFlag()
@@ -130,13 +130,13 @@ func runServe(_ argv: [String]) throws -> Int32 {
             ring.close()
         }
     }
-    log(.info, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
+    log(frontEnd.startupLevel, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
                                  "listen": "\(server.localAddress)", "echo": frontEnd.echoPath ?? "off",
                                  "deflate": frontEnd.server.deflate.mode.rawValue,
-                                 "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"])
+                                 "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"], frontEnd.accessFields)
 
-    let reason = signals.wait(duration: duration) { counters.finished } ?? "source_finished"
+    let reason = signals.wait(duration: duration, onHangup: { AccessFlags.reload(frontEnd.keys, log: log) }) { counters.finished } ?? "source_finished"
     log(.info, "serve_stopping", ["reason": reason])
     server.stop()
     gatewayThread.join()

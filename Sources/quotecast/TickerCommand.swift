@@ -9,7 +9,7 @@ let tickerCommand = Command(
     summary: "terminal ticker viewer: a live table, a 10-level ladder (--depth) or plain lines (--plain)",
     usage: """
         usage: quotecast ticker [SYMBOL...] [--depth SYMBOL] [--url URL] [--plain] [--no-color] [--ascii]
-                                [--fps N] [--connect-timeout SECONDS] [--retry-max SECONDS]
+                                [--fps N] [--connect-timeout SECONDS] [--retry-max SECONDS] [--token TOKEN]
 
         Connects to a quotecast gateway's WebSocket API and shows live quotes full-screen: one row
         per symbol with last, change and change % since the first price seen, bid size x bid,
@@ -30,6 +30,9 @@ let tickerCommand = Command(
           --fps N                at most N frames per second, 1..60 (default 10)
           --connect-timeout S    seconds one connection attempt may take (default 2)
           --retry-max S          longest wait between reconnection attempts, seconds (default 10)
+          --token TOKEN          the access token for a gateway run with --auth token (sent as
+                                 Authorization: Bearer); without it, the QUOTECAST_TOKEN environment
+                                 variable, which unlike an argument does not show in ps
 
         Keys: q or Ctrl-C quits (the terminal is restored), Tab switches table/ladder, up/down
         (or k/j, PgUp/PgDn) scroll a long table, Ctrl-L redraws. SIGINT/SIGTERM/SIGHUP quit cleanly.
@@ -74,7 +77,7 @@ func tickerConfiguration(_ args: Arguments, environment: [String: String]) throw
 }
 
 func runTicker(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["depth", "url", "fps", "connect-timeout", "retry-max"],
+    let args = try Arguments(argv, valueFlags: ["depth", "url", "fps", "connect-timeout", "retry-max", "token"],
                              switchFlags: ["plain", "no-color", "ascii"])
     var (configuration, url) = try tickerConfiguration(args, environment: ProcessInfo.processInfo.environment)
     var signals = SignalWatch()
@@ -87,7 +90,11 @@ func runTicker(_ argv: [String]) throws -> Int32 {
     }
     if terminal == nil { configuration.plain = true }
 
-    let session = TickerSession(configuration: configuration, connector: TickerSession.connector(for: url))
+    let token = args.string("token") ?? ProcessInfo.processInfo.environment["QUOTECAST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+    if let token, !token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) {
+        throw UsageError("--token: expected a token of printable characters without spaces")
+    }
+    let session = TickerSession(configuration: configuration, connector: TickerSession.connector(for: url, token: token))
     if let terminal {
         let status = session.runScreen(terminal: terminal, signals: &signals)
         terminal.restore()

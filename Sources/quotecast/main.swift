@@ -20,6 +20,7 @@ let commands: [Command] = [
     replayCommand,
     tickerCommand,
     loadCommand,
+    tokenCommand,
 ]
 
 let topUsage = """

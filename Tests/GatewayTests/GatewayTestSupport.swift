@@ -28,19 +28,23 @@ final class GatewayHarness: @unchecked Sendable {
     private(set) var written = 0
     private let stall = LoopStall()
     var address: SocketAddress { server.localAddress }
+    /// The gateway's log lines (`event=… key=value`).
+    let logLines = LogLines()
+    var log: [String] { logLines.lines.withLock { $0 } }
 
     init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096,
          server serverConfiguration: ((inout WebSocketServerConfiguration) -> Void)? = nil) throws {
         ignoreBrokenPipes()
         ring = try BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: [.nonGating], spinIterations: 0))
         writer = ring.makeWriter()
-        gateway = Gateway(reader: ring.makeReader(0), configuration: configuration)
+        let lines = logLines
+        gateway = Gateway(reader: ring.makeReader(0), configuration: configuration) { line in lines.lines.withLock { $0.append(line) } }
         var c = WebSocketServerConfiguration(listen: SocketAddress(host: "127.0.0.1", port: 0)!)
         c.maxPendingBytes = configuration.clientBufferMax + (1 << 20)
         serverConfiguration?(&c)
         router.webSocket(configuration.streamPath, gateway)
         let g = gateway
-        router.get("/v1/symbols") { _ in .json(.ok, g.symbolsJSON()) }
+        router.get("/v1/symbols") { request in g.symbolsResponse(request) }
         // Test-only: holds the loop thread (until `endStall`, at most 10 s), so the ring can lap the gateway.
         let stall = stall
         router.get("/stall") { _ in
@@ -136,6 +140,11 @@ final class GatewayHarness: @unchecked Sendable {
     func endStall() { stall.release.signal() }
 }
 
+/// Lines a gateway logged, from any thread.
+final class LogLines: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
 /// The test-only `/stall` handler's state: whether it holds the loop thread, and what lets it go.
 final class LoopStall: Sendable {
     let holding = Atomic<Bool>(false)
@@ -164,8 +173,12 @@ final class TestClient {
     let tcp: TCPConnection
     private var buffer: [UInt8] = []
     private(set) var closeCode: UInt16?
+    /// The reason text of the server's close frame.
+    private(set) var closeReason: String?
+    /// The handshake response's head (status line and headers).
+    private(set) var head = ""
 
-    init(_ address: SocketAddress, path: String = "/v1/stream", receiveBuffer: Int32? = nil) throws {
+    init(_ address: SocketAddress, path: String = "/v1/stream", receiveBuffer: Int32? = nil, headers: [String] = []) throws {
         if let size = receiveBuffer {
             // Set before connect so the window is small from the start.
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -184,7 +197,8 @@ final class TestClient {
             tcp = try TCPConnection.connect(to: address, blocking: true)
         }
         try tcp.writeAll(Array(("GET \(path) HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
+                                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                                + headers.map { $0 + "\r\n" }.joined() + "\r\n").utf8))
         let deadline = Date().addingTimeInterval(5)
         while !buffer.contains(13) || findHeadEnd() == nil {
             guard Date() < deadline, fill(timeout: 0.1) != false else { break }
@@ -192,10 +206,24 @@ final class TestClient {
         guard let end = findHeadEnd() else { throw SystemError("handshake", errno: ETIMEDOUT) }
         let head = String(decoding: buffer[..<end], as: UTF8.self)
         buffer.removeFirst(end)
-        guard head.hasPrefix("HTTP/1.1 101") else { throw HandshakeRefused(head: head) }
+        self.head = head
+        guard head.hasPrefix("HTTP/1.1 101") else {
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            while buffer.count < length, Date() < deadline, fill(timeout: 0.1) != false {}
+            throw HandshakeRefused(head: head, body: String(decoding: buffer.prefix(length), as: UTF8.self))
+        }
     }
 
-    struct HandshakeRefused: Error { let head: String }
+    /// The server's answer to the upgrade request did not switch protocols: its head and body.
+    struct HandshakeRefused: Error {
+        let head: String
+        var body = ""
+        /// The status code.
+        var status: Int { Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0 }
+        /// The body as a JSON object.
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:] }
+    }
 
     deinit { tcp.close() }
 
@@ -264,6 +292,7 @@ final class TestClient {
             if let (op, payload) = takeFrame() {
                 if op == 8 {
                     closeCode = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
+                    closeReason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
                     return nil
                 }
                 if op == 1, let o = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] { return o }

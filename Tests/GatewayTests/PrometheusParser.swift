@@ -1,7 +1,7 @@
 /// A small parser of the Prometheus text exposition format, strict enough to catch a malformed
 /// `/metrics` page: every sample line must be `name{label="value",...} number`, names must match
-/// the metric name grammar, every name must have a `# TYPE` line before its samples, and a name may
-/// not be declared twice.
+/// the metric name grammar, every name must have a `# TYPE` line before its samples (a histogram's
+/// `_bucket`, `_sum` and `_count` series that of their family), and a name may not be declared twice.
 struct PrometheusParser {
     struct ParseError: Error, CustomStringConvertible {
         let line: String
@@ -39,6 +39,12 @@ struct PrometheusParser {
         return p
     }
 
+    /// The family a histogram series belongs to (`x` of `x_bucket`, `x_sum`, `x_count`).
+    static func histogramFamily(of name: String) -> String? {
+        for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        return nil
+    }
+
     static func isName(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, first == "_" || first == ":" || first.properties.isAlphabetic && first.isASCII else { return false }
         return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0 == ":" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
@@ -50,7 +56,9 @@ struct PrometheusParser {
         var name = ""
         while i < chars.count, chars[i] != "{", chars[i] != " " { name.unicodeScalars.append(chars[i]); i += 1 }
         guard isName(name) else { throw ParseError(line: line, why: "bad metric name") }
-        guard types[name] != nil else { throw ParseError(line: line, why: "sample before its TYPE line") }
+        guard types[name] != nil || histogramFamily(of: name).map({ types[$0] == "histogram" }) == true else {
+            throw ParseError(line: line, why: "sample before its TYPE line")
+        }
         var labels: [String: String] = [:]
         if i < chars.count, chars[i] == "{" {
             i += 1

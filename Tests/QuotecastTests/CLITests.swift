@@ -6,12 +6,12 @@ import Testing
     @Test func topLevelHelpListsEveryCommand() throws {
         let r = try QuotecastProcess.run(["--help"])
         #expect(r.status == 0)
-        for command in ["serve", "feed", "gateway", "simulate", "replay", "book", "ticker", "load"] {
+        for command in ["serve", "feed", "gateway", "simulate", "replay", "book", "ticker", "load", "token"] {
             #expect(r.stdout.contains("  \(command) "), "missing \(command)")
         }
     }
 
-    @Test(arguments: ["serve", "book", "simulate", "feed", "gateway", "replay", "ticker", "load"])
+    @Test(arguments: ["serve", "book", "simulate", "feed", "gateway", "replay", "ticker", "load", "token"])
     func everyCommandHasHelp(command: String) throws {
         let r = try QuotecastProcess.run([command, "--help"])
         #expect(r.status == 0)

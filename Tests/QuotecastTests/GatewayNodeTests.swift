@@ -76,10 +76,10 @@ import Testing
     }
 
     /// `GET path` on the gateway: the status code and body.
-    func get(_ port: UInt16, _ path: String) -> (status: Int, body: String) {
+    func get(_ port: UInt16, _ path: String, headers: [String] = []) -> (status: Int, body: String) {
         guard let tcp = try? TCPConnection.connect(to: SocketAddress(host: "127.0.0.1", port: port)!, blocking: true) else { return (0, "") }
         defer { tcp.close() }
-        try? tcp.writeAll(Array("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        try? tcp.writeAll(Array("GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\(headers.map { $0 + "\r\n" }.joined())\r\n".utf8))
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         let deadline = Date().addingTimeInterval(5)
@@ -342,5 +342,46 @@ import Testing
         }
         #expect(types.contains("gap") && types.contains("snapshot"), "\(types.prefix(20))")
         #expect(metric(p, "quotecast_upstream_resyncs_total{reason=\"session\"}") >= 1 || gateway.text.contains("reason=session"))
+    }
+
+    /// A gateway node takes serve's access flags: with --auth token its stream and /v1/symbols need a
+    /// token, and a token's client is served as any other.
+    @Test func aGatewayNodeWithAuthTokenServesOnlyClientsWithAValidToken() throws {
+        let keys = try KeyFileFixture()
+        defer { keys.remove() }
+        try keys.write([("k1", AccessControlServeTests.first)])
+        let net = Network(group: "239.201.5.1", port: 27_215, service: "127.0.0.1:27265")
+        let feed = try net.feed()
+        defer { feed.stop() }
+        #expect(feed.waitFor("event=feed_started"))
+        let gateway = try net.gateway(["--auth", "token", "--auth-key-file", keys.path])
+        defer { gateway.stop() }
+        let p = try port(of: gateway)
+        #expect(gateway.field("gateway_started", "auth") == "token")
+        #expect(waitForHealth(p, 200), "gateway synchronized")
+        #expect(get(p, "/v1/symbols").status == 401)
+        let url = try StreamURL("ws://127.0.0.1:\(p)/v1/stream")
+        do {
+            _ = try StreamConnection.connect(to: url)
+            Issue.record("a client without a token was let in")
+        } catch {
+            #expect(error.description.contains("401"), "\(error)")
+        }
+        let token = KeyFileFixture.token(kid: "k1", secret: AccessControlServeTests.first)
+        let listed = get(p, "/v1/symbols", headers: ["Authorization: Bearer \(token)"])
+        let symbol = try #require(((try JSONSerialization.jsonObject(with: Data(listed.body.utf8)) as? [String: Any])?["symbols"]
+            as? [[String: Any]])?.first?["symbol"] as? String, "\(listed)")
+        let c = try StreamConnection.connect(to: url, extraHeaders: [("Authorization", "Bearer \(token)")])
+        defer { c.close() }
+        try c.send(text: #"{"op":"subscribe","symbols":["\#(symbol)"]}"#)
+        var types: [String] = []
+        let deadline = Date().addingTimeInterval(20)
+        while !types.contains("snapshot"), Date() < deadline {
+            guard case .text(let text)? = try c.receive(timeout: .seconds(1)) else { continue }
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            types.append(object?["type"] as? String ?? "?")
+        }
+        #expect(types.prefix(2) == ["subscribed", "snapshot"], "\(types)")
+        #expect(gateway.text.contains("event=auth_refused stage=handshake reason=missing_token peer=127.0.0.1:"))
     }
 }

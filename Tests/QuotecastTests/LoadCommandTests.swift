@@ -21,7 +21,7 @@ import Testing
                      "--profile", "--connect-rate", "--threads", "--symbol-list", "--distribution", "--zipf-exponent",
                      "--seed", "--ramp-start", "--ramp-step", "--ramp-interval", "--churn-per-sec", "--slow-fraction",
                      "--slow-bytes-per-sec", "--slow-receive-buffer", "--storm-at", "--connect-timeout", "--no-metrics",
-                     "--quiet", "--self-test"] {
+                     "--quiet", "--self-test", "--token", "--token-key-file", "--token-kid", "--token-ttl"] {
             #expect(r.stdout.contains(flag), "--help does not explain \(flag)")
         }
     }
@@ -31,6 +31,7 @@ import Testing
         ["--fail-if", "latency<1ms"], ["--storm-at", "3"], ["--slow-fraction", "1.5"], ["--duration", "-1"],
         ["--url", "http://x"], ["--distribution", "pareto"], ["--zipf-exponent", "2"], ["extra"],
         ["--symbol-list", "WAYTOOLONGSYMBOL"], ["--json", "/nonexistent-dir/r.json"],
+        ["--token", "a", "--token-key-file", "/x"], ["--token-kid", "k1"], ["--token-ttl", "1h"], ["--token", "two words"],
     ])
     func badFlagsExit2NamingTheFlag(_ args: [String]) throws {
         // Otherwise valid runs point at a closed port, so a flag wrongly accepted shows as exit 1.
@@ -155,5 +156,38 @@ import Testing
         #expect(stormFigures["dropped"] as? Int == 50)
         #expect((stormFigures["recovery_s"] as? Double ?? -1) >= 0)
         #expect((stormReport?["connects"] as? [String: Any])?["ok"] as? Int == 100)
+    }
+
+    /// The issue's `--auth token` run at 1 000 clients: one token minted per client, every
+    /// handshake verified (the server counts them), nothing lost; a wrong shared token is refused 401.
+    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
+    func anAuthTokenRunOf1000ClientsPresentsOneTokenPerClient() throws {
+        let keys = try KeyFileFixture()
+        defer { keys.remove() }
+        try keys.write([("k1", AccessControlServeTests.first)])
+        let server = try WebSocketServeTests.Server(["--rate", "1000", "--max-clients", "2000", "--auth", "token",
+                                                     "--auth-key-file", keys.path])
+        defer { server.stop() }
+        let url = "ws://127.0.0.1:\(server.port)/v1/stream"
+        let (r, report) = try load(["--url", url, "--clients", "1000", "--symbols-per-client", "2", "--duration", "3",
+                                    "--connect-rate", "2000", "--connect-timeout", "30", "--token-key-file", keys.path, "--quiet"],
+                                   timeout: 240)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr.suffix(2000))")
+        let report_ = try #require(report)
+        let connects = try #require(report_["connects"] as? [String: Any])
+        #expect(connects["ok"] as? Int == 1000 && connects["failed"] as? Int == 0, "\(connects)")
+        #expect((report_["tokens"] as? String)?.hasPrefix("minted per client (sub load-N, kid k1") == true)
+        #expect((report_["gaps"] as? [String: Any])?["unexplained"] as? Int == 0)
+        let delta = try #require((report_["server_metrics"] as? [String: Any])?["delta"] as? [String: Double])
+        #expect(delta[#"quotecast_gateway_authentications_total{stage="handshake",result="accepted",reason="ok"}"#] == 1000, "\(delta)")
+        #expect(r.stdout.contains("access tokens"))
+
+        let wrong = KeyFileFixture.token(kid: "k1", secret: AccessControlServeTests.second)
+        let (refused, refusedReport) = try load(["--url", url, "--clients", "20", "--duration", "1", "--symbol-list", "AAPL",
+                                                 "--token", wrong, "--quiet", "--no-metrics"])
+        #expect(refused.stdout.contains("http_401=20"), "\(refused.stdout)")
+        #expect((refusedReport?["connects"] as? [String: Any])?["failed"] as? Int == 20)
+        let (noToken, _) = try load(["--url", url, "--clients", "2", "--duration", "1", "--quiet"])
+        #expect(noToken.status == 1 && noToken.stderr.contains("GET /v1/symbols answered 401"), "\(noToken.stderr)")
     }
 }

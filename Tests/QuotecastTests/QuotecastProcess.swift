@@ -32,9 +32,11 @@ struct QuotecastProcess {
         return dir
     }
 
-    /// Runs `quotecast args`, killing it after `timeout` seconds (a test failure by itself).
+    /// Runs `quotecast args` (with `stdin` as its standard input, else /dev/null), killing it after
+    /// `timeout` seconds (a test failure by itself).
     @discardableResult
-    static func run(_ args: [String], timeout: Double = 60, whileRunning: ((Process) -> Void)? = nil) throws -> QuotecastProcess {
+    static func run(_ args: [String], timeout: Double = 60, stdin: String? = nil,
+                    whileRunning: ((Process) -> Void)? = nil) throws -> QuotecastProcess {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("stdout")
@@ -46,7 +48,13 @@ struct QuotecastProcess {
         process.arguments = args
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let input = dir.appendingPathComponent("stdin")
+            _ = FileManager.default.createFile(atPath: input.path, contents: Data(stdin.utf8))
+            process.standardInput = try FileHandle(forReadingFrom: input)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
         whileRunning?(process)
         let deadline = Date().addingTimeInterval(timeout)

@@ -75,7 +75,7 @@ import Testing
     @Test func helpExplainsEveryFlag() throws {
         let (status, out, _) = try Self.run(["--help"])
         #expect(status == 0)
-        for flag in ["--depth", "--url", "--plain", "--no-color", "--ascii", "--fps", "--connect-timeout", "--retry-max", "NO_COLOR"] {
+        for flag in ["--depth", "--url", "--plain", "--no-color", "--ascii", "--fps", "--connect-timeout", "--retry-max", "NO_COLOR", "--token", "QUOTECAST_TOKEN"] {
             #expect(out.contains(flag), "\(flag) missing from --help")
         }
     }
@@ -83,7 +83,7 @@ import Testing
     @Test(arguments: [
         (["AAPL", "--bogus"], "--bogus"), (["AAPL", "--fps", "0"], "--fps"), (["AAPL", "--fps", "x"], "--fps"),
         (["AAPL", "--url", "http://x/"], "--url"), (["AAPL", "--url"], "--url"), ([], "SYMBOL"),
-        (["--depth", "TOOLONGSYM"], "--depth"), (["TOOLONGSYM"], "TOOLONGSYM"), (["AAPL", "--retry-max", "0"], "--retry-max"),
+        (["--depth", "TOOLONGSYM"], "--depth"), (["TOOLONGSYM"], "TOOLONGSYM"), (["AAPL", "--retry-max", "0"], "--retry-max"), (["AAPL", "--token", "a b"], "--token"),
     ])
     func badFlagsExit2(args: [String], named: String) throws {
         let (status, out, err) = try Self.run(args)

@@ -76,6 +76,10 @@ import Testing
         return WebSocketHandshake.respond(to: HTTPRequest(method: method, target: "/echo", headers: headers), allowedOrigins: ["https://ok.example"])
     }
 
+    @Test func acceptKeyOfRFC6455Example() {
+        #expect(WebSocketHandshake.acceptValue(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+    }
+
     @Test func aValidHandshakeIsAnswered101WithTheAcceptKeyAndNoExtensions() {
         let r = upgrade([("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")])
         #expect(r.status == .switchingProtocols)

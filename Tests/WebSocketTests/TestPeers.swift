@@ -38,6 +38,9 @@ struct RawClient {
         tcp = try TCPConnection.connect(to: address, blocking: true)
     }
 
+    /// A client over a connection made elsewhere (from a chosen source address).
+    init(tcp: TCPConnection) { self.tcp = tcp }
+
     func close() { tcp.close() }
 
     func write(_ bytes: [UInt8]) throws { try tcp.writeAll(bytes) }

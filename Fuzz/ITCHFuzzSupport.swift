@@ -1,15 +1,9 @@
-// Shared by every libFuzzer target (built by scripts/fuzz, not by SwiftPM): decoding every framed
-// message, the seed corpus written from the project's own encoders, and the libFuzzer hooks.
-//
-// Each target file defines `fuzzTargetSeeds()` and `LLVMFuzzerTestOneInput`; this file defines
-// `LLVMFuzzerInitialize`, which writes the seeds and exits when QUOTECAST_FUZZ_SEEDS names a directory.
+// Shared by the ITCH libFuzzer targets (dayfile, mold, pcap, book; built by scripts/fuzz, not by
+// SwiftPM): decoding every framed message, and seeds written from the project's own encoders.
 
 import ITCH
 import Market
 import MoldUDP64
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Decodes a framed message and reads its fields, so every view's loads run under AddressSanitizer;
 /// returns a fold of what it read (kept alive by `keep`).
@@ -32,17 +26,6 @@ func exercise(_ message: FramedMessage) -> UInt64 {
     case .directListingPriceDiscovery(let m): return m.nearExecutionTime &+ UInt64(m.upperPriceRangeCollar)
     default: return UInt64(message.base.load(as: UInt8.self))
     }
-}
-
-/// Keeps a computed value alive so the optimizer cannot drop the loads that made it.
-@inline(never)
-func keep(_ value: UInt64) {
-    if value == 0x5EED_F00D_DEAD_BEEF { print("", terminator: "") }
-}
-
-/// Stops the fuzzer with a crash that names the broken property.
-func propertyFailed(_ what: String) -> Never {
-    fatalError("fuzz property failed: \(what)")
 }
 
 // MARK: - Seeds from the project's encoders
@@ -245,23 +228,3 @@ func seedPcapng(_ frames: [[UInt8]]) -> [UInt8] {
 }
 
 func le32(_ v: UInt32) -> [UInt8] { [0, 8, 16, 24].map { UInt8(truncatingIfNeeded: v >> UInt32($0)) } }
-
-// MARK: - libFuzzer hooks
-
-/// Writes this target's seeds into $QUOTECAST_FUZZ_SEEDS and exits, when that variable is set.
-@_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>,
-                           _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-    guard let directory = getenv("QUOTECAST_FUZZ_SEEDS").map({ String(cString: $0) }) else { return 0 }
-    for (name, bytes) in fuzzTargetSeeds() {
-        do {
-            let output = try BufferedFileOutput(path: directory + "/" + name)
-            try output.write(bytes)
-            try output.close()
-        } catch {
-            print("cannot write seed \(name): \(error)")
-            exit(1)
-        }
-    }
-    exit(0)
-}
