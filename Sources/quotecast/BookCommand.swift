@@ -10,7 +10,8 @@ let bookCommand = Command(
     name: "book",
     summary: "offline: run the feed handler over a day-file or pcap, print ticks or final books",
     usage: """
-        usage: quotecast book FILE [--format summary|jsonl] [--symbols A,B,...] [--depth N] [--progress|--quiet]
+        usage: quotecast book FILE [--format summary|jsonl] [--symbols A,B,...] [--depth N] [--messages N]
+                              [--progress|--quiet]
 
         Runs the feed handler over FILE, an ITCH 5.0 day-file (2-byte big-endian length before each
         message) or a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed). The
@@ -22,6 +23,9 @@ let bookCommand = Command(
           --symbols LIST     only these symbols (comma-separated)
           --depth N          levels per side in jsonl quotes, 1..10 (default 10); a quote is printed
                              only when its top N changed
+          --messages N       stop after applying the first N messages (N >= 1): the books, ticks and
+                             statistics as they stand at that point (for comparing with another book
+                             builder mid-file); the summary's input line says where it stopped
           --progress         a progress line on stderr every second (default for files over 64 MB)
           --quiet            no progress line
 
@@ -34,12 +38,21 @@ let bookCommand = Command(
 
 /// Applies a capture to a book engine and reports. Everything here is off the hot path but the loop.
 func runBook(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth"], switchFlags: ["progress", "quiet"])
+    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth", "messages"],
+                             switchFlags: ["progress", "quiet"])
     guard args.positionals.count == 1 else {
         throw UsageError(args.positionals.isEmpty ? "missing FILE" : "expected one FILE, got \(args.positionals.count)")
     }
     let format = try args.choice("format", ["summary", "jsonl"], default: "summary")
     let depth = try args.int("depth", default: 10, in: 1...10)
+    // Messages to apply at most; a UInt64 like the count it is compared with.
+    var limit = UInt64.max
+    if let text = args.string("messages") {
+        guard let n = UInt64(text.replacingOccurrences(of: "_", with: "")), n >= 1 else {
+            throw UsageError("--messages: expected a number of messages, 1 or more, got '\(text)'")
+        }
+        limit = n
+    }
     var filter: Set<Symbol>?
     if let list = args.string("symbols") {
         var set = Set<Symbol>()
@@ -91,7 +104,7 @@ func runBook(_ argv: [String]) throws -> Int32 {
         // A day-file records no receive time: 0.
         var pipeline = ApplyPipeline(engine: engine, messages: DayFileReader(capture.file).makeIterator())
         let start = UnsafeRawPointer(capture.file.bytes.baseAddress)
-        while let (m, n) = pipeline.applyNext(receiveTime: 0, into: out) {
+        while applied < limit, let (m, n) = pipeline.applyNext(receiveTime: 0, into: out) {
             applied &+= 1
             if jsonl && n > 0 { try emit(n) }
             if applied & 0xFFFF == 0, let start { progress.update(messages: applied, position: m.base - start) }
@@ -101,8 +114,11 @@ func runBook(_ argv: [String]) throws -> Int32 {
         captureStats.dayFileEnd = pipeline.source.end
     case .pcap:
         captureStats = try capture.forEachPacket { p in
+            // With --messages, the packet holding message N is the last one sequenced.
+            guard applied < limit else { return }
             let packet = p.packet
             try sequencer.forEachNewMessage(in: packet) { message in
+                guard applied < limit else { return }
                 let n = engine.apply(message.base, length: message.length, receiveTime: p.datagram.timestamp, into: out)
                 applied &+= 1
                 if jsonl && n > 0 { try emit(n) }
@@ -114,15 +130,16 @@ func runBook(_ argv: [String]) throws -> Int32 {
     progress.finish(messages: applied)
     if !jsonl {
         try stdout.write(Array(bookSummary(engine, filter: filter, capture: captureStats, sequencer: sequencer,
-                                           kind: capture.kind).utf8))
+                                           kind: capture.kind, stoppedAfter: applied == limit ? limit : nil).utf8))
     }
     try stdout.flush()
     return 0
 }
 
 /// The `--format summary` report: one row per instrument, then what was decoded and refused.
+/// `stoppedAfter` is the `--messages` limit when the run stopped there.
 func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureStatistics, sequencer: PacketSequencer,
-                 kind: CaptureFile.Kind) -> String {
+                 kind: CaptureFile.Kind, stoppedAfter: UInt64? = nil) -> String {
     func level(_ l: PriceLevel?, bidFirst: Bool) -> String {
         guard let l else { return "-" }
         return bidFirst ? "\(l.size) x \(Price.text(UInt64(l.price)))" : "\(Price.text(UInt64(l.price))) x \(l.size)"
@@ -160,7 +177,9 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
                  + "quiet_book_changes=\(st.quietBookChanges) non_printable=\(st.nonPrintable)")
     switch kind {
     case .dayFile:
-        if case .truncated(let offset, _, let available)? = capture.dayFileEnd {
+        if let stoppedAfter {
+            lines.append("input: day-file, stopped after \(stoppedAfter) messages (--messages)")
+        } else if case .truncated(let offset, _, let available)? = capture.dayFileEnd {
             lines.append("input: day-file, final message truncated at byte \(offset) (\(available) bytes left over)")
         } else {
             lines.append("input: day-file, complete")
@@ -169,7 +188,8 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
         lines.append("input: \(f) packets=\(capture.packets) heartbeats=\(capture.heartbeats) "
                      + "end_of_session=\(capture.endsOfSession) truncated_packets=\(capture.truncatedPackets) "
                      + "count_mismatches=\(capture.countMismatches) short_datagrams=\(capture.shortDatagrams) "
-                     + "non_udp=\(capture.pcap.nonUDP) fragments=\(capture.pcap.fragments) bad_records=\(capture.pcap.badRecords)")
+                     + "non_udp=\(capture.pcap.nonUDP) fragments=\(capture.pcap.fragments) bad_records=\(capture.pcap.badRecords)"
+                     + (stoppedAfter.map { " stopped_after=\($0) (--messages)" } ?? ""))
         lines.append("sequencing: sessions=\(sequencer.sessions) duplicate_packets=\(sequencer.duplicatePackets) "
                      + "duplicate_messages=\(sequencer.duplicateMessages) gaps=\(sequencer.gaps) "
                      + "gap_messages=\(sequencer.gapMessages) unsequenced_packets=\(sequencer.unsequencedPackets)")

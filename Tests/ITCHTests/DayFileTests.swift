@@ -171,13 +171,13 @@ func dayFileBytes(_ messages: [[UInt8]]) -> [UInt8] {
         }
     }
 
-    /// The real Nasdaq snippet (skipped when absent): 1000 messages, each a known type of its length.
-    @Test func readsTheRealNasdaqSnippet() throws {
-        let path = "../shared/fixtures/nasdaq/12302019_SNIPPET.NASDAQ_ITCH50"
-        guard FileManager.default.fileExists(atPath: path) else { return }
+    /// The real Nasdaq snippet: 1000 messages, each a known type of its length. Skipped, and shown as
+    /// skipped, when the capture is absent (`NasdaqCapture`).
+    @Test(.enabled(if: NasdaqCapture.isPresent, "the real Nasdaq capture is not in ../shared/fixtures"))
+    func readsTheRealNasdaqSnippet() throws {
         var messages = 0
         var bad = 0
-        let end = try DayFileReader(path: path).forEach { message in
+        let end = try DayFileReader(path: NasdaqCapture.path).forEach { message in
             messages += 1
             if case .message = message.decode() {} else { bad += 1 }
         }

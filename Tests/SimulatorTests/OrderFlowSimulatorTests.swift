@@ -180,7 +180,7 @@ enum Days {
         }
     }
 
-    @Test func messageMixIsCloseToNasdaq() {
+    @Test func messageMixIsCloseToNasdaq() throws {
         var counts = [Int](repeating: 0, count: 256)
         let types = messageTypes(of: Days.standard)
         for type in types { counts[Int(type)] += 1 }
@@ -203,7 +203,7 @@ enum Days {
         // Some executions with price are non-printable.
         var printable = 0
         var nonPrintable = 0
-        try? forEachMessage(in: Days.standard) { _, message in
+        try forEachMessage(in: Days.standard) { _, message in
             if case .orderExecutedWithPrice(let m) = message {
                 if m.printable == 0x59 { printable += 1 } else { nonPrintable += 1 }
             }
