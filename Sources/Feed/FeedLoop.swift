@@ -83,6 +83,8 @@ public struct FeedLoop: Sendable {
         stop: StopFlag, counters: FeedCounters
     ) throws(SystemError) {
         var ticks = TickSink(writer: writer, messageLimit: messageLimit)
+        // Held here, so reading a datagram costs no reference counting on the input's batch.
+        let batch = input.batch
         var health = adapter.health
         counters.setHealth(health)
         do throws(SystemError) {
@@ -90,7 +92,7 @@ public struct FeedLoop: Sendable {
                 let received = try input.drain { stream, n in
                     let now = Clock.monotonic(), receiveTime = Clock.realtime()
                     for k in 0..<n {
-                        if let datagram = input.batch.datagram(k) {
+                        if let datagram = batch.datagram(k) {
                             adapter.receive(datagram, stream: stream, now: now, receiveTime: receiveTime, into: &ticks)
                         } else {
                             adapter.receiveOversize(stream: stream)

@@ -68,6 +68,8 @@ public struct UpstreamReceiver: Sendable {
         let input = try MulticastInput(groups: groups, interface: c.sequencing.interface, receiveBuffer: c.sequencing.receiveBuffer,
                                        unicast: true, maxDatagram: c.sequencing.maxDatagram, batchCapacity: 64)
         defer { input.close() }
+        // Held here, so reading a datagram costs no reference counting on the input's batch.
+        let batch = input.batch
         for (channel, group) in groups.enumerated() {
             report(.joined(channel: channel, group: group.description, receiveBuffer: input.receiveBufferBytes(of: channel)))
         }
@@ -217,7 +219,7 @@ public struct UpstreamReceiver: Sendable {
                 let isChannel = i != input.unicastStream
                 for k in 0..<n {
                     if isChannel && dropThreshold != 0 && drops.next() < dropThreshold { dropped += 1; continue }
-                    if let datagram = input.batch.datagram(k) {
+                    if let datagram = batch.datagram(k) {
                         receive(datagram, line: isChannel ? .a : .retransmission,
                                 socketChannel: isChannel ? i : nil, now: now, receiveTime: receiveTime)
                     } else {
