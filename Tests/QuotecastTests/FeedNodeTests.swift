@@ -207,8 +207,13 @@ import Testing
         #expect(live.status == 200 && live.body.contains("\"status\":\"live\"") && live.body.contains("\"session\":\"\(session)\""),
                 "\(live.body)")
         let first = try Self.metrics(from: metricsAddress)
-        usleep(700_000)
-        let second = try Self.metrics(from: metricsAddress)
+        // The next sample once the input has moved on (a fixed 0.7 s was not always enough under load).
+        var second = try Self.metrics(from: metricsAddress)
+        let grown = Date().addingTimeInterval(30)
+        while (second["quotecast_feed_messages_total"] ?? 0) <= (first["quotecast_feed_messages_total"] ?? 0), Date() < grown {
+            usleep(50_000)
+            second = try Self.metrics(from: metricsAddress)
+        }
         let perChannel = ["quotecast_publish_packets_total", "quotecast_publish_messages_total", "quotecast_publish_bytes_total",
                           "quotecast_publish_heartbeats_total", "quotecast_publish_end_of_session_total"]
         let names = perChannel.flatMap { name in (0..<channels).map { "\(name){channel=\"\($0)\"}" } } + [
