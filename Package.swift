@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
         .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
-        .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH"]),
+        .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH", "Sockets"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "KRXTests", dependencies: ["KRX", "Market"]),
         .testTarget(name: "KRXBookTests", dependencies: ["KRXBook", "KRXSimulator", "KRX", "Market"]),

@@ -62,7 +62,7 @@ extension RingMetrics {
             MetricSample("quotecast_ring_published_total", .counter, help: "Ticks published into the ring", value: Double(published)),
             MetricSample("quotecast_ring_writer_full_waits_total", .counter, help: "Times the writer waited on a full ring", value: Double(writerFullWaits)),
             MetricSample("quotecast_ring_writer_refusals_total", .counter, help: "Ticks the ring refused", value: Double(writerFails)),
-            MetricSample("quotecast_ring_missed_wakeups_total", .counter, help: "Parks that ended by timeout with ticks waiting", value: Double(missedWakeups)),
+            MetricSample("quotecast_ring_missed_wakeups_total", .counter, help: "Parks (reader or writer) that timed out with a wakeup owed and got none in one more safety period; expected 0", value: Double(missedWakeups)),
         ]
         for r in readers {
             let labels = [("reader", r.index < readerNames.count ? readerNames[r.index] : String(r.index)),

@@ -1,4 +1,5 @@
 import Codecs
+import Market
 import Testing
 @testable import Auth
 
@@ -112,9 +113,11 @@ import Testing
         let good = Fixture.mint(Fixture.claims())
         let parts = good.split(separator: ".").map(String.init)
         // A forged token with a valid shape: a random 32-byte signature.
-        var random = SystemRandomNumberGenerator()
+        // Seeded, so a failure names the signature it failed on.
+        let seed: UInt64 = 0xF0_26ED
+        var random = SplitMix64(seed: seed)
         let forged = parts[0] + "." + parts[1] + "." + Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255, using: &random) })
-        #expect(verifier.checked(forged, now: Fixture.now).reason == .badSignature)
+        #expect(verifier.checked(forged, now: Fixture.now).reason == .badSignature, "seed \(seed)")
         // Signed with another key under the same kid.
         let other = Fixture.mint(Fixture.claims(), ring: Fixture.ring([("2026-01", Fixture.otherSecret)]))
         #expect(verifier.checked(other, now: Fixture.now).reason == .badSignature)

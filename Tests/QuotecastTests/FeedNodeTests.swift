@@ -207,8 +207,20 @@ import Testing
         #expect(live.status == 200 && live.body.contains("\"status\":\"live\"") && live.body.contains("\"session\":\"\(session)\""),
                 "\(live.body)")
         let first = try Self.metrics(from: metricsAddress)
-        usleep(700_000)
-        let second = try Self.metrics(from: metricsAddress)
+        // The next sample once the input has moved on through the ring to the channels (a fixed 0.7 s
+        // was not always enough under load; the feed's own count alone grows before any tick does).
+        func moved(_ name: String, _ a: [String: Double], _ b: [String: Double]) -> Bool {
+            b.filter { $0.key.hasPrefix(name) }.values.reduce(0, +) > a.filter { $0.key.hasPrefix(name) }.values.reduce(0, +)
+        }
+        var second = try Self.metrics(from: metricsAddress)
+        let grown = Date().addingTimeInterval(30)
+        while !["quotecast_feed_messages_total", "quotecast_ring_published_total", "quotecast_publish_messages_total{",
+                "quotecast_publish_packets_total{", "quotecast_publish_bytes_total{"].allSatisfy({ moved($0, first, second) })
+                || !(0..<channels).allSatisfy({ (second["quotecast_publish_messages_total{channel=\"\($0)\"}"] ?? 0) > 0 }),
+              Date() < grown {
+            usleep(50_000)
+            second = try Self.metrics(from: metricsAddress)
+        }
         let perChannel = ["quotecast_publish_packets_total", "quotecast_publish_messages_total", "quotecast_publish_bytes_total",
                           "quotecast_publish_heartbeats_total", "quotecast_publish_end_of_session_total"]
         let names = perChannel.flatMap { name in (0..<channels).map { "\(name){channel=\"\($0)\"}" } } + [

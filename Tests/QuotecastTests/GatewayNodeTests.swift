@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Market
 import Sockets
 import StreamClient
 import Testing
@@ -121,8 +122,10 @@ import Testing
         var other: [String] = []
     }
 
-    /// Subscribes a client on each port to `symbols` and records for `seconds`.
-    func record(_ ports: [UInt16], symbols: [String], seconds: Double) throws -> [Recording] {
+    /// Subscribes a client on each port to `symbols` and records until every client has received
+    /// `updates` updates after its snapshots (a count, not a time: a loaded machine takes longer), or
+    /// `timeout` seconds pass (the comparison then reports what is missing).
+    func record(_ ports: [UInt16], symbols: [String], updates minimum: Int, timeout: Double = 60) throws -> [Recording] {
         var clients: [StreamConnection] = []
         for port in ports {
             let c = try StreamConnection.connect(to: StreamURL("ws://127.0.0.1:\(port)/v1/stream"))
@@ -132,9 +135,9 @@ import Testing
         }
         defer { clients.forEach { $0.close() } }
         var recordings = Array(repeating: Recording(), count: ports.count)
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(timeout)
         var polls = clients.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-        while Date() < deadline {
+        while Date() < deadline, !recordings.allSatisfy({ $0.updates.values.map(\.count).reduce(0, +) >= minimum }) {
             _ = poll(&polls, nfds_t(polls.count), 20)
             for (i, c) in clients.enumerated() {
               for event in try c.drainAvailable() {
@@ -163,7 +166,6 @@ import Testing
     /// only onto a quote marked conflated: the client was slow); where two recordings cover the same
     /// seq, the messages are byte for byte the same (but for that mark); snapshots taken at the same
     /// seq are the same. Returns the number of messages compared.
-    @discardableResult
     func expectIdentical(_ recordings: [Recording], symbols: [String]) -> Int {
         var compared = 0
         for symbol in symbols {
@@ -225,7 +227,7 @@ import Testing
         let known = symbols(ports[0])
         #expect(known.count == 12 && symbols(ports[1]) == known)
 
-        let recordings = try record(ports, symbols: known, seconds: 4)
+        let recordings = try record(ports, symbols: known, updates: 4000)
         let compared = expectIdentical(recordings, symbols: known)
         let received = recordings.map { $0.updates.values.map(\.count).reduce(0, +) }
         #expect(compared > 200 && Double(compared) >= 0.8 * Double(received.min() ?? 0),
@@ -246,37 +248,42 @@ import Testing
         let first = try net.gateway()
         defer { first.stop() }
         let firstPort = try port(of: first)
-        usleep(500_000)
+        #expect(first.waitFor("event=snapshot_failed"), "it asked for a snapshot and got none")
         let early = get(firstPort, "/healthz")
         #expect(early.status == 503 && early.body.contains("\"syncing\""), "\(early)")
         #expect(get(firstPort, "/v1/stream").status == 503)
         #expect(throws: StreamClientError.self) { try StreamConnection.connect(to: StreamURL("ws://127.0.0.1:\(firstPort)/v1/stream")) }
-        #expect(first.waitFor("event=snapshot_failed"))
 
         let feed = try net.feed()
         defer { feed.stop() }
         #expect(waitForHealth(firstPort, 200), "synchronized once the feed node is up")
-        // A gateway joining two seconds into the stream.
-        sleep(2)
+        // A gateway joining well into the stream: once the first has applied 5 000 messages.
+        try waitUntil("the first gateway applied 5 000 messages") { metric(firstPort, "quotecast_upstream_messages_total") >= 5000 }
         let late = try net.gateway()
         defer { late.stop() }
         let latePort = try port(of: late)
         #expect(waitForHealth(latePort, 200))
         let known = symbols(firstPort)
         #expect(known.count == 12)
-        expectIdentical(try record([firstPort, latePort], symbols: known, seconds: 2), symbols: known)
+        let lateRecordings = try record([firstPort, latePort], symbols: known, updates: 1500)
+        let lateCompared = expectIdentical(lateRecordings, symbols: known)
+        let lateReceived = lateRecordings.map { $0.updates.values.map(\.count).reduce(0, +) }
+        #expect(lateCompared > 1000 && Double(lateCompared) >= 0.8 * Double(lateReceived.min() ?? 0),
+                "late gateway: compared \(lateCompared) messages of \(lateReceived)")
 
         // The first gateway killed mid-stream and started again: it resynchronizes and matches.
         first.stop(SIGKILL)
-        sleep(1)
+        // The stream moves on while it is down.
+        let atKill = metric(latePort, "quotecast_upstream_messages_total")
+        try waitUntil("the stream moved on 2 000 messages") { metric(latePort, "quotecast_upstream_messages_total") >= atKill + 2000 }
         let again = try net.gateway()
         defer { again.stop() }
         let againPort = try port(of: again)
         #expect(waitForHealth(againPort, 200))
-        let recordings = try record([againPort, latePort], symbols: known, seconds: 2)
+        let recordings = try record([againPort, latePort], symbols: known, updates: 1500)
         let compared = expectIdentical(recordings, symbols: known)
         let received = recordings.map { $0.updates.values.map(\.count).reduce(0, +) }
-        #expect(compared > 100 && Double(compared) >= 0.8 * Double(received.min() ?? 0),
+        #expect(compared > 1000 && Double(compared) >= 0.8 * Double(received.min() ?? 0),
                 "compared \(compared) messages of \(received)")
     }
 
@@ -291,7 +298,8 @@ import Testing
         // Random bytes, a cut header, and a well-formed heartbeat of a session naming no channel of ours.
         let sender = try UDPSocket.multicastSender(interface: "127.0.0.1")
         defer { sender.close() }
-        var random = SystemRandomNumberGenerator()
+        let seed: UInt64 = 0x6A_5BA6E  // the same noise every run
+        var random = SplitMix64(seed: seed)
         var noise = (0..<300).map { _ in UInt8.random(in: 0...255, using: &random) }
         noise[8] = 0xFF  // whatever else it holds, its session names no channel
         var datagrams: [[UInt8]] = [noise, Array(repeating: 0x41, count: 7)]
@@ -300,14 +308,12 @@ import Testing
         datagrams.append(heartbeat)
         let group = try #require(SocketAddress(host: "239.201.4.1", port: 27_214))
         for d in datagrams { _ = try d.withUnsafeBytes { try sender.send($0, to: group) } }
-        let deadline = Date().addingTimeInterval(5)
-        while metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") < 3, Date() < deadline { usleep(50_000) }
-        #expect(metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") == 3)
+        try waitUntil("3 refused datagrams") { metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") >= 3 }
+        #expect(metric(p, "quotecast_upstream_refused_total{reason=\"not_a_channel_packet\"}") == 3, "seed \(seed)")
         #expect(metric(p, "quotecast_upstream_resyncs_total{reason=\"session\"}") == 0)
         #expect(get(p, "/healthz").status == 200)
         let before = metric(p, "quotecast_upstream_messages_total")
-        usleep(300_000)
-        #expect(metric(p, "quotecast_upstream_messages_total") > before, "still applying the feed")
+        try waitUntil("still applying the feed") { metric(p, "quotecast_upstream_messages_total") > before + 100 }
     }
 
     @Test func aFeedNodeRestartIsFollowedWithGapAndAFreshSnapshot() throws {
@@ -322,8 +328,14 @@ import Testing
         let client = try StreamConnection.connect(to: StreamURL("ws://127.0.0.1:\(p)/v1/stream"))
         defer { client.close() }
         try client.send(text: "{\"op\":\"subscribe\",\"symbols\":[\"\(known[0])\"]}")
-        usleep(500_000)
-        _ = try client.drainAvailable()
+        // Subscribed and past the first snapshot, so the snapshot awaited below is a fresh one.
+        var firstSnapshot = false
+        let subscribed = Date().addingTimeInterval(60)
+        while !firstSnapshot, Date() < subscribed {
+            guard case .text(let text)? = try client.receive(timeout: .milliseconds(100)) else { continue }
+            firstSnapshot = text.contains("\"type\":\"snapshot\"")
+        }
+        #expect(firstSnapshot, "no first snapshot of \(known[0])")
 
         // The feed node stops (ends its sessions) and another one starts in its place.
         feed.stop()

@@ -56,16 +56,9 @@ import Testing
         #expect((report?["errors"] as? [String: Any])?["total"] as? Int == 0)
     }
 
-    // MARK: against quotecast serve (needs the gateway's subscriptions, issue 6)
+    // MARK: against quotecast serve
 
-    /// Whether this build's `serve` carries the gateway's subscriptions (it documents --client-buffer).
-    static let gatewayLanded: Bool = {
-        guard let r = try? QuotecastProcess.run(["serve", "--help"], timeout: 20) else { return false }
-        return r.stdout.contains("--client-buffer")
-    }()
-
-    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
-    func steadyRunWith200ClientsHasNoUnexplainedGapsAndReportsLatency() throws {
+    @Test func steadyRunWith200ClientsHasNoUnexplainedGapsAndReportsLatency() throws {
         let server = try WebSocketServeTests.Server(["--rate", "1000", "--max-clients", "1000"])
         defer { server.stop() }
         let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "200",
@@ -85,37 +78,44 @@ import Testing
         #expect(r.stderr.contains("event=load_progress"))
     }
 
-    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
-    func slowClientsAreConflatedAndFastOnesAreNot() throws {
-        // A slow client's backlog must be small enough (16 KiB soft limit, a 2 KiB receive buffer, a
-        // 4 KiB kernel send buffer: ~22 KiB at 10 KB/s) for it to read into its conflated quotes
-        // within the run, while the soft limit leaves a fast client room for its 20 depth-10
-        // snapshots at once (~9 KiB: at 8 KiB, a fast client scheduled late was flagged conflating
-        // by its own snapshot burst). 10 s, not 6: a slow client sees its first conflated quote only
-        // after reading the ~22 KiB ahead of it (~2.5 s when the machine is idle); in a CI run with
-        // the other suites competing for the 2 cores, none of the 10 got there within 6 s.
-        let server = try WebSocketServeTests.Server(["--rate", "2000", "--client-buffer", "16384", "--client-sndbuf", "4096",
+    @Test func slowClientsAreConflatedAndFastOnesAreNot() throws {
+        // A fast client must never be conflated, and a loaded machine must not make it look slow:
+        // at --rate 500 a client of 20 of the 100 symbols gets ~12 KB/s, so a fast reader that
+        // the scheduler starves has its default kernel receive buffer (>= 128 KiB) plus the 16 KiB
+        // soft limit, ~12 s, before the gateway would conflate it (at --rate 2000 it had ~3 s, and
+        // all 30 fast clients were conflated in a loaded run). The slow ones read 2.5 KB/s through
+        // 2 KiB: they fall behind at once, and each reads its ~22 KiB backlog (~9 s) before its
+        // first conflated quote. That the slow ones get there is the condition the test waits on:
+        // a run too short for it (the machine too loaded) is followed by a longer one, up to 3.
+        let server = try WebSocketServeTests.Server(["--rate", "500", "--client-buffer", "16384", "--client-sndbuf", "4096",
                                                      "--client-buffer-max", "16777216"])
         defer { server.stop() }
-        let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "40",
-                                    "--symbols-per-client", "20", "--duration", "10", "--profile", "slow",
-                                    "--slow-fraction", "0.25", "--slow-bytes-per-sec", "10000",
-                                    "--slow-receive-buffer", "2048"])
-        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr.suffix(2000))")
-        let fairness = try #require(report?["fairness"] as? [String: Any])
-        let slow = try #require(fairness["slow"] as? [String: Any])
-        let fast = try #require(fairness["fast"] as? [String: Any])
-        #expect((slow["clients_conflated"] as? Int ?? 0) > 0, "no slow client was conflated: \(slow)")
-        #expect(fast["clients_conflated"] as? Int == 0, "fast clients were conflated: \(fast)")
-        #expect(((report?["gaps"] as? [String: Any])?["unexplained"] as? Int) == 0)
-        // The slow ones do not slow the fast ones down.
-        let fastLatency = try #require(report?["latency_fast_ms"] as? [String: Any])
-        let slowLatency = try #require(report?["latency_slow_ms"] as? [String: Any])
-        #expect((fastLatency["p50"] as? Double ?? .infinity) < (slowLatency["p50"] as? Double ?? 0))
+        var slowConflated = 0
+        for (attempt, duration) in [20, 40, 80].enumerated() where slowConflated == 0 {
+            let (r, report) = try load(["--url", "ws://127.0.0.1:\(server.port)/v1/stream", "--clients", "40",
+                                        "--symbols-per-client", "20", "--duration", "\(duration)", "--profile", "slow",
+                                        "--slow-fraction", "0.25", "--slow-bytes-per-sec", "2500",
+                                        "--slow-receive-buffer", "2048", "--quiet"], timeout: Double(duration) + 120)
+            #expect(r.status == 0, "\(r.stdout)\n\(r.stderr.suffix(2000))")
+            let fairness = try #require(report?["fairness"] as? [String: Any])
+            let slow = try #require(fairness["slow"] as? [String: Any])
+            let fast = try #require(fairness["fast"] as? [String: Any])
+            #expect(fast["clients_conflated"] as? Int == 0, "run \(attempt + 1) (\(duration) s): fast clients were conflated: \(fast)")
+            #expect(((report?["gaps"] as? [String: Any])?["unexplained"] as? Int) == 0)
+            slowConflated = slow["clients_conflated"] as? Int ?? 0
+            if slowConflated > 0 {
+                // The slow ones do not slow the fast ones down.
+                let fastLatency = try #require(report?["latency_fast_ms"] as? [String: Any])
+                let slowLatency = try #require(report?["latency_slow_ms"] as? [String: Any])
+                #expect((fastLatency["p50"] as? Double ?? .infinity) < (slowLatency["p50"] as? Double ?? 0))
+            } else {
+                print("slowClientsAreConflatedAndFastOnesAreNot: no slow client conflated within \(duration) s: \(slow)")
+            }
+        }
+        #expect(slowConflated > 0, "no slow client was conflated in runs of 20, 40 and 80 s")
     }
 
-    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
-    func failIfWorksBothWaysAgainstServe() throws {
+    @Test func failIfWorksBothWaysAgainstServe() throws {
         let server = try WebSocketServeTests.Server(["--rate", "5000"])
         defer { server.stop() }
         let url = "ws://127.0.0.1:\(server.port)/v1/stream"
@@ -128,8 +128,7 @@ import Testing
         #expect(verdict["held"] as? Bool == false)
     }
 
-    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
-    func rampChurnAndReconnectStormProfiles() throws {
+    @Test func rampChurnAndReconnectStormProfiles() throws {
         let server = try WebSocketServeTests.Server(["--rate", "1000"])
         defer { server.stop() }
         let url = "ws://127.0.0.1:\(server.port)/v1/stream"
@@ -160,8 +159,7 @@ import Testing
 
     /// The issue's `--auth token` run at 1 000 clients: one token minted per client, every
     /// handshake verified (the server counts them), nothing lost; a wrong shared token is refused 401.
-    @Test(.enabled(if: gatewayLanded, "needs the gateway's subscriptions in quotecast serve (issue 6, branch gateway)"))
-    func anAuthTokenRunOf1000ClientsPresentsOneTokenPerClient() throws {
+    @Test func anAuthTokenRunOf1000ClientsPresentsOneTokenPerClient() throws {
         let keys = try KeyFileFixture()
         defer { keys.remove() }
         try keys.write([("k1", AccessControlServeTests.first)])

@@ -73,11 +73,29 @@ struct QuotecastProcess {
 
     /// Waits until `path` contains `text` (or `timeout` passes); returns whether it did.
     static func waitFor(_ text: String, in read: () -> String, timeout: Double) -> Bool {
+        eventually(timeout: timeout) { read().contains(text) }
+    }
+
+    /// Whether `condition` holds within `timeout` seconds (polled every 50 ms). Tests wait on the
+    /// thing itself with a generous deadline, never for a fixed time.
+    static func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if read().contains(text) { return true }
+        while !condition() {
+            if Date() >= deadline { return false }
             usleep(50_000)
         }
-        return false
+        return true
     }
+}
+
+/// A condition that did not come true within its deadline.
+struct ConditionTimedOut: Error, CustomStringConvertible {
+    let what: String
+    let seconds: Double
+    var description: String { "not within \(seconds) s: \(what)" }
+}
+
+/// Waits until `condition` holds, up to `timeout` seconds; throws `ConditionTimedOut` naming `what`.
+func waitUntil(_ what: String, timeout: Double = 60, _ condition: () -> Bool) throws {
+    guard QuotecastProcess.eventually(timeout: timeout, condition) else { throw ConditionTimedOut(what: what, seconds: timeout) }
 }

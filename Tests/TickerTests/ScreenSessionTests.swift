@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import Ticker
 
@@ -27,12 +28,31 @@ struct PseudoTerminal {
     }
 }
 
+/// What the flood has done so far, readable from the test's thread while the session runs: the
+/// messages the link handed over and the frames the session had drawn at its last drain.
+final class FloodProgress: Sendable {
+    private let counts = Mutex((messages: 0, frames: 0))
+    var messages: Int { counts.withLock { $0.messages } }
+    var frames: Int { counts.withLock { $0.frames } }
+    func record(messages: Int, frames: Int) { counts.withLock { $0 = (messages, frames) } }
+}
+
+/// Lets the link (made on the connect thread, drained on the session's thread) read the session's
+/// frame count. Set before the session's thread starts; read only on that thread.
+final class SessionSlot: @unchecked Sendable {
+    var session: TickerSession?
+}
+
 /// A link that always has more: every drain returns a burst of trades, so the session sees an
 /// update rate far above its frame rate.
 final class FloodLink: TickerLink {
     let pipe: (Int32, Int32)
     var seq: UInt64 = 0
-    init() {
+    let progress: FloodProgress?
+    let slot: SessionSlot?
+    init(progress: FloodProgress? = nil, slot: SessionSlot? = nil) {
+        self.progress = progress
+        self.slot = slot
         var fds: [Int32] = [0, 0]
         _ = Glibc.pipe(&fds)
         pipe = (fds[0], fds[1])
@@ -43,6 +63,9 @@ final class FloodLink: TickerLink {
     func send(text: String) throws {}
     func drainAvailable() throws -> [LinkEvent] {
         usleep(200)  // ~5000 bursts a second at most
+        // Called on the session's thread between frames, so reading its frame count here is safe;
+        // the messages of earlier bursts have all been applied by now.
+        progress?.record(messages: Int(seq), frames: slot?.session?.frames ?? 0)
         return (0..<20).map { _ in
             seq += 1
             return .text(#"{"type":"trade","symbol":"AAPL","seq":\#(seq),"ts":1,"rt":1,"price":"1\#(seq % 10).0000","size":1,"side":"B"}"#)
@@ -88,7 +111,10 @@ final class PtyReader: @unchecked Sendable {
         var configuration = TickerConfiguration()
         configuration.symbols = ["AAPL"]
         configuration.framesPerSecond = 10
-        let session = TickerSession(configuration: configuration, connector: { _ in FloodLink() })
+        let progress = FloodProgress()
+        let slot = SessionSlot()
+        let session = TickerSession(configuration: configuration, connector: { _ in FloodLink(progress: progress, slot: slot) })
+        slot.session = session
         let result = ResultBox()
         let box = SessionBox(session)
         let started = Date()
@@ -100,23 +126,39 @@ final class PtyReader: @unchecked Sendable {
             result.set(status)
         }
         thread.start()
-        usleep(2_000_000)
+        // Quit once the flood has been far above the frame rate for several frames, however long
+        // a loaded machine takes to get there (no fixed run time: 2 s gave 2 frames under load).
+        let flooded = waitFor(seconds: 120) { progress.messages >= 600 && progress.frames >= 6 }
+        #expect(flooded, "after 120 s: \(progress.messages) messages, \(progress.frames) frames")
         _ = Glibc.write(pty.master, "q", 1)
-        #expect(result.wait(10) == 0)
+        #expect(result.wait(60) == 0)
         let seconds = Date().timeIntervalSince(started)
         let messages = session.state.messages
-        #expect(messages > 400, "the flood was \(messages) messages")
-        // At most 10 a second (plus the first frame and the forced "connecting" one).
+        #expect(messages >= 600, "the flood was \(messages) messages")
+        // At most 10 a second (plus the first frame and the forced "connecting" one): an upper
+        // bound a slow machine only loosens.
         #expect(session.frames <= Int(seconds * 10) + 3, "\(session.frames) frames in \(seconds) s")
-        #expect(session.frames >= 5)
+        #expect(session.frames >= 6)
+        #expect(messages > session.frames * 20, "\(messages) messages, \(session.frames) frames: not a flood")
         print("ticker flood: \(messages) messages, \(session.frames) frames in \(seconds) s")
-        usleep(100_000)
+        let restored = "\u{1B}[0m\u{1B}[?7h\u{1B}[?25h\u{1B}[?1049l"
+        _ = waitFor(seconds: 30) { reader.text.hasSuffix(restored) }
         let out = reader.text
         #expect(out.hasPrefix("\u{1B}[?1049h\u{1B}[?25l\u{1B}[?7l"))
-        #expect(out.hasSuffix("\u{1B}[0m\u{1B}[?7h\u{1B}[?25h\u{1B}[?1049l"))
+        #expect(out.hasSuffix(restored))
         var after = termios()
         tcgetattr(pty.slave, &after)
         #expect(after.c_lflag == before.c_lflag)
+    }
+
+    /// Polls `condition` every 10 ms until it holds or `seconds` pass; whether it held.
+    func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            usleep(10_000)
+        }
+        return true
     }
 
     /// Hands the session to the loop's thread (the test reads it only after the thread is done).

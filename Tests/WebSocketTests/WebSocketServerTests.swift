@@ -8,15 +8,15 @@ import Testing
 /// disturb a well-behaved client.
 @Suite struct WebSocketServerTests {
     /// One echo round trip for a well-behaved client: proves the loop is responsive.
-    func assertResponsive(_ address: SocketAddress, within seconds: Double = 2) throws {
+    /// A well-behaved client still gets its upgrade and an echo. No time bound (a loaded machine is
+    /// slow): a starved client waits out the deadline and fails here; how fast is quotecast-bench's.
+    func assertResponsive(_ address: SocketAddress) throws {
         let good = try RawClient(address)
         defer { good.close() }
-        let started = Date()
         #expect(try good.upgrade().hasPrefix("HTTP/1.1 101"))
         try good.write(clientFrame(1, Array("ping?".utf8)))
-        let echo = good.readFrame(timeout: seconds)
+        let echo = good.readFrame(timeout: 60)
         #expect(echo?.opcode == 1 && echo?.payload == Array("ping?".utf8))
-        #expect(Date().timeIntervalSince(started) < seconds)
     }
 
     @Test func echoesTextBinaryAndFragmentsAndAnswersPings() throws {
@@ -91,16 +91,18 @@ import Testing
         defer { s.stop() }
         let slow = try RawClient(s.address)
         defer { slow.close() }
-        let started = Date()
+        // It never stops sending (a byte every 0.1 s, 600 at most), so only the handshake's own
+        // deadline can drop it: the counter says which limit did, not how fast it came.
         var dropped = false
-        for byte in Array("GET /echo HTTP/1.1\r\nHost: a\r\nX-Slow: ".utf8) + [UInt8](repeating: 0x61, count: 40) {
+        var responsiveChecked = false
+        let head = Array("GET /echo HTTP/1.1\r\nHost: a\r\nX-Slow: ".utf8)
+        for i in 0..<600 {
+            let byte = i < head.count ? head[i] : 0x61
             if (try? slow.write([byte])) == nil { dropped = true; break }
             if slow.closedByServer(timeout: 0.1) { dropped = true; break }
-            if byte == 0x48 { try assertResponsive(s.address) }
-            if Date().timeIntervalSince(started) > 4 { break }
+            if byte == 0x48, !responsiveChecked { responsiveChecked = true; try assertResponsive(s.address) }
         }
         #expect(dropped)
-        #expect(Date().timeIntervalSince(started) < 2.5)
         #expect(s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) == 1)
     }
 
@@ -142,7 +144,7 @@ import Testing
         // Half of them send half a request head.
         for c in idle.prefix(500) { try c.write("GET / HTTP/1.1\r\nHo") }
         try assertResponsive(s.address)
-        let deadline = Date().addingTimeInterval(6)
+        let deadline = Date().addingTimeInterval(60)
         while s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) < 1_000 && Date() < deadline { usleep(100_000) }
         #expect(s.server.statistics.handshakeTimeouts.load(ordering: .relaxed) == 1_000)
         try assertResponsive(s.address)
@@ -161,17 +163,20 @@ import Testing
     }
 
     @Test func idleClientsArePingedAndClosedWhenTheyStopAnswering() throws {
-        let s = try RunningServer { $0.pingInterval = 0.5; $0.pingTimeout = 0.5 }
+        // A 5 s answer time (0.5 s lost answers on a loaded machine): the server pings one at a time,
+        // so a second ping shows the first answer was taken.
+        let s = try RunningServer { $0.pingInterval = 0.5; $0.pingTimeout = 5 }
         defer { s.stop() }
         let c = try RawClient(s.address)
         defer { c.close() }
         try c.upgrade()
-        let ping = c.readFrame(timeout: 3)
+        let ping = c.readFrame(timeout: 60)
         #expect(ping?.opcode == 9)
         try c.write(clientFrame(10, ping?.payload ?? []))   // answered: stays open
-        let second = c.readFrame(timeout: 3)
+        let second = c.readFrame(timeout: 60)
         #expect(second?.opcode == 9)                          // pinged again later, not answered
-        #expect(c.readCloseCode(timeout: 3) == 1001)
+        #expect(c.readCloseCode(timeout: 60) == 1001)
+        #expect(s.server.statistics.pingTimeouts.load(ordering: .relaxed) == 1)
     }
 
     @Test func stoppingTheServerClosesClientsWith1001() throws {
