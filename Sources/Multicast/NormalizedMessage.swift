@@ -153,7 +153,8 @@ public enum NormalizedMessage {
         case unknownType(UInt8)
         /// The length does not match the type (or the level counts).
         case badLength(type: UInt8, length: Int)
-        /// A field holds a value the format does not allow (level count over 10, unknown status).
+        /// A field holds a value the format does not allow (level count over 10, unknown status, a
+        /// symbol that is not 1 to 8 printable ASCII characters space padded).
         case badValue(String)
     }
 
@@ -164,7 +165,9 @@ public enum NormalizedMessage {
         let type = r.u8(0)
         if type == MessageType.directory {
             guard length == Directory.length else { return .failure(.badLength(type: type, length: length)) }
-            return .success(.directory(symbol: r.symbol(Directory.symbol), locate: r.u16(Directory.locate)))
+            let symbol = r.symbol(Directory.symbol)
+            guard symbol.isWellFormed else { return .failure(.badValue("symbol")) }
+            return .success(.directory(symbol: symbol, locate: r.u16(Directory.locate)))
         }
         let kind: TickKind
         switch type {
@@ -214,6 +217,9 @@ public enum NormalizedMessage {
             tick.tradeSize = r.u32(Status.lastSize)
             tick.matchNumber = r.u64(Status.matchNumber)
         }
+        // Found by the `normalized` fuzz target: a symbol with a control character became invalid JSON
+        // in every subscriber's messages. Refused here, where the bytes come off the network.
+        guard tick.symbol.isWellFormed else { return .failure(.badValue("symbol")) }
         return .success(.tick(tick))
     }
 }
