@@ -154,7 +154,8 @@ public enum NormalizedMessage {
         /// The length does not match the type (or the level counts).
         case badLength(type: UInt8, length: Int)
         /// A field holds a value the format does not allow (level count over 10, unknown status, a
-        /// symbol that is not 1 to 8 printable ASCII characters space padded).
+        /// symbol that is not 1 to 8 printable ASCII characters space padded, a trade side other than
+        /// `B`, `S` or 0).
         case badValue(String)
     }
 
@@ -210,6 +211,10 @@ public enum NormalizedMessage {
             tick.tradePrice = r.u32(Trade.price)
             tick.tradeSize = r.u32(Trade.size)
             tick.side = r.u8(Trade.side)
+            // Found by the `normalized` fuzz target: any other byte went into every subscriber's JSON as is.
+            guard tick.side == 0 || tick.side == UInt8(ascii: "B") || tick.side == UInt8(ascii: "S") else {
+                return .failure(.badValue("side \(tick.side)"))
+            }
             tick.matchNumber = r.u64(Trade.matchNumber)
         case .status, .tradeBreak:
             guard length == Status.length else { return .failure(.badLength(type: type, length: length)) }

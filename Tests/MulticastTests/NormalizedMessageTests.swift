@@ -124,6 +124,29 @@ import Testing
         #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: d) } == .failure(.badValue("symbol")))
     }
 
+    /// Found by the `normalized` fuzz target: a trade's side byte went into the JSON as it is, so a
+    /// control character there broke every subscriber's message. Only `B`, `S` and 0 (unknown) pass.
+    @Test func aTradeSideOtherThanBuySellOrUnknownIsRefused() {
+        var trade = Tick()
+        trade.kind = .trade
+        trade.symbol = Symbol("AAPL")!
+        trade.locate = 7
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(trade, into: $0.baseAddress!) }
+        for side in [UInt8(0), UInt8(ascii: "B"), UInt8(ascii: "S")] {
+            bytes[NormalizedMessage.Trade.side] = side
+            guard case .success(.tick(let tick)) = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: n) }) else {
+                Issue.record("side \(side) was refused")
+                continue
+            }
+            #expect(tick.side == side)
+        }
+        for side: UInt8 in [0x01, 0x22, UInt8(ascii: "b"), UInt8(ascii: "X"), 0xFF] {
+            bytes[NormalizedMessage.Trade.side] = side
+            #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("side \(side)")))
+        }
+    }
+
     /// Pinned values (FNV-1a over the padded symbol, computed independently): a change here would
     /// split a running feed node from its gateways.
     @Test func channelMapIsStable() {
