@@ -64,10 +64,13 @@ let package = Package(
         // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
         .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
+        // Stamps the CLI with the git commit and the compiler's version at every build (`quotecast --version`).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
+
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
-                          swiftSettings: swiftSettings),
+                          swiftSettings: swiftSettings, plugins: ["BuildStamp"]),
         // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
         .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "ITCH", "Market"],
                           swiftSettings: swiftSettings),

@@ -75,7 +75,8 @@ extension Gateway {
         return f
     }
 
-    /// Closes a slow client 1008 with the reason, once.
+    /// Closes a slow client 1008 with the reason, once: its queued backlog is dropped (after the frame
+    /// in flight), so the close frame is the next thing it reads.
     func closeSlow(_ c: GatewayClient, reason: SlowReason) {
         guard !c.closing, let server else { return }
         c.closing = true
@@ -83,11 +84,13 @@ extension Gateway {
         case .hardLimit:
             statistics.slowHardLimit.add(1)
             log("event=slow_client_closed reason=buffer_max peer_id=\(c.ws.id) limit=\(configuration.clientBufferMax)")
-            server.close(c.ws, code: .policyViolation, reason: "client too slow: output over --client-buffer-max")
+            server.close(c.ws, code: .policyViolation, reason: "client too slow: output over --client-buffer-max",
+                         discardingQueuedOutput: true)
         case .timeout:
             statistics.slowTimeout.add(1)
             log("event=slow_client_closed reason=timeout peer_id=\(c.ws.id) seconds=\(configuration.slowClientTimeout)")
-            server.close(c.ws, code: .policyViolation, reason: "client too slow: over --client-buffer for too long")
+            server.close(c.ws, code: .policyViolation, reason: "client too slow: over --client-buffer for too long",
+                         discardingQueuedOutput: true)
         }
         endConflating(c)
     }

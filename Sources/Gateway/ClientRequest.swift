@@ -1,8 +1,9 @@
 import Foundation
 import Market
 
-/// One message a stream client sent, decoded (contract section 2), or why it was refused.
-enum ClientRequest {
+/// One message a stream client sent, decoded (contract section 2), or why it was refused. Public for
+/// the `request` fuzz target (docs/fuzzing.md); the gateway is its only other user.
+public enum ClientRequest {
     /// `{"op":"subscribe","symbols":[...],"depth":N}`; depth defaults to 10.
     case subscribe(symbols: [String], depth: Int)
     /// `{"op":"unsubscribe","symbols":[...]}`.
@@ -15,10 +16,10 @@ enum ClientRequest {
     case invalid(code: String, message: String)
 
     /// Most symbols one request may name (bounds the work of one message).
-    static let maxSymbolsPerRequest = 10_000
+    public static let maxSymbolsPerRequest = 10_000
 
     /// Decodes a text message's bytes.
-    init(_ payload: UnsafeRawBufferPointer) {
+    public init(_ payload: UnsafeRawBufferPointer) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload), options: [.fragmentsAllowed]) else {
             self = .invalid(code: "bad_json", message: "the message is not valid JSON")
             return

@@ -97,6 +97,12 @@ extension WebSocketServerStatistics {
             MetricSample("quotecast_bytes_out_total", .counter, help: "Bytes written to clients", value: v(bytesOut)),
             MetricSample("quotecast_websocket_protocol_errors_total", .counter, help: "Connections failed for breaking RFC 6455", value: v(protocolErrors)),
             MetricSample("quotecast_websocket_ping_timeouts_total", .counter, help: "Clients closed for not answering a ping", value: v(pingTimeouts)),
+            MetricSample("quotecast_websocket_close_discarded_bytes_total", .counter,
+                         help: "Output dropped unsent when a client was closed for reading too slowly, so its close frame went next",
+                         value: v(closeDiscardedBytes)),
+            MetricSample("quotecast_websocket_close_frames_unsent_total", .counter,
+                         help: "Connections dropped before their close frame could be written (the client read nothing for the close-send timeout, 30 s)",
+                         value: v(closeFramesUnsent)),
         ]
     }
 }

@@ -21,7 +21,20 @@ public enum FileIOError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// One line naming the call, the path and the system's message.
     public var description: String {
-        let (call, path, code): (String, String, Int32) = switch self {
+        let (call, path, code) = parts
+        return "\(call) \(path): \(String(cString: strerror(code)))"
+    }
+
+    /// The system's message, after the call's name unless it is `open` (whose failures, a missing
+    /// file or a permission, speak for themselves): `No such file or directory`, `read: I/O error`.
+    public var reason: String {
+        let (call, _, code) = parts
+        let message = String(cString: strerror(code))
+        return call == "open" ? message : "\(call): \(message)"
+    }
+
+    private var parts: (call: String, path: String, errno: Int32) {
+        switch self {
         case let .open(p, e): ("open", p, e)
         case let .stat(p, e): ("stat", p, e)
         case let .map(p, e): ("mmap", p, e)
@@ -29,7 +42,6 @@ public enum FileIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .write(p, e): ("write", p, e)
         case let .close(p, e): ("close", p, e)
         }
-        return "\(call) \(path): \(String(cString: strerror(code)))"
     }
 }
 

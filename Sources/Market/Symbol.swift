@@ -35,6 +35,27 @@ public struct Symbol: Hashable, Sendable, BitwiseCopyable, CustomStringConvertib
         return n
     }
 
+    /// Whether the 8 bytes hold what `init?(_:)` accepts: 1 to 8 printable ASCII characters other
+    /// than space, then spaces only. Bytes from a network peer are checked with it before they
+    /// are served: anything else (a control character, a byte over 0x7E) would break the JSON and
+    /// the UTF-8 of every client's messages.
+    @inlinable public var isWellFormed: Bool {
+        var rest = raw
+        var characters = 0
+        var padding = false
+        for _ in 0..<8 {
+            let c = UInt8(truncatingIfNeeded: rest)
+            rest >>= 8
+            if c == 0x20 {
+                padding = true
+            } else {
+                guard !padding, c > 0x20, c < 0x7F else { return false }
+                characters += 1
+            }
+        }
+        return characters > 0
+    }
+
     /// Calls `body` with the symbol's characters (padding removed).
     @inlinable public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var copy = raw.littleEndian

@@ -153,7 +153,9 @@ public enum NormalizedMessage {
         case unknownType(UInt8)
         /// The length does not match the type (or the level counts).
         case badLength(type: UInt8, length: Int)
-        /// A field holds a value the format does not allow (level count over 10, unknown status).
+        /// A field holds a value the format does not allow (level count over 10, unknown status, a
+        /// symbol that is not 1 to 8 printable ASCII characters space padded, a trade side other than
+        /// `B`, `S` or 0).
         case badValue(String)
     }
 
@@ -164,7 +166,9 @@ public enum NormalizedMessage {
         let type = r.u8(0)
         if type == MessageType.directory {
             guard length == Directory.length else { return .failure(.badLength(type: type, length: length)) }
-            return .success(.directory(symbol: r.symbol(Directory.symbol), locate: r.u16(Directory.locate)))
+            let symbol = r.symbol(Directory.symbol)
+            guard symbol.isWellFormed else { return .failure(.badValue("symbol")) }
+            return .success(.directory(symbol: symbol, locate: r.u16(Directory.locate)))
         }
         let kind: TickKind
         switch type {
@@ -207,6 +211,10 @@ public enum NormalizedMessage {
             tick.tradePrice = r.u32(Trade.price)
             tick.tradeSize = r.u32(Trade.size)
             tick.side = r.u8(Trade.side)
+            // Found by the `normalized` fuzz target: any other byte went into every subscriber's JSON as is.
+            guard tick.side == 0 || tick.side == UInt8(ascii: "B") || tick.side == UInt8(ascii: "S") else {
+                return .failure(.badValue("side \(tick.side)"))
+            }
             tick.matchNumber = r.u64(Trade.matchNumber)
         case .status, .tradeBreak:
             guard length == Status.length else { return .failure(.badLength(type: type, length: length)) }
@@ -214,6 +222,9 @@ public enum NormalizedMessage {
             tick.tradeSize = r.u32(Status.lastSize)
             tick.matchNumber = r.u64(Status.matchNumber)
         }
+        // Found by the `normalized` fuzz target: a symbol with a control character became invalid JSON
+        // in every subscriber's messages. Refused here, where the bytes come off the network.
+        guard tick.symbol.isWellFormed else { return .failure(.badValue("symbol")) }
         return .success(.tick(tick))
     }
 }

@@ -150,8 +150,13 @@ public enum SnapshotProtocol {
                 let decoded = bytes.withUnsafeBytes { raw in
                     (NormalizedMessage.decode(raw.baseAddress! + ds, length: dl), NormalizedMessage.decode(raw.baseAddress! + qs, length: ql))
                 }
-                guard case .success(.directory) = decoded.0, case .success(.tick(let state)) = decoded.1, state.kind == .quote else {
+                guard case .success(.directory(let symbol, let locate)) = decoded.0, case .success(.tick(let state)) = decoded.1,
+                      state.kind == .quote else {
                     throw .malformed("expected a directory entry and a quote")
+                }
+                // The pair names one instrument twice; a disagreement means a corrupt answer, not a state to serve.
+                guard symbol == state.symbol, locate == state.locate else {
+                    throw .malformed("directory entry \(symbol)/\(locate) before a quote of \(state.symbol)/\(state.locate)")
                 }
                 states.append(state)
                 o = qs + ql

@@ -73,6 +73,20 @@ struct OutboundQueue {
         }
     }
 
+    /// Drops every frame not yet started and keeps the one in flight (partly written: cutting it
+    /// would break the framing for the peer), so what is queued next goes out right after it.
+    /// Returns the bytes dropped.
+    mutating func removeUnstarted() -> Int {
+        let keep = headOffset > 0 ? head + 1 : head
+        guard keep < frames.count else { return 0 }
+        var dropped = 0
+        for frame in frames[keep...] { dropped += frame.bytes.count }
+        frames.removeSubrange(keep...)
+        pendingBytes -= dropped
+        compact()
+        return dropped
+    }
+
     /// Drops everything queued.
     mutating func removeAll() {
         frames = []

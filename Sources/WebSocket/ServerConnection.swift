@@ -38,6 +38,9 @@ final class ServerConnection {
     var flushScheduled = false
     /// Shut the write side down once `outbound` is empty.
     var shutdownAfterFlush = false
+    /// In `.closing`: the close frame is still queued (the client reads nothing, its socket is full).
+    /// Until it is written the deadline is the close-send timeout; once written, the close timeout.
+    var closeFrameQueued = false
     /// Set once the upgrade completed.
     var client: WebSocketClient?
     /// Whether the delegate was told the client closed.

@@ -17,7 +17,8 @@ public enum WebSocketHandshake {
     }
 
     /// Validates `request` as an opening handshake. `allowedOrigins` empty means any origin (and
-    /// requests without `Origin`, from non-browser clients, are always allowed). `deflate` is the
+    /// requests without `Origin`, from non-browser clients, are always allowed); another origin gets
+    /// `403` with the JSON error `origin_not_allowed`. `deflate` is the
     /// permessage-deflate agreement `DeflateNegotiation` reached for it, stated in the answer; other
     /// extensions and subprotocols are declined by not answering them.
     public static func respond(to request: HTTPRequest, allowedOrigins: [String] = [],
@@ -42,7 +43,10 @@ public enum WebSocketHandshake {
             return .text(.badRequest, "Sec-WebSocket-Key must be 16 bytes in base64")
         }
         if !allowedOrigins.isEmpty, let origin = request.header("origin"), !allowedOrigins.contains(origin) {
-            return .text(.forbidden, "origin not allowed")
+            // JSON with a code, like the gateway's other refusals (401, 429, 503); the origin is the
+            // client's own text: cut, and escaped by the JSON encoder.
+            let message = "origin \(origin.prefix(200)) is not allowed to open WebSockets here (--allowed-origin)"
+            return .json(.forbidden, #"{"type":"error","code":"origin_not_allowed","message":"# + JSONString.quoted(message) + "}")
         }
         return HTTPResponse(status: .switchingProtocols,
                             headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"),

@@ -146,7 +146,7 @@ public final class WebSocketServer: @unchecked Sendable {
         enqueue(outgoing(frame, for: c), on: c)
         if c.outbound.pendingBytes > configuration.maxPendingBytes {
             statistics.slowClientCloses.increment()
-            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit")
+            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit", discardingQueuedOutput: true)
             return false
         }
         return true
@@ -167,7 +167,7 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         if c.outbound.pendingBytes > configuration.maxPendingBytes {
             statistics.slowClientCloses.increment()
-            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit")
+            startClose(c, code: .policyViolation, reason: "client too slow: output queue over its limit", discardingQueuedOutput: true)
             return nil
         }
         return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
@@ -256,9 +256,13 @@ public final class WebSocketServer: @unchecked Sendable {
     public func pendingBytes(of client: WebSocketClient) -> Int { connection(client.id)?.outbound.pendingBytes ?? 0 }
 
     /// Starts the close handshake with `client` (it gets a close frame with `code` and `reason`).
-    public func close(_ client: WebSocketClient, code: WebSocketCloseCode = .normal, reason: String = "") {
+    /// With `discardingQueuedOutput` (a client closed for reading too slowly), what is queued for it
+    /// and not yet begun is dropped, so the close frame goes out right after the frame in flight
+    /// instead of behind a backlog the client will never read.
+    public func close(_ client: WebSocketClient, code: WebSocketCloseCode = .normal, reason: String = "",
+                      discardingQueuedOutput: Bool = false) {
         guard let c = connection(client.id), c.phase == .open else { return }
-        startClose(c, code: code, reason: reason)
+        startClose(c, code: code, reason: reason, discardingQueuedOutput: discardingQueuedOutput)
     }
 
     // MARK: connections
@@ -535,11 +539,18 @@ public final class WebSocketServer: @unchecked Sendable {
         }
     }
 
-    /// Sends a close frame and waits (in `.closing`) for the client's.
-    private func startClose(_ c: ServerConnection, code: WebSocketCloseCode, reason: String) {
-        enqueue(.close(code, reason: reason), on: c)
+    /// Sends a close frame and waits (in `.closing`) for the client's: `closeTimeout` from when the
+    /// frame is written, at most `closeSendTimeout` for it to be written. `discardingQueuedOutput`
+    /// drops the queued output not yet begun first (see `close(_:code:reason:discardingQueuedOutput:)`).
+    private func startClose(_ c: ServerConnection, code: WebSocketCloseCode, reason: String, discardingQueuedOutput: Bool = false) {
+        if discardingQueuedOutput {
+            statistics.closeDiscardedBytes.increment(by: c.outbound.removeUnstarted())
+            c.backlogBytes = c.outbound.pendingBytes
+        }
         c.phase = .closing
-        c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeTimeout)
+        c.closeFrameQueued = true
+        c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeSendTimeout)
+        enqueue(.close(code, reason: reason), on: c)
         reportClose(c, code: code)
     }
 
@@ -579,6 +590,11 @@ public final class WebSocketServer: @unchecked Sendable {
         c.backlogBytes = c.outbound.pendingBytes
         switch result {
         case .done:
+            if c.closeFrameQueued && c.phase == .closing {
+                // The close frame is in the socket: the client has the close timeout to answer it.
+                c.closeFrameQueued = false
+                c.deadline = qc_monotonic_ns() + nanoseconds(configuration.closeTimeout)
+            }
             if c.watchingWrites {
                 c.watchingWrites = false
                 try? loop.modify(c.tcp.descriptor, events: [.readable, .peerClosed], token: c.token)
@@ -634,7 +650,10 @@ public final class WebSocketServer: @unchecked Sendable {
                     enqueue(WebSocketFrame.make(.ping, []), on: c)
                 }
             case .closing, .draining:
-                if now >= c.deadline { drop(c, code: .abnormal) }
+                if now >= c.deadline {
+                    if c.phase == .closing && c.closeFrameQueued { statistics.closeFramesUnsent.increment() }
+                    drop(c, code: .abnormal)
+                }
             }
         }
     }
@@ -725,6 +744,12 @@ public final class WebSocketServerStatistics: Sendable {
     public let pingTimeouts = Atomic<Int>(0)
     /// Clients closed 1008 for an output queue over its limit.
     public let slowClientCloses = Atomic<Int>(0)
+    /// Output dropped unsent when a client was closed for reading too slowly (the close frame goes
+    /// next instead of after it), bytes.
+    public let closeDiscardedBytes = Atomic<Int>(0)
+    /// Connections dropped with their close frame never written: the client read nothing for the
+    /// close-send timeout.
+    public let closeFramesUnsent = Atomic<Int>(0)
 
     /// Open WebSocket clients without permessage-deflate (gauge).
     public let clientsUncompressed = Atomic<Int>(0)

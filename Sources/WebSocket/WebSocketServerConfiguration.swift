@@ -31,8 +31,13 @@ public struct WebSocketServerConfiguration: Sendable {
     /// A ping unanswered for this long closes the client (1001), seconds.
     public var pingTimeout: Double = 10
     /// After the server sends its close frame (or an error response), how long it waits for the
-    /// peer's close frame and end of stream before dropping the TCP connection, seconds.
+    /// peer's close frame and end of stream before dropping the TCP connection, seconds. For a close
+    /// frame it counts from when the frame was written to the socket (see `closeSendTimeout`).
     public var closeTimeout: Double = 2
+    /// How long a close frame may wait to be written to a client that reads nothing (its socket
+    /// full, as a slow client's is) before the connection is dropped, seconds: a client that stalls
+    /// for less, then reads, still receives its close code and reason.
+    public var closeSendTimeout: Double = 30
     /// On `stop()`, how long the server waits for clients to answer its 1001 close frames before it
     /// drops what is left, seconds (a daemon asked to stop should be gone within a second).
     public var shutdownTimeout: Double = 0.5

@@ -1,4 +1,5 @@
 import Foundation
+import Sockets
 
 /// A command-line usage error: printed as one line naming the flag, exit status 2.
 struct UsageError: Error {
@@ -67,6 +68,29 @@ struct Arguments {
             throw UsageError("--\(name): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
         }
         return v
+    }
+
+    /// A `HOST:PORT` flag (`--listen`, `--metrics`, `--service`) as an IPv4 socket address, or
+    /// `defaultValue` when absent; nil when absent without a default. Errors name the flag, the
+    /// address family and the port range: `1–65535`, and 0 (any free port) when `anyPort` allows it.
+    func address(_ name: String, default defaultValue: String? = nil, anyPort: Bool = true) throws(UsageError) -> SocketAddress? {
+        guard let text = values[name] ?? defaultValue else { return nil }
+        let ports = anyPort ? "a port 1–65535 (0 = any free port)" : "a port 1–65535"
+        guard !text.hasPrefix("["), text.filter({ $0 == ":" }).count <= 1 else {
+            throw UsageError("--\(name): only IPv4 is supported: expected IPV4ADDRESS:PORT like 127.0.0.1:8080, got '\(text)'")
+        }
+        guard let colon = text.lastIndex(of: ":") else {
+            throw UsageError("--\(name): expected HOST:PORT, an IPv4 address and \(ports), got '\(text)'")
+        }
+        let host = text[..<colon], portText = text[text.index(after: colon)...]
+        guard let port = Int(portText), (anyPort ? 0 : 1)...65_535 ~= port else {
+            throw UsageError("--\(name): port '\(portText)' is out of range: expected \(ports), got '\(text)'")
+        }
+        guard let address = SocketAddress(parsing: text) else {
+            throw UsageError("--\(name): '\(host)' is not an IPv4 address (names other than localhost are not resolved; "
+                             + "0.0.0.0 listens on every interface), got '\(text)'")
+        }
+        return address
     }
 
     /// A flag whose value must be one of `choices`.

@@ -31,7 +31,14 @@ let bookCommand = Command(
 
         Packets of a pcap are applied in capture order; a packet whose (session, sequence) was already
         applied is dropped (a capture may hold both lines), sequence 0 is applied as is, and gaps are
-        counted and reported. Exit status: 0 on success, 1 when the file cannot be read, 2 on bad flags.
+        counted and reported.
+
+        Anything else (a text file, random bytes, an empty file) is refused with one line naming what
+        was expected and the first bytes found, exit status 1. A day-file's every frame must be an
+        ITCH 5.0 message of a known type at exactly that type's length: one that is not (a zero length,
+        an unknown type, a length that is not its type's) means the file turns to garbage there. The
+        output then holds what was applied before it (the summary says where it stopped), stderr names
+        the byte offset and the message number, and the exit status is 1.
 
         """,
     run: runBook)
@@ -64,13 +71,7 @@ func runBook(_ argv: [String]) throws -> Int32 {
         filter = set
     }
     let path = args.positionals[0]
-    let capture: CaptureFile
-    do {
-        capture = try CaptureFile(path: path)
-    } catch {
-        printError("quotecast book: cannot read \(path): \(error)")
-        return 1
-    }
+    let capture = try CaptureFile(path: path)
     let showProgress = args.flag("progress") || (!args.flag("quiet") && capture.file.bytes.count > 64 << 20)
 
     let engine = BookEngine()
@@ -133,6 +134,8 @@ func runBook(_ argv: [String]) throws -> Int32 {
                                            kind: capture.kind, stoppedAfter: applied == limit ? limit : nil).utf8))
     }
     try stdout.flush()
+    // What was applied before the garbage is printed above; the exit status says the file is bad.
+    if let garbage = captureStats.dayFileEnd?.garbage(in: path) { throw garbage }
     return 0
 }
 
@@ -179,9 +182,15 @@ func bookSummary(_ engine: BookEngine, filter: Set<Symbol>?, capture: CaptureSta
     case .dayFile:
         if let stoppedAfter {
             lines.append("input: day-file, stopped after \(stoppedAfter) messages (--messages)")
-        } else if case .truncated(let offset, _, let available)? = capture.dayFileEnd {
+            break
+        }
+        switch capture.dayFileEnd {
+        case .truncated(let offset, _, let available)?:
             lines.append("input: day-file, final message truncated at byte \(offset) (\(available) bytes left over)")
-        } else {
+        case .garbage(let offset, let index, let reason)?:
+            lines.append("input: day-file, GARBAGE at byte \(offset) (message \(index)): \(reason); "
+                         + "stopped there: the books above hold the \(index - 1) messages before it")
+        case .complete?, nil:
             lines.append("input: day-file, complete")
         }
     case .pcap(let f):

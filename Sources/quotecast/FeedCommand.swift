@@ -75,9 +75,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     guard SocketAddress(host: interface, port: 0) != nil else { throw UsageError("--interface: expected an IPv4 address, got '\(interface)'") }
     let ttl = try args.int("ttl", default: 1, in: 0...255)
     let serviceText = args.string("service") ?? "127.0.0.1:26500"
-    guard let serviceAddress = SocketAddress(parsing: serviceText) else {
-        throw UsageError("--service: expected HOST:PORT, got '\(serviceText)'")
-    }
+    let serviceAddress = try args.address("service", default: serviceText)!
     let rate = try args.int("rate", default: 10_000, in: 0...100_000_000)
     let capacity = try args.int("ring-capacity", default: 65_536, in: 2...(1 << 24))
     guard capacity & (capacity - 1) == 0 else { throw UsageError("--ring-capacity: expected a power of two, got \(capacity)") }
@@ -87,10 +85,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let feedText = args.string("feed") ?? "sim"
     let source = try feedSource(feedText, args)
     let metricsText = args.string("metrics")
-    let metricsAddress = try metricsText.map { text throws(UsageError) -> SocketAddress in
-        guard let address = SocketAddress(parsing: text) else { throw UsageError("--metrics: expected HOST:PORT, got '\(text)'") }
-        return address
-    }
+    let metricsAddress = try args.address("metrics")
 
     var output = FeedNodeOutput(group: group, interface: interface, ttl: ttl)
     output.windowMessages = 1_000_000
@@ -109,12 +104,12 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     do {
         publisher = try FeedNodePublisher(channels: channels, output: output, sessionBase: sessionBase)
     } catch {
-        throw UsageError("--interface: cannot send multicast from \(interface): \(error)")
+        throw RuntimeFailure("--interface: cannot send multicast from \(interface): \(error)")
     }
     do {
         service = try FeedNodeService(binding: serviceAddress, publisher: publisher)
     } catch {
-        throw UsageError("--service: cannot listen on \(serviceText): \(error)")
+        throw RuntimeFailure("--service: cannot listen on \(serviceText): \(error)")
     }
 
     // The publisher gates the ring: a tick is never overwritten before it is published.
@@ -124,7 +119,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let publisherDone = StopFlag()
     let counters = FeedCounters()
     let feedEnded = StopFlag()
-    // Bound before any thread starts, so a bad --metrics fails at once (exit 2).
+    let feedFailed = StopFlag()
+    // Bound before any thread starts, so an address in use fails at once (exit 1).
     var metrics: WebSocketServer?
     if let metricsAddress {
         do {
@@ -133,7 +129,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
                                             publisher: publisher, service: service)
         } catch {
             service.stop()
-            throw UsageError("--metrics: cannot listen on \(metricsText!): \(error)")
+            throw RuntimeFailure("--metrics: cannot listen on \(metricsText!): \(error)")
         }
     }
     let publisherThread = NamedThread(name: "qc-publish") {
@@ -148,7 +144,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
             try runFeed(source, loop: feed, engine: BookEngine(), writer: ring.makeWriter(), ring: ring, stop: stop,
                         counters: counters, onEvent: feedEventLogger(log))
         } catch {
-            log(.error, "feed_failed", ["error": "\(error)"])
+            feedFailed.raise()
+            log(.error, "feed_failed", ["error": "\(error)", "messages": counters.messages])
             ring.close()
         }
     }
@@ -180,7 +177,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     metricsThread?.join()
     log(.info, "feed_stopped", ["reason": reason, "messages": counters.messages,
                                 "published": publisher.counters.messagesPublished])
-    return 0
+    return feedFailed.isRaised ? ExitStatus.failure : ExitStatus.success
 }
 
 /// The feed node's HTTP listener for monitoring: GET /metrics renders the feed's, the ring's, the
@@ -211,6 +208,7 @@ private func feedMetricsServer(_ address: SocketAddress, log: Log, feedText: Str
         { publisher.counters.samples() },
         { service.samples() },
         { server.statistics.samples() },
+        { ProcessMetrics.read().samples() },
     ]
     router.get("/metrics") { _ in
         HTTPResponse(status: .ok, contentType: PrometheusText.contentType,

@@ -13,20 +13,27 @@ import System
 enum FeedSource: Sendable {
     /// The built-in exchange simulator.
     case simulator(SimulatorConfiguration)
-    /// A day-file or pcap on disk, applied once from start to end (pcap packets deduplicated by
-    /// (session, sequence) as `book` does).
-    case file(path: String)
+    /// A day-file or pcap on disk, mapped and recognised at start-up, applied once from start to end
+    /// (pcap packets deduplicated by (session, sequence) as `book` does).
+    case file(CaptureFile)
     /// MoldUDP64 over UDP multicast, lines A and B, with gap recovery (`--feed moldudp64://...`).
     case multicast(MoldUDP64FeedConfiguration)
 }
 
 /// Parses `--feed`: `sim`, `file://PATH` or `moldudp64://GROUP:PORT[?...]` (docs/feed-input.md).
-func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSource {
+/// A malformed value is a `UsageError` (exit 2); a well-formed one the system cannot serve (a file
+/// that cannot be read or is not a capture, a group that cannot be joined) a `RuntimeFailure` (exit 1).
+func feedSource(_ text: String, _ args: Arguments) throws -> FeedSource {
     if text == "sim" { return .simulator(try simulatorConfiguration(args)) }
     if text.hasPrefix("file://") {
         let path = String(text.dropFirst("file://".count))
-        guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("--feed: cannot read \(path)") }
-        return .file(path: path)
+        guard !path.isEmpty else { throw UsageError("--feed: expected file://PATH, got '\(text)'") }
+        // Opened and recognised now, so a missing file or one that is no capture fails at start-up.
+        do {
+            return .file(try CaptureFile(path: path))
+        } catch {
+            throw RuntimeFailure("--feed: \(error)")
+        }
     }
     if text.hasPrefix("moldudp64://") {
         let configuration: MoldUDP64FeedConfiguration
@@ -41,7 +48,7 @@ func feedSource(_ text: String, _ args: Arguments) throws(UsageError) -> FeedSou
             try UDPSocket.multicastReceiver(group: configuration.lineA, interface: configuration.sequencing.interface,
                                             receiveBuffer: 65_536).close()
         } catch {
-            throw UsageError("--feed: cannot join \(configuration.lineA) on \(configuration.sequencing.interface): \(error)")
+            throw RuntimeFailure("--feed: cannot join \(configuration.lineA) on \(configuration.sequencing.interface): \(error)")
         }
         return .multicast(configuration)
     }
@@ -58,13 +65,14 @@ func runFeed(_ source: FeedSource, loop: FeedLoop, engine: BookEngine, writer: c
         var exchange = SimulatedExchange(configuration)
         var adapter = NasdaqITCHAdapter(engine: engine, input: .orderedMessages, onEvent: onEvent)
         loop.run(messages: &exchange, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
-    case .file(let path):
-        let capture = try CaptureFile(path: path)
+    case .file(let capture):
         switch capture.kind {
         case .dayFile:
             var messages = DayFileReader(capture.file).makeIterator()
             var adapter = NasdaqITCHAdapter(engine: engine, input: .orderedMessages, onEvent: onEvent)
             loop.run(messages: &messages, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+            // The ticks of the messages before the garbage were published; the caller reports the rest.
+            if let garbage = messages.end?.garbage(in: capture.file.path) { throw garbage }
         case .pcap:
             var adapter = NasdaqITCHAdapter(engine: engine, input: .capture, onEvent: onEvent)
             loop.run(capture: try PcapReader(capture.file), adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)

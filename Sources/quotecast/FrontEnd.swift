@@ -3,6 +3,7 @@ import Fanout
 import Gateway
 import Market
 import Sockets
+import System
 import WebSocket
 
 /// The HTTP/WebSocket listener `serve` and `gateway` share: its flags, their parsing, and the routes
@@ -61,9 +62,7 @@ enum FrontEnd {
     /// Parses the listener's flags and raises the open-file limit to what `--max-clients` needs.
     static func settings(_ args: Arguments, log: Log) throws -> Settings {
         let listenText = args.string("listen") ?? "127.0.0.1:8080"
-        guard let listenAddress = SocketAddress(parsing: listenText) else {
-            throw UsageError("--listen: expected HOST:PORT with an IPv4 host, got '\(listenText)'")
-        }
+        let listenAddress = try args.address("listen", default: listenText)!
         let echoPath = args.string("echo")
         if let echoPath, !echoPath.hasPrefix("/") { throw UsageError("--echo: expected a path starting with /, got '\(echoPath)'") }
         var server = WebSocketServerConfiguration(listen: listenAddress)
@@ -107,12 +106,12 @@ enum FrontEnd {
 
     /// Builds the gateway on `reader` and binds the listener with every route. `health` answers
     /// `/healthz` (live or not, and the JSON fields after `status`); `metrics` are the stages'
-    /// samples before the gateway's and the server's own. Returns nil (after saying why on stderr) when
-    /// the default address is taken; throws a usage error when an explicit `--listen` cannot be bound.
-    static func start(_ s: Settings, reader: consuming RingReader, command: String, log: Log,
+    /// samples before the gateway's, the server's own and the process's. Throws a `RuntimeFailure`
+    /// (exit 1) when the address cannot be bound.
+    static func start(_ s: Settings, reader: consuming RingReader, log: Log,
                       admission: (() -> Bool)? = nil,
                       health: @escaping () -> (live: Bool, json: String),
-                      metrics: [() -> [MetricSample]]) throws -> (server: WebSocketServer, gateway: Gateway)? {
+                      metrics: [() -> [MetricSample]]) throws -> (server: WebSocketServer, gateway: Gateway) {
         let router = HTTPRouter()
         router.get("/healthz") { _ in
             let (live, json) = health()
@@ -134,7 +133,7 @@ enum FrontEnd {
             // /metrics renders every stage's samples; each provider is a closure, so stages plug in.
             let keys = s.keys
             let providers = metrics + [{ gateway.statistics.samples() }, { gateway.accessStatistics.samples(keys: keys) },
-                                       { server.statistics.samples() }]
+                                       { server.statistics.samples() }, { ProcessMetrics.read().samples() }]
             router.get("/metrics") { _ in
                 HTTPResponse(status: .ok, contentType: PrometheusText.contentType,
                              body: Array(PrometheusText.render(providers.flatMap { $0() }).utf8))
@@ -142,12 +141,11 @@ enum FrontEnd {
             try gateway.attach(to: server)
             return (server, gateway)
         } catch {
-            // A daemon without its listener is no use to its clients: an explicit --listen that cannot be
-            // bound is a bad value (exit 2); the default being taken is an environment problem (exit 1),
-            // and the message says which flag picks another address.
-            if s.listenGiven { throw UsageError("--listen: cannot listen on \(s.listenText): \(error)") }
-            printError("quotecast \(command): cannot listen on the default \(s.listenText) (\(error)); choose another with --listen HOST:PORT")
-            return nil
+            // A daemon without its listener is no use to its clients. An address in use (or not this
+            // host's) is a runtime failure, not a bad flag: the value was well formed (exit 1). For the
+            // default address the message says which flag picks another.
+            if s.listenGiven { throw RuntimeFailure("--listen: cannot listen on \(s.listenText): \(error)") }
+            throw RuntimeFailure("cannot listen on the default \(s.listenText) (\(error)); choose another with --listen HOST:PORT")
         }
     }
 }

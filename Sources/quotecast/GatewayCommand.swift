@@ -72,8 +72,9 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     }
     let channels = try args.int("channels", default: 4, in: 1...100)
     let serviceText = args.string("service") ?? "127.0.0.1:26500"
-    guard let service = SocketAddress(parsing: serviceText), service.port != 0, !service.isMulticast else {
-        throw UsageError("--service: expected the feed node's HOST:PORT, got '\(serviceText)'")
+    let service = try args.address("service", default: serviceText, anyPort: false)!
+    guard !service.isMulticast else {
+        throw UsageError("--service: expected the feed node's unicast HOST:PORT, got the multicast group '\(serviceText)'")
     }
     var upstream = UpstreamConfiguration(group: group, channels: channels, service: service)
     upstream.sequencing.interface = args.string("interface") ?? "127.0.0.1"
@@ -103,6 +104,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
                                                    spinIterations: RingConfiguration.chainSpinIterations))
     let stop = StopFlag()
     let ended = StopFlag()
+    let failed = StopFlag()
     let counters = UpstreamCounters(channels: channels)
     // Clients are let in once the gateway has read the first complete snapshot out of the ring.
     let statistics = Mutex<GatewayStatistics?>(nil)
@@ -110,15 +112,14 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         guard counters.isSynced else { return false }
         return (statistics.withLock { $0 }?.ringPosition.load(ordering: .relaxed) ?? 0) >= counters.readyRingPosition
     }
-    guard let (server, gateway) = try FrontEnd.start(
-        frontEnd, reader: ring.makeReader(0), command: "gateway", log: log, admission: admitted,
+    let (server, gateway) = try FrontEnd.start(
+        frontEnd, reader: ring.makeReader(0), log: log, admission: admitted,
         health: {
             let live = !ended.isRaised && counters.isHealthy && admitted()
             return (live, "{\"status\":\"\(live ? "live" : counters.isSynced ? "down" : "syncing")\",\"upstream\":\"\(upstreamText)\","
                           + counters.healthJSON().dropFirst())
         },
         metrics: [{ counters.metricSamples() }, { ring.metrics().samples(readerNames: ["gateway"]) }])
-    else { return 1 }
     statistics.withLock { $0 = gateway.statistics }
 
     let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log))
@@ -129,6 +130,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         do {
             try receiver.run(writer: &writer, stop: stop, counters: counters)
         } catch {
+            failed.raise()
             log(.error, "upstream_failed", ["error": "\(error)",
                                             "hint": "check --interface and the multicast route (ip route add 224.0.0.0/4 dev IFACE)"])
         }
@@ -150,7 +152,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     log(.info, "gateway_stopped", ["reason": reason, "messages": counters.messages, "ticks": counters.ticks,
                                    "snapshots": counters.snapshots, "gaps": counters.receiver.gaps,
                                    "clients_served": gateway.statistics.connections.load(ordering: .relaxed)])
-    return 0
+    return failed.isRaised ? ExitStatus.failure : ExitStatus.success
 }
 
 /// Logs the upstream receiver's events, one line each.

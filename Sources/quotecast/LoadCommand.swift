@@ -74,8 +74,8 @@ let loadCommand = Command(
           --self-test                run against an in-process sender (no gateway needed) to show how
                                      fast the harness itself reads; default depth 1, 4 clients, 5 s
 
-        Exit status: 0 clean; 1 an unexplained seq gap, a protocol error or a run that could not start;
-        2 bad flags; 3 a --fail-if bound was broken. SIGINT/SIGTERM end the run early, with a report.
+        Besides the exit statuses below: 1 also for an unexplained seq gap or a protocol error seen by a
+        client, and 3 when a --fail-if bound was broken. SIGINT/SIGTERM end the run early, with a report.
 
         """,
     run: runLoad)
@@ -139,7 +139,7 @@ func runLoad(_ argv: [String]) throws -> Int32 {
     if let jsonPath {
         // Fail on an unwritable path now, not after the run.
         guard FileManager.default.createFile(atPath: jsonPath, contents: nil) else {
-            throw UsageError("--json: cannot write \(jsonPath)")
+            throw RuntimeFailure("--json: cannot write \(jsonPath): \(String(cString: strerror(errno)))")
         }
     }
 

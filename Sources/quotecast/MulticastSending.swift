@@ -125,7 +125,7 @@ final class ExchangeWire {
         do {
             socket = try UDPSocket.multicastSender(interface: options.interface, ttl: options.ttl)
         } catch {
-            throw UsageError("--interface: cannot send multicast from \(options.interface): \(error)")
+            throw RuntimeFailure("--interface: cannot send multicast from \(options.interface): \(error)")
         }
         if let address = options.retransmit {
             let w = RetransmissionWindow(session: options.session, capacityMessages: options.windowMessages,
@@ -135,7 +135,7 @@ final class ExchangeWire {
                 server = try RetransmissionServer(binding: address, window: w, payloadSize: options.payloadSize)
             } catch {
                 socket.close()
-                throw UsageError("--retransmit: cannot bind \(address): \(error)")
+                throw RuntimeFailure("--retransmit: cannot bind \(address): \(error)")
             }
         } else {
             server = nil

@@ -19,7 +19,9 @@ let replayCommand = Command(
         original UDP payloads (sessions and sequence numbers as captured), paced by the capture times;
         every payload goes to line A (and B), so a capture holding both lines sends each packet twice
         per line, which a receiver drops as duplicates. The end of session closes a day-file replay (a
-        pcap carries its own). A progress line goes to stderr every second.
+        pcap carries its own). A progress line goes to stderr every second. A file that is none of
+        these is refused (exit status 1); a day-file that turns to garbage part-way is sent up to the
+        garbage, its session ended, and the status is 1 with where it stopped.
 
           --speed N         N times the recorded pace (default 1)
           --max             as fast as the socket takes
@@ -38,13 +40,7 @@ func runReplay(_ argv: [String]) throws -> Int32 {
     if args.flag("max") && args.string("speed") != nil { throw UsageError("--speed: give either --speed or --max") }
     let unpaced = args.flag("max")
     let path = args.positionals[0]
-    let capture: CaptureFile
-    do {
-        capture = try CaptureFile(path: path)
-    } catch {
-        printError("quotecast replay: cannot read \(path): \(error)")
-        return 1
-    }
+    let capture = try CaptureFile(path: path)
     var sessionName = "REPLAY"
     if case .pcap = capture.kind {
         // The retransmission window answers for the capture's own session: the first packet's.
@@ -81,10 +77,11 @@ func runReplay(_ argv: [String]) throws -> Int32 {
         }
     }
 
+    var dayFileEnd: DayFileEnd?
     do {
         switch capture.kind {
         case .dayFile:
-            _ = try capture.forEachMessage { m in
+            dayFileEnd = try capture.forEachMessage { m in
                 if sendingStop.isRaised { throw Stop() }
                 let bytes = UnsafeRawBufferPointer(start: m.message.base, count: m.message.length)
                 if m.message.length >= 11 {
@@ -93,7 +90,7 @@ func runReplay(_ argv: [String]) throws -> Int32 {
                 try wire.publisher.append(bytes)
                 sent += 1
                 if sent & 0x3FFF == 0 { progress.update(sent) }
-            }
+            }.dayFileEnd
             try wire.flush()
         case .pcap:
             _ = try capture.forEachPacket { p in
@@ -116,5 +113,8 @@ func runReplay(_ argv: [String]) throws -> Int32 {
         try wire.finishWithoutEndOfSession()
     }
     log(.info, "replay_stopped", wire.report())
+    // The messages before the garbage went out and the session was ended cleanly; the status says
+    // the file is bad.
+    if let garbage = dayFileEnd?.garbage(in: path) { throw garbage }
     return 0
 }

@@ -87,11 +87,12 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let stop = StopFlag()
     let counters = FeedCounters()
     let feedEnded = StopFlag()
+    let feedFailed = StopFlag()
 
     // The HTTP/WebSocket listener is bound before any thread starts, so a bad --listen fails at once.
     // The gateway reads ring reader 1 on the listener's loop thread (qc-gateway).
-    guard let (server, gateway) = try FrontEnd.start(
-        frontEnd, reader: ring.makeReader(1), command: "serve", log: log,
+    let (server, gateway) = try FrontEnd.start(
+        frontEnd, reader: ring.makeReader(1), log: log,
         health: {
             // Down when the feed thread ended, or the multicast feed is stale or silent (docs/feed-input.md).
             let state = counters.health
@@ -99,7 +100,6 @@ func runServe(_ argv: [String]) throws -> Int32 {
             return (live, "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\"," + counters.healthJSON().dropFirst())
         },
         metrics: [{ feedSamples(counters) }, { ring.metrics().samples(readerNames: ["status", "gateway"]) }])
-    else { return 1 }
     let gatewayStatistics = gateway.statistics
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
@@ -117,18 +117,28 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
+        let engine = BookEngine()
         do {
-            let engine = BookEngine()
             try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
                         counters: counters, onEvent: feedEventLogger(log))
-            let stats = engine.statistics
-            if let summaryPath { try writeFeedSummary(engine, counters: counters, to: summaryPath) }
-            log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
-                                        "bad_length": stats.badLength, "unknown_type": stats.unknownType])
         } catch {
-            log(.error, "feed_failed", ["error": "\(error)"])
+            // A source that cannot be read on, or a day-file that turns to garbage: what was applied
+            // before stays published (and in --summary); the exit status says the feed failed.
+            feedFailed.raise()
+            log(.error, "feed_failed", ["error": "\(error)", "messages_applied": engine.statistics.messages])
             ring.close()
         }
+        let stats = engine.statistics
+        if let summaryPath {
+            do {
+                try writeFeedSummary(engine, counters: counters, to: summaryPath)
+            } catch {
+                feedFailed.raise()
+                log(.error, "summary_failed", ["file": summaryPath, "error": "\(error)"])
+            }
+        }
+        log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
+                                    "bad_length": stats.badLength, "unknown_type": stats.unknownType])
     }
     log(frontEnd.startupLevel, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
@@ -145,7 +155,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     statusThread.join()
     status.printLine(final: true, ring: ring, counters: counters)
     log(.info, "serve_stopped", ["reason": reason])
-    return status.sequenceErrors == 0 ? 0 : 1
+    return status.sequenceErrors == 0 && !feedFailed.isRaised ? ExitStatus.success : ExitStatus.failure
 }
 
 /// The feed's samples for `/metrics`.

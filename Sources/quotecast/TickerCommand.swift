@@ -35,8 +35,8 @@ let tickerCommand = Command(
                                  variable, which unlike an argument does not show in ps
 
         Keys: q or Ctrl-C quits (the terminal is restored), Tab switches table/ladder, up/down
-        (or k/j, PgUp/PgDn) scroll a long table, Ctrl-L redraws. SIGINT/SIGTERM/SIGHUP quit cleanly.
-        Exit status: 0 when quit, 2 on bad flags. See docs/ticker.md.
+        (or k/j, PgUp/PgDn) scroll a long table, Ctrl-L redraws. SIGINT/SIGTERM/SIGHUP quit cleanly
+        (exit status 0). See docs/ticker.md.
 
         """,
     run: runTicker)

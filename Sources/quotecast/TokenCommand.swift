@@ -34,8 +34,8 @@ let tokenCommand = Command(
         malformed_token, bad_signature, expired, not_yet_valid, unknown_key) on stderr and exits 1.
           --leeway SECONDS         clock skew tolerated on exp and nbf, 0..300 (default 0)
 
-        Exit status: 0 done, 1 the key file cannot be used (unreadable, readable by group or
-        others, malformed) or the token is refused, 2 bad flags.
+        Exit status 1 also when the key file cannot be used (unreadable, readable by group or others,
+        malformed) or, with --verify, the token is refused.
 
         """,
     run: runToken)

@@ -31,37 +31,51 @@ let topUsage = """
     commands:
     \(commands.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
 
+      version   the version, git commit, Swift compiler and build configuration (also --version)
+
     `quotecast <command> --help` explains each one. Docs: docs/ in the source tree.
 
+    \(ExitStatus.help)
     """
 
 func main() -> Int32 {
     var args = Array(CommandLine.arguments.dropFirst())
     guard let name = args.first else {
         FileHandle.standardError.write(Data(topUsage.utf8))
-        return 2
+        return ExitStatus.usage
     }
     if name == "--help" || name == "-h" || name == "help" {
         print(topUsage, terminator: "")
-        return 0
+        return ExitStatus.success
+    }
+    if name == "--version" || name == "version" {
+        guard args.count == 1 else {
+            printError("quotecast \(name): unexpected argument '\(args[1])'")
+            return ExitStatus.usage
+        }
+        print(BuildInfo.text, terminator: "")
+        return ExitStatus.success
     }
     guard let command = commands.first(where: { $0.name == name }) else {
         printError("quotecast: unknown command '\(name)' (try --help)")
-        return 2
+        return ExitStatus.usage
     }
     args.removeFirst()
     if args.contains("--help") || args.contains("-h") {
-        print(command.usage, terminator: "")
-        return 0
+        print(command.usage + "\n" + ExitStatus.help, terminator: "")
+        return ExitStatus.success
     }
     do {
         return try command.run(args)
     } catch let error as UsageError {
         printError("quotecast \(name): \(error.message)")
-        return 2
+        return ExitStatus.usage
+    } catch let error as RuntimeFailure {
+        printError("quotecast \(name): \(error.message)")
+        return ExitStatus.failure
     } catch {
         printError("quotecast \(name): \(error)")
-        return 1
+        return ExitStatus.failure
     }
 }
 

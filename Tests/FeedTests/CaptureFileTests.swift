@@ -14,6 +14,17 @@ import Testing
         (0..<count).map { i in [UInt8(0x41 + i % 26)] + withUnsafeBytes(of: UInt32(i).bigEndian, Array.init) + Array(repeating: 0x20, count: i % 40) }
     }
 
+    /// `count` frames a day-file accepts: each a known ITCH 5.0 type at exactly its length (the
+    /// bytes after the type are numbered filler; only the framing matters here).
+    static func itchFrames(_ count: Int) -> [[UInt8]] {
+        let types = Array("SRHYLVWKJhAFECXDUPQBIN".utf8)
+        return (0..<count).map { i in
+            let type = types[i % types.count]
+            return [type] + withUnsafeBytes(of: UInt32(i).bigEndian, Array.init)
+                + Array(repeating: 0x20, count: ITCHDecoder.expectedLength(of: type) - 5)
+        }
+    }
+
     static func temporaryFile(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quotecast-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -59,7 +70,7 @@ import Testing
     @Test func aDayFileYieldsItsMessagesNumberedFromOne() throws {
         let path = Self.temporaryFile("day.itch")
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-        let messages = Self.messages(50)
+        let messages = Self.itchFrames(50)
         let writer = try DayFileWriter(path: path)
         for m in messages { try m.withUnsafeBytes { try writer.append($0) } }
         try writer.close()
@@ -77,5 +88,30 @@ import Testing
         #expect(sequences == Array(1...50))
         #expect(statistics.messages == 50 && statistics.dayFileEnd == .complete)
         #expect(capture.forEachPacket { _ in Issue.record("a day-file has no packets") }.packets == 0)
+    }
+
+    /// Content that is no day-file, pcap or pcapng is refused by what it is, whatever its name.
+    @Test func anyOtherContentIsRefusedWithItsFirstBytes() throws {
+        let cases: [(String, [UInt8])] = [
+            ("notes.itch", Array("# quotecast\nA real-time stock quote daemon.\n".utf8)),
+            ("zeros.pcap", [UInt8](repeating: 0, count: 100)),
+            ("empty.itch", []),
+            // A length prefix whose type byte is no ITCH type (a day-file's first frame must be one).
+            ("almost.itch", [0, 12, UInt8(ascii: "z")] + [UInt8](repeating: 0, count: 11)),
+        ]
+        for (name, bytes) in cases {
+            let path = Self.temporaryFile(name)
+            defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            #expect(throws: InputFileError.unrecognised(path: path, size: bytes.count, firstBytes: Array(bytes.prefix(16)))) {
+                try CaptureFile(path: path)
+            }
+        }
+        #expect(throws: InputFileError.unreadable(path: "/nonexistent/x.itch", .open(path: "/nonexistent/x.itch", errno: ENOENT))) {
+            try CaptureFile(path: "/nonexistent/x.itch")
+        }
+        #expect("\(InputFileError.unrecognised(path: "a.bin", size: 40, firstBytes: [0x23, 0x20, 0x00, 0xFF]))"
+                .hasSuffix(##"it starts with 23 20 00 ff "# .." (40 bytes in all)"##))
+        #expect("\(InputFileError.unrecognised(path: "e.itch", size: 0, firstBytes: []))".hasPrefix("e.itch is empty: expected"))
     }
 }

@@ -84,15 +84,44 @@ func dayFileBytes(_ messages: [[UInt8]]) -> [UInt8] {
         #expect(end2 == .truncated(offset: fullLength, declaredLength: nil, available: 1))
     }
 
-    @Test func emptyFileAndZeroLengthMessages() {
+    @Test func anEmptyFileIsComplete() {
         #expect(Self.read([]).end == .complete)
         #expect(Self.read([]).messages.isEmpty)
-        let (read, end) = Self.read([0, 0, 0, 1, 0x53])
-        #expect(end == .complete)
-        #expect(read == [[], [0x53]])
-        var decoded: [String] = []
-        DayFileReader(MappedFile(copying: [0, 0, 0, 1, 0x53])).forEach { decoded.append("\($0.decode())") }
-        #expect(decoded.count == 2)
+    }
+
+    /// A frame that is no ITCH 5.0 message ends the walk, named by byte offset and message number,
+    /// after the messages before it: the framing can no longer be trusted.
+    @Test func garbageEndsTheWalkWhereItStarts() {
+        let messages = sampleMessages(count: 6, seed: 7)
+        let good = dayFileBytes(messages)
+        let addOrder = UInt8(ascii: "A")
+        let cases: [([UInt8], DayFileGarbage)] = [
+            ([0, 0, 0, 1], .zeroLength),
+            ([0, 5, UInt8(ascii: "z"), 1, 2, 3, 4], .unknownType(UInt8(ascii: "z"))),
+            ([0, 35, addOrder] + [UInt8](repeating: 0, count: 34), .lengthMismatch(type: addOrder, length: 35, expected: 36)),
+            // A prefix announcing far more than the file holds, before a known type: garbage, not a cut.
+            ([0xFF, 0xFF, addOrder, 0, 0], .lengthMismatch(type: addOrder, length: 65_535, expected: 36)),
+            ([0, 36, 0x00], .unknownType(0)),
+        ]
+        for (tail, reason) in cases {
+            let (read, end) = Self.read(good + tail + good)
+            #expect(read == messages, "\(reason)")
+            #expect(end == .garbage(offset: good.count, index: messages.count + 1, reason: reason))
+        }
+        // Garbage first: nothing is read.
+        #expect(Self.read([0, 0] + good).end == .garbage(offset: 0, index: 1, reason: .zeroLength))
+        var iterator = DayFileReader(MappedFile(copying: good + [0, 0])).makeIterator()
+        while iterator.next() != nil {}
+        #expect(iterator.messageCount == messages.count)
+        #expect(iterator.end == .garbage(offset: good.count, index: messages.count + 1, reason: .zeroLength))
+    }
+
+    @Test func garbageIsDescribedInWords() {
+        #expect("\(DayFileGarbage.zeroLength)" == "a length prefix of 0")
+        #expect("\(DayFileGarbage.unknownType(0x7A))" == "message type 0x7A ('z') is not an ITCH 5.0 type")
+        #expect("\(DayFileGarbage.unknownType(0x0A))" == "message type 0x0A is not an ITCH 5.0 type")
+        #expect("\(DayFileGarbage.lengthMismatch(type: 0x41, length: 35, expected: 36))"
+                == "a length prefix of 35 for type 0x41 ('A'), which is 36 bytes long")
     }
 
     @Test func iteratorReportsProgressAndEnd() {

@@ -88,6 +88,65 @@ import Testing
         #expect(accepted < 200, "random bytes should almost never form a valid message")
     }
 
+    /// Found by the `normalized` fuzz target (docs/fuzzing.md): a trade whose symbol bytes held a
+    /// control character decoded, and every subscriber then got a message that is not JSON. A symbol
+    /// off the network must be 1 to 8 printable ASCII characters, space padded, in a tick or in a
+    /// directory entry.
+    @Test func symbolsThatAreNotPrintableASCIIAreRefused() {
+        var trade = Tick()
+        trade.kind = .trade
+        trade.symbol = Symbol("AAPL")!
+        trade.locate = 7
+        trade.seq = 42
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(trade, into: $0.baseAddress!) }
+        let symbolAt = 4
+        let refused: [[UInt8]] = [
+            Array("AA".utf8) + [0x07] + Array("P    ".utf8),   // the fuzzer's input: a BEL inside
+            Array("AAPL".utf8) + [0x00, 0x20, 0x20, 0x20],      // NUL padding
+            Array("AAP".utf8) + [0xC3, 0xA9, 0x20, 0x20, 0x20], // not ASCII
+            Array("AA PL   ".utf8),                              // characters after the padding
+            Array("        ".utf8),                              // no characters at all
+            Array("AAPL".utf8) + [0x22, 0x20, 0x20, 0x20],       // a quote is printable: accepted below
+        ]
+        for (i, symbol) in refused.enumerated() {
+            bytes.replaceSubrange(symbolAt..<symbolAt + 8, with: symbol)
+            let decoded = bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) }
+            if i == refused.count - 1 {
+                guard case .success(.tick(let tick)) = decoded else { Issue.record("AAPL\" was refused: \(decoded)"); continue }
+                #expect(tick.symbol.description == "AAPL\"")
+            } else {
+                #expect(decoded == .failure(.badValue("symbol")), "symbol bytes \(symbol)")
+            }
+        }
+        let d = bytes.withUnsafeMutableBytes { NormalizedMessage.encodeDirectory(symbol: Symbol("MSFT")!, locate: 8, into: $0.baseAddress!) }
+        bytes.replaceSubrange(symbolAt..<symbolAt + 8, with: Array("MS".utf8) + [0x0A] + Array("FT   ".utf8))
+        #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: d) } == .failure(.badValue("symbol")))
+    }
+
+    /// Found by the `normalized` fuzz target: a trade's side byte went into the JSON as it is, so a
+    /// control character there broke every subscriber's message. Only `B`, `S` and 0 (unknown) pass.
+    @Test func aTradeSideOtherThanBuySellOrUnknownIsRefused() {
+        var trade = Tick()
+        trade.kind = .trade
+        trade.symbol = Symbol("AAPL")!
+        trade.locate = 7
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(trade, into: $0.baseAddress!) }
+        for side in [UInt8(0), UInt8(ascii: "B"), UInt8(ascii: "S")] {
+            bytes[NormalizedMessage.Trade.side] = side
+            guard case .success(.tick(let tick)) = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: n) }) else {
+                Issue.record("side \(side) was refused")
+                continue
+            }
+            #expect(tick.side == side)
+        }
+        for side: UInt8 in [0x01, 0x22, UInt8(ascii: "b"), UInt8(ascii: "X"), 0xFF] {
+            bytes[NormalizedMessage.Trade.side] = side
+            #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("side \(side)")))
+        }
+    }
+
     /// Pinned values (FNV-1a over the padded symbol, computed independently): a change here would
     /// split a running feed node from its gateways.
     @Test func channelMapIsStable() {

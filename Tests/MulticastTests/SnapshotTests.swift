@@ -89,4 +89,31 @@ import Testing
         #expect(throws: SnapshotProtocolError.trailingBytes) { try SnapshotProtocol.parseRequest(request + [0], channelCount: 3) }
         #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode([0, 3, 0x51, 0, 0]) }
     }
+
+    /// Found by the `snapshot` fuzz target (docs/fuzzing.md): an answer whose directory entry names
+    /// one instrument and whose quote another was accepted. Such an answer is corrupt; it is refused,
+    /// not served. The entry's reserved byte, sent 0, is ignored when read.
+    @Test func aDirectoryEntryThatDisagreesWithItsQuoteIsRefused() throws {
+        var quote = Tick()
+        quote.kind = .quote
+        quote.symbol = Symbol("AAPL")!
+        quote.locate = 7
+        quote.seq = 42
+        var answer: [UInt8] = []
+        SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, states: [quote], to: &answer)
+        let directory = SnapshotProtocol.Header.length + 2 + 2   // past the header frame and the entry's length
+        #expect(Array(answer[directory..<directory + 4]) == [0x52, 0, 0, 7])
+        #expect(try SnapshotProtocol.decode(answer).snapshots[0].states.map(\.locate) == [7])
+
+        var reserved = answer
+        reserved[directory + 1] = 0x08
+        #expect(try SnapshotProtocol.decode(reserved).snapshots[0].states.map(\.locate) == [7])
+
+        var otherLocate = answer
+        otherLocate[directory + 3] = 8
+        #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode(otherLocate) }
+        var otherSymbol = answer
+        otherSymbol.replaceSubrange(directory + 4..<directory + 12, with: Array("MSFT    ".utf8))
+        #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode(otherSymbol) }
+    }
 }

@@ -4,9 +4,10 @@ import Market
 /// The hand-made edge cases of `Fixtures/edge-cases.itch`, written with the project's own encoders:
 /// replace chains, partial executions down to zero, deletes and executions of unknown orders, a
 /// locked then crossed book, a halt and resume, a non-printable execution, a cross, a broken trade,
-/// an unknown message type, a frame whose length disagrees with its type, and a truncated final
-/// message. `CLITests` checks the committed file still equals what this builds (drift) and that
-/// `book` over it still prints the golden outputs.
+/// and a truncated final message. (An unknown message type or a frame whose length disagrees with
+/// its type is garbage in a day-file, which ends the walk: `InputRefusalTests` covers those.)
+/// `FixtureTests` checks the committed file still equals what this builds (drift) and that `book`
+/// over it still prints the golden outputs.
 enum EdgeCaseFixture {
     static func build() -> [UInt8] {
         var file: [UInt8] = []
@@ -91,9 +92,6 @@ enum EdgeCaseFixture {
                               crossType: UInt8(ascii: "C"), into: $0)
         }
         frame(BrokenTrade.Layout.length) { BrokenTrade.encode(h(2), matchNumber: 6, into: $0) }
-        // An unknown type (skipped by its length) and an Add Order one byte short.
-        file += [0, 5, UInt8(ascii: "z"), 1, 2, 3, 4]
-        file += [0, 35, UInt8(ascii: "A")] + [UInt8](repeating: 0, count: 34)
         frame(SystemEvent.Layout.length) { SystemEvent.encode(h(0), eventCode: UInt8(ascii: "C"), into: $0) }
         // A final message cut short: its length says 36, 10 bytes follow.
         file += [0, 36, UInt8(ascii: "A"), 0, 1, 0, 0, 0, 0, 0, 0, 0]

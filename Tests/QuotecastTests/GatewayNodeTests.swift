@@ -239,6 +239,8 @@ import Testing
         #expect(metric(ports[1], "quotecast_upstream_recoveries_total") > 0)
         #expect(metric(ports[1], "quotecast_upstream_unrecovered_gaps_total") == 0)
         #expect(metric(ports[0], "quotecast_upstream_gaps_total") == 0)
+        // The process's own figures are on a gateway's page too.
+        #expect(metric(ports[0], "process_open_fds") > 0 && metric(ports[0], "process_resident_memory_bytes") > 0)
         for p in ports { #expect(metric(p, "quotecast_upstream_malformed_total") == 0) }
     }
 

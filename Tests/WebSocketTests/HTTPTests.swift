@@ -99,7 +99,10 @@ import Testing
         #expect(upgrade([], removing: ["Connection"]).status == .badRequest)
         #expect(upgrade([], removing: ["Sec-WebSocket-Key"]).status == .badRequest)
         #expect(upgrade([("Sec-WebSocket-Key", "c2hvcnQ=")], removing: ["Sec-WebSocket-Key"]).status == .badRequest)
-        #expect(upgrade([("Origin", "https://evil.example")]).status == .forbidden)
+        let refused = upgrade([("Origin", "https://evil.example")])
+        #expect(refused.status == .forbidden)
+        #expect(refused.headers.contains { $0.0 == "Content-Type" && $0.1 == "application/json" })
+        #expect(String(decoding: refused.body, as: UTF8.self).hasPrefix(#"{"type":"error","code":"origin_not_allowed","message":"origin https://evil.example"#))
         #expect(upgrade([("Origin", "https://ok.example")]).status == .switchingProtocols)
     }
 }

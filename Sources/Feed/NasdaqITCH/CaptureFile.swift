@@ -69,34 +69,36 @@ public struct CaptureStatistics: Equatable, Sendable {
 }
 
 /// An input file of ITCH messages, whatever its container: a day-file, or a pcap / pcapng of
-/// MoldUDP64 datagrams. Recognised by its first bytes (pcap magic numbers; anything else is read as a
-/// day-file). The whole file is mapped, never copied.
+/// MoldUDP64 datagrams. Recognised by its content (`InputFormat`); anything else is refused. The
+/// whole file is mapped, never copied.
 ///
 /// Packets are delivered in capture order as they are: duplicate (session, sequence) packets from a
 /// second line, gaps and heartbeats are for the caller's sequencer to judge (`forEachPacket`).
-public struct CaptureFile {
+public struct CaptureFile: Sendable {
     /// What a capture file turned out to be.
-    public enum Kind: Equatable, Sendable {
-        /// 2-byte-length-prefixed ITCH messages.
-        case dayFile
-        /// A packet capture of this format.
-        case pcap(PcapFormat)
-    }
+    public typealias Kind = InputFormat
 
     /// The mapped file.
     public let file: MappedFile
     /// Its format.
     public let kind: Kind
 
-    /// Maps `path` (`"-"` reads standard input) and recognises its format.
-    public init(path: String) throws(FileIOError) {
-        self.init(try MappedFile(path: path))
+    /// Maps `path` (`"-"` reads standard input) and recognises its format; throws when it cannot be
+    /// read or is none of `InputFormat.expected`.
+    public init(path: String) throws(InputFileError) {
+        let file: MappedFile
+        do { file = try MappedFile(path: path) } catch { throw .unreadable(path: path, error) }
+        try self.init(file)
     }
 
-    /// Recognises the format of `file`.
-    public init(_ file: MappedFile) {
+    /// Recognises the format of `file`; throws when it is none of `InputFormat.expected`.
+    public init(_ file: MappedFile) throws(InputFileError) {
+        guard let kind = InputFormat.recognise(file.bytes) else {
+            throw .unrecognised(path: file.path, size: file.bytes.count,
+                                firstBytes: Array(file.bytes.prefix(InputFileError.shownBytes)))
+        }
         self.file = file
-        if let format = try? PcapReader.format(of: file.bytes) { kind = .pcap(format) } else { kind = .dayFile }
+        self.kind = kind
     }
 
     /// Calls `body` with every ITCH message in file order (for a pcap: every block of every MoldUDP64
