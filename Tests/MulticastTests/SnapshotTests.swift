@@ -24,6 +24,7 @@ import Testing
         let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
         defer { out.deallocate() }
         var snapshotBytes: [UInt8] = []
+        var atSnapshot = InstrumentStates()
         var message = 0
         var now: UInt64 = 1
         simulator.generate(messages: 60_000) { raw in
@@ -39,6 +40,7 @@ import Testing
             take()
             if message == 30_000 {
                 // Taken on the publisher's thread between two ticks, with packets still pending.
+                atSnapshot = feedStates
                 for channel in 0..<channels {
                     let entries = feedStates.entries.filter { ChannelMap.channel(of: $0.state.symbol, channels: channels) == channel }
                     SnapshotProtocol.encode(channel: channel, session: publisher.sessions[channel],
@@ -63,6 +65,9 @@ import Testing
                 if let instrument = entry.instrument { gatewayStates.apply(instrument) }
                 gatewayStates.apply(entry.dayState)
                 gatewayStates.apply(entry.state)
+                // Right after the snapshot: the feed node's day statistics at that moment.
+                let then = try #require(atSnapshot.entry(locate: entry.state.locate))
+                #expect(gatewayStates.entry(locate: entry.state.locate)?.statistics == then.statistics)
             }
             for bytes in packets[snapshot.channel] {
                 try bytes.withUnsafeBytes { raw in
