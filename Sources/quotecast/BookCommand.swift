@@ -11,7 +11,7 @@ let bookCommand = Command(
     summary: "offline: run the feed handler over a day-file or pcap, print ticks or final books",
     usage: """
         usage: quotecast book FILE [--format summary|jsonl] [--symbols A,B,...] [--depth N] [--messages N]
-                              [--progress|--quiet]
+                              [--progress|--quiet] [--reference-prices FILE]
 
         Runs the feed handler over FILE, an ITCH 5.0 day-file (2-byte big-endian length before each
         message) or a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed). The
@@ -28,6 +28,7 @@ let bookCommand = Command(
                              builder mid-file); the summary's input line says where it stopped
           --progress         a progress line on stderr every second (default for files over 64 MB)
           --quiet            no progress line
+        \(ReferencePricesFlag.usage)
 
         Packets of a pcap are applied in capture order; a packet whose (session, sequence) was already
         applied is dropped (a capture may hold both lines), sequence 0 is applied as is, and gaps are
@@ -45,7 +46,7 @@ let bookCommand = Command(
 
 /// Applies a capture to a book engine and reports. Everything here is off the hot path but the loop.
 func runBook(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth", "messages"],
+    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth", "messages", ReferencePricesFlag.name],
                              switchFlags: ["progress", "quiet"])
     guard args.positionals.count == 1 else {
         throw UsageError(args.positionals.isEmpty ? "missing FILE" : "expected one FILE, got \(args.positionals.count)")
@@ -70,11 +71,12 @@ func runBook(_ argv: [String]) throws -> Int32 {
         guard !set.isEmpty else { throw UsageError("--symbols: empty list") }
         filter = set
     }
+    let bookConfiguration = try ReferencePricesFlag.bookConfiguration(args)
     let path = args.positionals[0]
     let capture = try CaptureFile(path: path)
     let showProgress = args.flag("progress") || (!args.flag("quiet") && capture.file.bytes.count > 64 << 20)
 
-    let engine = BookEngine()
+    let engine = BookEngine(configuration: bookConfiguration)
     let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
     let line = UnsafeMutablePointer<UInt8>.allocate(capacity: TickJSON.maxLength + 1)
     defer {
