@@ -76,7 +76,8 @@ extension RingMetrics {
 }
 
 extension WebSocketServerStatistics {
-    /// The HTTP/WebSocket server's samples for `/metrics` (all connections, not only stream clients).
+    /// The HTTP/WebSocket server's samples for `/metrics` (all connections, not only stream clients),
+    /// permessage-deflate's included.
     public func samples() -> [MetricSample] {
         func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
         return [
@@ -97,6 +98,6 @@ extension WebSocketServerStatistics {
             MetricSample("quotecast_bytes_out_total", .counter, help: "Bytes written to clients", value: v(bytesOut)),
             MetricSample("quotecast_websocket_protocol_errors_total", .counter, help: "Connections failed for breaking RFC 6455", value: v(protocolErrors)),
             MetricSample("quotecast_websocket_ping_timeouts_total", .counter, help: "Clients closed for not answering a ping", value: v(pingTimeouts)),
-        ]
+        ] + compressionSamples()
     }
 }

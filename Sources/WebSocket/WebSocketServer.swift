@@ -229,6 +229,7 @@ public final class WebSocketServer: @unchecked Sendable {
         // Incompressible data (DEFLATE's stored blocks add a few bytes) goes plain.
         guard let result, result.bytes.count < frame.bytes.count else { return nil }
         statistics.compressedFramesOut.increment()
+        statistics.deflateBytesSaved.increment(by: n - result.payloadCount)
         return result
     }
 
@@ -434,7 +435,7 @@ public final class WebSocketServer: @unchecked Sendable {
                             delegate.webSocket(client, didReceive: UnsafeRawBufferPointer(rebasing: $0[0..<count]), isText: isText, server: self)
                         }
                     case .failure(let code, let why):
-                        statistics.inflateFailures.increment()
+                        statistics.countInflateFailure(code)
                         log(.info, "event=websocket_inflate_failed code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
                         enqueue(.close(code, reason: why), on: c)
                         finishClose(c, code: code)
@@ -742,17 +743,32 @@ public final class WebSocketServerStatistics: Sendable {
     public let deflateNanoseconds = Atomic<Int>(0)
     /// Frames queued compressed (each client's copy counts).
     public let compressedFramesOut = Atomic<Int>(0)
+    /// Payload bytes those frames did not send: plain minus compressed, each client's copy.
+    public let deflateBytesSaved = Atomic<Int>(0)
     /// Compressed payload bytes received and inflated.
     public let inflateBytesIn = Atomic<Int>(0)
     /// What they inflated to.
     public let inflateBytesOut = Atomic<Int>(0)
-    /// Connections failed for a compressed message: not valid DEFLATE or UTF-8 (1007), inflating past
-    /// `maxMessageBytes` (1009), zlib out of memory (1011).
-    public let inflateFailures = Atomic<Int>(0)
+    /// Connections failed for a compressed message that was not valid DEFLATE, or text that inflated to
+    /// invalid UTF-8 (1007).
+    public let inflateInvalid = Atomic<Int>(0)
+    /// Connections failed for a compressed message that inflated past `maxMessageBytes` (1009).
+    public let inflateOverLimit = Atomic<Int>(0)
+    /// Connections failed because zlib could not allocate memory to inflate (1011).
+    public let inflateOutOfMemory = Atomic<Int>(0)
     /// zlib's memory for every connection's streams and the shared ones (gauge, bytes).
     public let compressionMemory = CompressionMemory()
 
     init() {}
+
+    /// Counts a connection failed for a compressed message, by the close code it got.
+    func countInflateFailure(_ code: WebSocketCloseCode) {
+        switch code {
+        case .messageTooBig: inflateOverLimit.increment()
+        case .internalError: inflateOutOfMemory.increment()
+        default: inflateInvalid.increment()
+        }
+    }
 
     /// Adds `delta` to the gauge of open clients in `mode`.
     func countClients(in mode: DeflateClientMode, _ delta: Int) {

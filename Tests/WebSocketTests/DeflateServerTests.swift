@@ -158,6 +158,11 @@ final class BroadcastHandler: WebSocketServerDelegate, @unchecked Sendable {
         try c.write(bytes)
         #expect(c.readCloseCode() == code, "\(what)")
         #expect(c.closedByServer(), "\(what)")
+        // Counted by why (RSV1 misuse is a protocol error, not an inflate failure).
+        let stats = s.server.statistics
+        #expect(stats.inflateInvalid.load(ordering: .relaxed) == (code == 1007 ? 1 : 0), "\(what)")
+        #expect(stats.inflateOverLimit.load(ordering: .relaxed) == (code == 1009 ? 1 : 0), "\(what)")
+        #expect(stats.inflateOutOfMemory.load(ordering: .relaxed) == 0, "\(what)")
         // The server goes on serving others.
         let other = try RawClient(s.address)
         defer { other.close() }
