@@ -43,8 +43,10 @@ public final class WebSocketServer: @unchecked Sendable {
     private static let hookToken: UInt64 = .max - 2
     /// Connections with frames queued by `queue(_:to:)` and not yet flushed this loop turn.
     private var flushList: [ServerConnection] = []
-    /// Builds the shared compressed form of messages (no context takeover; made on first use).
+    /// Builds the shared compressed form of messages (no context takeover; made on first use), and
+    /// of messages over `sharedLargeMessageBytes` (a larger hash table; made on first use).
     private var sharedDeflater: MessageDeflater?
+    private var sharedLargeDeflater: MessageDeflater?
     /// Inflates the messages of every client without context takeover (reset before each; made on first use).
     private var sharedInflater: MessageInflater?
     /// The loop's compression output buffer (compressed payloads are copied from it into frames).
@@ -222,7 +224,7 @@ public final class WebSocketServer: @unchecked Sendable {
             guard window >= WebSocketServer.sharedWindowBits || n <= 1 << window else { return nil }
             if let built = frame.cachedDeflated {
                 result = built
-            } else if let shared = sharedDeflaterOnDemand() {
+            } else if let shared = sharedDeflaterOnDemand(messageBytes: n) {
                 result = timedCompression(n) { frame.deflated(by: shared, scratch: &$0) }
             }
         }
@@ -244,12 +246,17 @@ public final class WebSocketServer: @unchecked Sendable {
         return frame
     }
 
-    private func sharedDeflaterOnDemand() -> MessageDeflater? {
-        if sharedDeflater == nil {
-            sharedDeflater = MessageDeflater(maxWindowBits: WebSocketServer.sharedWindowBits, contextTakeover: false,
-                                             memoryLevel: configuration.deflate.sharedMemoryLevel, level: configuration.deflate.level,
-                                             memory: statistics.compressionMemory)
+    /// The shared deflater for a message of `messageBytes`.
+    private func sharedDeflaterOnDemand(messageBytes: Int) -> MessageDeflater? {
+        func make(memoryLevel: Int) -> MessageDeflater? {
+            MessageDeflater(maxWindowBits: WebSocketServer.sharedWindowBits, contextTakeover: false, memoryLevel: memoryLevel,
+                            level: configuration.deflate.level, memory: statistics.compressionMemory)
         }
+        if messageBytes > configuration.deflate.sharedLargeMessageBytes {
+            if sharedLargeDeflater == nil { sharedLargeDeflater = make(memoryLevel: configuration.deflate.sharedLargeMemoryLevel) }
+            return sharedLargeDeflater
+        }
+        if sharedDeflater == nil { sharedDeflater = make(memoryLevel: configuration.deflate.sharedMemoryLevel) }
         return sharedDeflater
     }
 
