@@ -76,7 +76,8 @@ extension RingMetrics {
 }
 
 extension WebSocketServerStatistics {
-    /// The HTTP/WebSocket server's samples for `/metrics` (all connections, not only stream clients).
+    /// The HTTP/WebSocket server's samples for `/metrics` (all connections, not only stream clients),
+    /// permessage-deflate's included.
     public func samples() -> [MetricSample] {
         func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
         return [
@@ -103,6 +104,6 @@ extension WebSocketServerStatistics {
             MetricSample("quotecast_websocket_close_frames_unsent_total", .counter,
                          help: "Connections dropped before their close frame could be written (the client read nothing for the close-send timeout, 30 s)",
                          value: v(closeFramesUnsent)),
-        ]
+        ] + compressionSamples()
     }
 }

@@ -43,8 +43,10 @@ public final class WebSocketServer: @unchecked Sendable {
     private static let hookToken: UInt64 = .max - 2
     /// Connections with frames queued by `queue(_:to:)` and not yet flushed this loop turn.
     private var flushList: [ServerConnection] = []
-    /// Builds the shared compressed form of messages (no context takeover; made on first use).
+    /// Builds the shared compressed form of messages (no context takeover; made on first use), and
+    /// of messages over `sharedLargeMessageBytes` (a larger hash table; made on first use).
     private var sharedDeflater: MessageDeflater?
+    private var sharedLargeDeflater: MessageDeflater?
     /// Inflates the messages of every client without context takeover (reset before each; made on first use).
     private var sharedInflater: MessageInflater?
     /// The loop's compression output buffer (compressed payloads are copied from it into frames).
@@ -222,13 +224,14 @@ public final class WebSocketServer: @unchecked Sendable {
             guard window >= WebSocketServer.sharedWindowBits || n <= 1 << window else { return nil }
             if let built = frame.cachedDeflated {
                 result = built
-            } else if let shared = sharedDeflaterOnDemand() {
+            } else if let shared = sharedDeflaterOnDemand(messageBytes: n) {
                 result = timedCompression(n) { frame.deflated(by: shared, scratch: &$0) }
             }
         }
         // Incompressible data (DEFLATE's stored blocks add a few bytes) goes plain.
         guard let result, result.bytes.count < frame.bytes.count else { return nil }
         statistics.compressedFramesOut.increment()
+        statistics.deflateBytesSaved.increment(by: n - result.payloadCount)
         return result
     }
 
@@ -243,12 +246,17 @@ public final class WebSocketServer: @unchecked Sendable {
         return frame
     }
 
-    private func sharedDeflaterOnDemand() -> MessageDeflater? {
-        if sharedDeflater == nil {
-            sharedDeflater = MessageDeflater(maxWindowBits: WebSocketServer.sharedWindowBits, contextTakeover: false,
-                                             memoryLevel: configuration.deflate.sharedMemoryLevel, level: configuration.deflate.level,
-                                             memory: statistics.compressionMemory)
+    /// The shared deflater for a message of `messageBytes`.
+    private func sharedDeflaterOnDemand(messageBytes: Int) -> MessageDeflater? {
+        func make(memoryLevel: Int) -> MessageDeflater? {
+            MessageDeflater(maxWindowBits: WebSocketServer.sharedWindowBits, contextTakeover: false, memoryLevel: memoryLevel,
+                            level: configuration.deflate.level, memory: statistics.compressionMemory)
         }
+        if messageBytes > configuration.deflate.sharedLargeMessageBytes {
+            if sharedLargeDeflater == nil { sharedLargeDeflater = make(memoryLevel: configuration.deflate.sharedLargeMemoryLevel) }
+            return sharedLargeDeflater
+        }
+        if sharedDeflater == nil { sharedDeflater = make(memoryLevel: configuration.deflate.sharedMemoryLevel) }
         return sharedDeflater
     }
 
@@ -438,7 +446,7 @@ public final class WebSocketServer: @unchecked Sendable {
                             delegate.webSocket(client, didReceive: UnsafeRawBufferPointer(rebasing: $0[0..<count]), isText: isText, server: self)
                         }
                     case .failure(let code, let why):
-                        statistics.inflateFailures.increment()
+                        statistics.countInflateFailure(code)
                         log(.info, "event=websocket_inflate_failed code=\(code) peer=\(c.tcp.peer) reason=\"\(why)\"")
                         enqueue(.close(code, reason: why), on: c)
                         finishClose(c, code: code)
@@ -767,17 +775,32 @@ public final class WebSocketServerStatistics: Sendable {
     public let deflateNanoseconds = Atomic<Int>(0)
     /// Frames queued compressed (each client's copy counts).
     public let compressedFramesOut = Atomic<Int>(0)
+    /// Payload bytes those frames did not send: plain minus compressed, each client's copy.
+    public let deflateBytesSaved = Atomic<Int>(0)
     /// Compressed payload bytes received and inflated.
     public let inflateBytesIn = Atomic<Int>(0)
     /// What they inflated to.
     public let inflateBytesOut = Atomic<Int>(0)
-    /// Connections failed for a compressed message: not valid DEFLATE or UTF-8 (1007), inflating past
-    /// `maxMessageBytes` (1009), zlib out of memory (1011).
-    public let inflateFailures = Atomic<Int>(0)
+    /// Connections failed for a compressed message that was not valid DEFLATE, or text that inflated to
+    /// invalid UTF-8 (1007).
+    public let inflateInvalid = Atomic<Int>(0)
+    /// Connections failed for a compressed message that inflated past `maxMessageBytes` (1009).
+    public let inflateOverLimit = Atomic<Int>(0)
+    /// Connections failed because zlib could not allocate memory to inflate (1011).
+    public let inflateOutOfMemory = Atomic<Int>(0)
     /// zlib's memory for every connection's streams and the shared ones (gauge, bytes).
     public let compressionMemory = CompressionMemory()
 
     init() {}
+
+    /// Counts a connection failed for a compressed message, by the close code it got.
+    func countInflateFailure(_ code: WebSocketCloseCode) {
+        switch code {
+        case .messageTooBig: inflateOverLimit.increment()
+        case .internalError: inflateOutOfMemory.increment()
+        default: inflateInvalid.increment()
+        }
+    }
 
     /// Adds `delta` to the gauge of open clients in `mode`.
     func countClients(in mode: DeflateClientMode, _ delta: Int) {

@@ -35,7 +35,7 @@ let hopSuite: [Benchmark] = [
 ]
 
 /// A day of the simulator's ticks (what the feed handler produces from its messages).
-private func simulatedTicks(messages: Int) -> [Tick] {
+func simulatedTicks(messages: Int) -> [Tick] {
     var ticks: [Tick] = []
     ticks.reserveCapacity(messages)
     let engine = BookEngine()

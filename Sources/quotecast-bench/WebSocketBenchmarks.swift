@@ -90,14 +90,14 @@ private final class RunningServer: @unchecked Sendable {
 // MARK: raw clients
 
 
-/// Connects (blocking) to 127.0.0.1:`port`, performs the opening handshake for `path` and returns
-/// the socket (still blocking), or nil on failure.
-func wsConnect(port: UInt16, path: String) -> Int32? {
+/// Connects (blocking) to 127.0.0.1:`port`, performs the opening handshake for `path` (with
+/// `extraHeaders`, CRLF-terminated header lines) and returns the socket (still blocking), or nil on failure.
+func wsConnect(port: UInt16, path: String, extraHeaders: String = "") -> Int32? {
     guard let fd = connectLoopback(port: port) else { return nil }
     var one: Int32 = 1
     _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n"
     guard writeAll(fd, Array(request.utf8)) else { close(fd); return nil }
     // Read the response head byte by byte so nothing after it is consumed.
     var head: [UInt8] = []

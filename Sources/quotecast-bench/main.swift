@@ -12,6 +12,7 @@ let allBenchmarks: [Benchmark] =
     + webSocketSuite
     + deflateSuite
     + gatewaySuite
+    + gatewayDeflateSuite
     + multicastSuite
     + hopSuite
     + endToEndSuite

@@ -180,6 +180,21 @@ final class TestClient {
     private(set) var closeReason: String?
     /// The handshake response's head (status line and headers).
     private(set) var head = ""
+    /// Inflates the server's compressed messages, when the handshake agreed permessage-deflate (with
+    /// the server's context kept unless it answered `server_no_context_takeover`).
+    private(set) var inflater: MessageInflater?
+    /// Every text or binary message received, as it came (compressed or not) and as read.
+    private(set) var frames: [ReceivedFrame] = []
+    /// Compressed messages that could not be inflated (or came without permessage-deflate agreed).
+    private(set) var undecodable = 0
+
+    /// One message from the server: its payload on the wire and the message it carried.
+    struct ReceivedFrame {
+        /// RSV1 was set: `wire` is permessage-deflate data.
+        let compressed: Bool
+        let wire: [UInt8]
+        let message: [UInt8]
+    }
 
     init(_ address: SocketAddress, path: String = "/v1/stream", receiveBuffer: Int32? = nil, headers: [String] = []) throws {
         if let size = receiveBuffer {
@@ -210,6 +225,10 @@ final class TestClient {
         let head = String(decoding: buffer[..<end], as: UTF8.self)
         buffer.removeFirst(end)
         self.head = head
+        let extensions = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("sec-websocket-extensions:") }
+        if let answer = extensions, answer.contains("permessage-deflate") {
+            inflater = MessageInflater(contextTakeover: !answer.contains("server_no_context_takeover"))
+        }
         guard head.hasPrefix("HTTP/1.1 101") else {
             let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
@@ -267,7 +286,7 @@ final class TestClient {
         try tcp.writeAll(f)
     }
 
-    /// The next complete frame in the buffer, if any: (opcode, payload).
+    /// The next complete frame in the buffer, if any: (first byte: FIN, RSV bits, opcode; payload).
     private func takeFrame() -> (UInt8, [UInt8])? {
         guard buffer.count >= 2 else { return nil }
         var n = Int(buffer[1] & 0x7F)
@@ -282,7 +301,7 @@ final class TestClient {
             header = 10
         }
         guard buffer.count >= header + n else { return nil }
-        let frame = (buffer[0] & 0x0F, Array(buffer[header..<(header + n)]))
+        let frame = (buffer[0], Array(buffer[header..<(header + n)]))
         buffer.removeFirst(header + n)
         return frame
     }
@@ -292,13 +311,22 @@ final class TestClient {
     func next(timeout: Double = 20) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
-            if let (op, payload) = takeFrame() {
+            if let (first, payload) = takeFrame() {
+                let op = first & 0x0F
                 if op == 8 {
                     closeCode = payload.count >= 2 ? UInt16(payload[0]) << 8 | UInt16(payload[1]) : 1005
                     closeReason = payload.count > 2 ? String(decoding: payload[2...], as: UTF8.self) : ""
                     return nil
                 }
-                if op == 1, let o = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any] { return o }
+                guard op == 1 || op == 2 else { continue }
+                var message = payload
+                let compressed = first & 0x40 != 0
+                if compressed {
+                    guard let inflated = try? inflater?.inflate(payload, text: op == 1).get() else { undecodable += 1; continue }
+                    message = inflated
+                }
+                frames.append(ReceivedFrame(compressed: compressed, wire: payload, message: message))
+                if op == 1, let o = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any] { return o }
                 continue
             }
             let left = deadline.timeIntervalSinceNow

@@ -44,7 +44,8 @@ import Testing
             if list.count < 20 { usleep(100_000) }
         }
         #expect(list.count >= 20)
-        try stream.send(text: "{\"op\":\"subscribe\",\"symbols\":[\(list.prefix(20).map { "\"\($0)\"" }.joined(separator: ","))],\"depth\":10}")
+        let subscribe = "{\"op\":\"subscribe\",\"symbols\":[\(list.prefix(20).map { "\"\($0)\"" }.joined(separator: ","))],\"depth\":10}"
+        try stream.send(text: subscribe)
         let types = try streamTypes(stream, seconds: 20) { $0.filter { $0 == "quote" }.count >= 50 }
         #expect(types.contains("subscribed") && types.contains("snapshot"), "\(mode): \(types.prefix(5))")
         #expect(types.filter { $0 == "quote" }.count >= 50, "\(mode): \(types.count) messages")
@@ -61,6 +62,29 @@ import Testing
         let text = String(repeating: "{\"op\":\"ping\",\"note\":\"héllo\"}", count: 20)
         try echo.send(text: text)
         #expect(try echo.receive(timeout: .seconds(5)) == .text(text))
+
+        // /metrics: the two clients in their mode, the compressions, and the echo's compressed text in.
+        let metricsClient = try WebSocketServeTests.Client(server.address)
+        defer { metricsClient.close() }
+        let page = try metricsClient.request("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n")
+        func metric(_ series: String) -> Double? {
+            page.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        let compression = mode == "off" ? "none" : mode == "shared" ? "shared" : "own_context"
+        #expect(metric("quotecast_websocket_clients{compression=\"\(compression)\"}") == 2, "\(mode)")
+        let compressions = metric("quotecast_websocket_deflate_messages_total") ?? -1
+        let frames = metric("quotecast_websocket_deflate_frames_out_total") ?? -1
+        let inflated = metric("quotecast_websocket_inflate_output_bytes_total") ?? -1
+        if mode == "off" {
+            #expect(compressions == 0 && frames == 0 && inflated == 0)
+        } else {
+            #expect(frames >= Double(received.messages) && compressions > 0, "\(mode): \(compressions) compressions, \(frames) frames")
+            #expect((metric("quotecast_websocket_deflate_input_bytes_total") ?? 0) > (metric("quotecast_websocket_deflate_output_bytes_total") ?? .infinity))
+            // Both clients compress their texts of 64 bytes and more: the subscribe and the echoed text.
+            #expect(inflated == Double(subscribe.utf8.count + text.utf8.count), "\(mode)")
+            #expect((metric("quotecast_websocket_zlib_memory_bytes") ?? 0) > 0)
+        }
+        #expect(metric("quotecast_websocket_inflate_failures_total{reason=\"invalid\"}") == 0)
     }
 
     @Test func aBadDeflateModeExitsWith2NamingTheFlag() throws {

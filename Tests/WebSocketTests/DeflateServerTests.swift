@@ -158,6 +158,11 @@ final class BroadcastHandler: WebSocketServerDelegate, @unchecked Sendable {
         try c.write(bytes)
         #expect(c.readCloseCode() == code, "\(what)")
         #expect(c.closedByServer(), "\(what)")
+        // Counted by why (RSV1 misuse is a protocol error, not an inflate failure).
+        let stats = s.server.statistics
+        #expect(stats.inflateInvalid.load(ordering: .relaxed) == (code == 1007 ? 1 : 0), "\(what)")
+        #expect(stats.inflateOverLimit.load(ordering: .relaxed) == (code == 1009 ? 1 : 0), "\(what)")
+        #expect(stats.inflateOutOfMemory.load(ordering: .relaxed) == 0, "\(what)")
         // The server goes on serving others.
         let other = try RawClient(s.address)
         defer { other.close() }
@@ -196,6 +201,37 @@ final class BroadcastHandler: WebSocketServerDelegate, @unchecked Sendable {
         #expect(sharedOnly > 0 && sharedOnly < 300_000, "\(sharedOnly)")
         clients.forEach { $0.close() }
         #expect(eventually { stats.clientsSharedDeflate.load(ordering: .relaxed) == 0 && stats.clientsUncompressed.load(ordering: .relaxed) == 0 })
+    }
+
+    @Test func messagesOverTheLargeMessageSizeGoThroughTheSharedDeflaterWithTheLargerTable() throws {
+        let s = try RunningServer()
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        try c.upgrade(offering: "permessage-deflate")
+        let inflater = try #require(MessageInflater(contextTakeover: false))
+        let stats = s.server.statistics
+        let limit = DeflateConfiguration().sharedLargeMessageBytes
+        // Up to the limit: the small-table deflater only (4 KiB of hash table, ~142 KiB in all).
+        let atLimit = quoteLike(5, limit)
+        try c.write(clientFrame(1, atLimit))
+        let first = try #require(c.readFrameWithFlags())
+        #expect(first.first == 0xC1)
+        #expect(try inflater.inflate(first.payload, text: true).get() == atLimit)
+        let smallOnly = stats.compressionMemory.bytes
+        #expect(smallOnly > 0 && smallOnly < 200_000, "\(smallOnly)")
+        // Longer: a second shared deflater, memory level 8 (2^17 bytes of hash table and chains more).
+        for length in [limit + 1, 100_000] {
+            let long = quoteLike(UInt64(length), length)
+            try c.write(clientFrame(1, try compressed(long), rsv: 4))
+            let echo = try #require(c.readFrameWithFlags())
+            #expect(echo.first == 0xC1, "\(length)")
+            #expect(try inflater.inflate(echo.payload, text: true).get() == long, "\(length)")
+        }
+        let both = stats.compressionMemory.bytes
+        #expect(both - smallOnly > 1 << 18, "\(smallOnly) then \(both)")
+        #expect(stats.deflateMessages.load(ordering: .relaxed) == 3)
+        #expect(stats.compressedFramesOut.load(ordering: .relaxed) == 3)
     }
 
     @Test func fullModeKeepsEachClientsContextWithinItsBoundedWindows() throws {
