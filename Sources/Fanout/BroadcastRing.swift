@@ -119,15 +119,20 @@ public final class BroadcastRing: Sendable {
     }
 
     /// Wakes every parked reader; called by the writer after a publish found `parkedReaders > 0`.
+    ///
+    /// It takes flags, never the count: the count is each reader's own (+1 in `prepareToPark`, −1 in
+    /// `unpark`). A waker that also took one off the count could take it from a reader that had set its
+    /// flag but not yet counted itself, leaving the count at 0 while another reader sleeps, so the next
+    /// publish would skip this scan (docs/architecture.md, "The lost wakeup").
     @inline(never)
     func wakeParkedReaders() {
         for r in 0..<memory.readerCount {
-            // Relaxed pre-check: a cheap filter; the exchange below decides.
+            // Relaxed pre-check: a cheap filter; the exchange below decides. A parker's flag is visible
+            // here: its count increment (a release RMW, and every later change of the count is an RMW
+            // in its release sequence) is what the writer's acquire load of the count read.
             guard memory.parked(r).loadRelaxed() != 0 else { continue }
-            // Acquire-release exchange: whoever turns 1 into 0 owns the wakeup (and the count decrement).
+            // Acquire-release exchange: whoever turns 1 into 0 owns the wakeup.
             if memory.parked(r).exchangeAcquiringAndReleasing(0) == 1 {
-                // Relaxed: the count is only a "someone may be parked" hint; the flags are the truth.
-                memory.parkedReaders.addRelaxed(-1)
                 _ = qc_wakeup_signal(memory.readerFD(r))
                 memory.wakeupsSent.bump()
             }

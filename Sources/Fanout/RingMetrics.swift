@@ -12,8 +12,9 @@ public struct RingMetrics: Sendable, Equatable {
     public var writerParks: Int
     /// Wakeup signals the writer sent to parked readers.
     public var wakeupsSent: Int
-    /// Parks (reader or writer) that ended by their safety timeout with work already waiting: wakeups
-    /// that should have come and did not. Expected 0; anything else is worth a look.
+    /// Wakeups that never came: parks (reader or writer) that found work owed to them at their safety
+    /// timeout and got no signal in one more timeout period (docs/architecture.md, "Safety timeout").
+    /// Expected 0; anything else is a bug in the parking protocol.
     public var missedWakeups: Int
     /// One entry per reader, by index.
     public var readers: [RingReaderMetrics]

@@ -3,8 +3,9 @@ import Market
 import Synchronization
 
 /// Longest single sleep of a parked reader or writer. Parks are woken by the other side's signal; this
-/// bound only matters if a signal were ever lost, which `RingMetrics.missedWakeups` counts. An idle ring
-/// then wakes each parked thread ten times a second: microseconds of CPU.
+/// bound only matters if a signal is late (the signaller preempted) or lost: a park that finds a signal
+/// owed at the timeout waits one more period, and counts a lost one in `RingMetrics.missedWakeups`. An
+/// idle ring wakes each parked thread ten times a second: microseconds of CPU.
 let parkSafetyMilliseconds: Int32 = 100
 
 /// What one read from the ring produced.
@@ -43,6 +44,9 @@ public struct RingReader: ~Copyable, Sendable {
     var cursor: Int = 0
     /// The writer's published cursor as last seen (≥ `cursor`).
     var cachedPublished: Int = 0
+    /// Whether a park begun by `prepareToPark()` has not ended yet: this reader's +1 is in the parked
+    /// count and `unpark()` owes the −1.
+    var parkPending = false
 
     init(ring: BroadcastRing, index: Int) {
         self.ring = ring
@@ -67,7 +71,7 @@ public struct RingReader: ~Copyable, Sendable {
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         // Relaxed: ordered by the fence above.
         if memory.writerParked.loadRelaxed() != 0 { ring.wakeWriter() }
-        if parkedCell.loadRelaxed() != 0 { unpark() }
+        if parkPending { withdrawPark() }
     }
 
     /// Next ring sequence this reader will read (ticks read + ticks lost).
@@ -164,20 +168,31 @@ public struct RingReader: ~Copyable, Sendable {
                 // still looks again within `parkSafetyMilliseconds` (and the loss is counted).
                 let wait = timeoutMilliseconds < 0 ? parkSafetyMilliseconds
                                                    : min(timeoutMilliseconds, parkSafetyMilliseconds)
-                let signalled = qc_wakeup_wait(wakeupDescriptor, wait)
+                var signalled = qc_wakeup_wait(wakeupDescriptor, wait)
+                if signalled == 0, wait == parkSafetyMilliseconds, isSignalOwed {
+                    // The writer owes a signal and has not sent it. Late (a writer preempted between its
+                    // publish and its wakeup scan; on a loaded machine that is common) or lost: one more
+                    // safety period tells which. Only a lost one is counted. Relaxed: a statistic.
+                    signalled = qc_wakeup_wait(wakeupDescriptor, parkSafetyMilliseconds)
+                    if signalled == 0 { memory.missedWakeups.addRelaxed(1) }
+                }
                 if signalled == 1 { memory.wakeups(index).bump() }
                 unpark()
                 if signalled == 0 {
                     let result = poll(into: &tick)
-                    if result != .empty {
-                        // Relaxed: a statistic.
-                        memory.missedWakeups.addRelaxed(1)
-                        return result
-                    }
+                    if result != .empty { return result }
                     if timeoutMilliseconds >= 0 { return .empty }
                 }
             }
         }
+    }
+
+    /// Whether a parked reader is owed a signal: ticks were published after its re-check and its flag
+    /// is still up. The writer published after our fenced re-check, so its fenced load of the count saw
+    /// our +1 (Dekker), and its scan will take the flag and signal.
+    var isSignalOwed: Bool {
+        // Relaxed: our own flag; acquire: as in `poll`.
+        parkedCell.loadRelaxed() == 1 && memory.publishedCursor.loadAcquiring() != cursor
     }
 
     /// Marks this reader parked so the writer signals `wakeupDescriptor` on its next publish. Returns
@@ -189,6 +204,7 @@ public struct RingReader: ~Copyable, Sendable {
         // Sequentially consistent: the RMW and the fence after it are our half of the Dekker pair with
         // the writer's publish (cursor store; fence; count load): one of us sees the other's store.
         memory.parkedReaders.addSequentiallyConsistent(1)
+        parkPending = true
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         // Relaxed: ordered by the fence above (our cursor store precedes it; the writer fences too).
         if isGating, memory.writerParked.loadRelaxed() != 0 { ring.wakeWriter() }
@@ -202,17 +218,26 @@ public struct RingReader: ~Copyable, Sendable {
     }
 
     /// Ends a park begun by `prepareToPark()`: withdraws the parked mark and drains the eventfd.
+    /// Harmless when no park is pending.
     public mutating func finishPark() {
         qc_wakeup_drain(wakeupDescriptor)
-        unpark()
+        if parkPending { unpark() }
     }
 
-    func unpark() {
-        // Acquire-release exchange: if the mark is still ours we take it back with its count; otherwise the
-        // writer took it and signalled (a stale signal then causes one spurious wakeup, nothing worse).
-        if parkedCell.exchangeAcquiringAndReleasing(0) == 1 {
-            // Relaxed: the count is a hint; the flags are the truth.
-            memory.parkedReaders.addRelaxed(-1)
-        }
+    /// Ends the pending park.
+    mutating func unpark() {
+        parkPending = false
+        withdrawPark()
+    }
+
+    /// Takes the parked flag back if the writer has not, and this reader's own +1 off the parked count.
+    func withdrawPark() {
+        // Acquire-release exchange: if the flag is still ours no wakeup is coming; otherwise the writer
+        // took it and signalled (a stale signal then causes one spurious wakeup, nothing worse).
+        _ = parkedCell.exchangeAcquiringAndReleasing(0)
+        // Relaxed, but a read-modify-write: every change of the count must be one, so that the writer's
+        // acquire load of any later value still synchronizes with a parker's increment (the release
+        // sequence, see `BroadcastRing.wakeParkedReaders`). The −1 is always ours to take.
+        memory.parkedReaders.addRelaxed(-1)
     }
 }

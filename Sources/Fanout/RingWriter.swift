@@ -153,12 +153,16 @@ public struct RingWriter: ~Copyable, Sendable {
             return
         }
         memory.writerParks.bump()
-        let signalled = qc_wakeup_wait(memory.writerFD, parkSafetyMilliseconds)
-        // Relaxed: as above.
-        memory.writerParked.storeRelaxed(0)
-        if signalled == 0, gatingLimit() > next {
-            // Relaxed: a statistic. The safety timeout, not a reader's signal, found the room.
-            memory.missedWakeups.addRelaxed(1)
+        var signalled = qc_wakeup_wait(memory.writerFD, parkSafetyMilliseconds)
+        // Relaxed: our own mark (a reader that takes it signals).
+        if signalled == 0, memory.writerParked.loadRelaxed() == 1, gatingLimit() > next {
+            // Room, and no reader took the mark: a signal is owed. Late (a reader preempted between its
+            // cursor store and its wake) or lost: one more safety period tells which, as for readers.
+            signalled = qc_wakeup_wait(memory.writerFD, parkSafetyMilliseconds)
+            // Relaxed: a statistic.
+            if signalled == 0 { memory.missedWakeups.addRelaxed(1) }
         }
+        // Relaxed: as above; a reader clearing it concurrently leaves a stale signal, one spurious wakeup.
+        memory.writerParked.storeRelaxed(0)
     }
 }
