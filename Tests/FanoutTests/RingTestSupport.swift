@@ -96,6 +96,13 @@ private func startTestThread(_ body: @escaping @Sendable () -> Void) -> pthread_
     return thread
 }
 
+/// Whether a wakeup eventfd holds a signal right now (zero timeout: the ring's signals are written by
+/// the publishing call itself, so a test that published on its own thread need not wait).
+func isSignalled(_ descriptor: Int32) -> Bool {
+    var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+    return poll(&poller, 1, 0) == 1
+}
+
 /// Sleeps the calling thread.
 func sleepMilliseconds(_ ms: Int) {
     usleep(UInt32(ms * 1000))
