@@ -68,6 +68,7 @@ public struct UpstreamReceiver: Sendable {
         let input = try MulticastInput(groups: groups, interface: c.sequencing.interface, receiveBuffer: c.sequencing.receiveBuffer,
                                        unicast: true, maxDatagram: c.sequencing.maxDatagram, batchCapacity: 64)
         defer { input.close() }
+        input.wait = c.wait
         for (channel, group) in groups.enumerated() {
             report(.joined(channel: channel, group: group.description, receiveBuffer: input.receiveBufferBytes(of: channel)))
         }
@@ -251,7 +252,7 @@ public struct UpstreamReceiver: Sendable {
             counters.publish(states: states, next: next, tally: total)
             if received == 0 {
                 let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50
-                try input.wait(timeoutMilliseconds: waitMilliseconds)
+                try input.idle(timeoutMilliseconds: waitMilliseconds)
             }
         }
         publish()
