@@ -16,7 +16,47 @@ let endToEndSuite: [Benchmark] = [
     Benchmark(name: "load.selftest") { loadSelfTest() },
     Benchmark(name: "e2e.1000") { endToEnd(clients: isOptimizedBuild ? 1000 : 100) },
     Benchmark(name: "e2e.10000") { endToEnd(clients: isOptimizedBuild ? 10_000 : 300) },
+    Benchmark(name: "idle.serve") { idleServe() },
 ]
+
+/// `quotecast serve` with no client connected (issue 23): % of one core over 10 s, from
+/// /proc/PID/stat, at `--rate 10000` and `--rate 100` under each `--wait`; the server pinned to CPU 0
+/// with `taskset` when it is installed. Median of three runs of a fresh server each.
+private func idleServe() -> [BenchmarkResult] {
+    let seconds: UInt32 = isOptimizedBuild ? 10 : 3
+    let taskset = FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
+    var results: [BenchmarkResult] = []
+    for rate in [10_000, 100] {
+        for wait in ["adaptive", "blocking", "spinning"] {
+            var percents: [Double] = []
+            for _ in 0..<3 {
+                let server = Process()
+                let serve = ["serve", "--listen", "127.0.0.1:0", "--rate", String(rate), "--wait", wait, "--status-interval", "5"]
+                if taskset {
+                    server.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+                    server.arguments = ["-c", "0", quotecastBinary] + serve
+                } else {
+                    server.executableURL = URL(fileURLWithPath: quotecastBinary)
+                    server.arguments = serve
+                }
+                server.standardError = FileHandle.nullDevice
+                server.standardOutput = FileHandle.nullDevice
+                do { try server.run() } catch { printError("idle.serve: cannot start serve: \(error)"); return results }
+                // Past start-up (books filling, the adaptive spin learning), then the measured window.
+                usleep(3_000_000)
+                let before = processCPUSeconds(server.processIdentifier), start = Clock.monotonic()
+                usleep(seconds * 1_000_000)
+                let after = processCPUSeconds(server.processIdentifier), elapsed = Double(Clock.monotonic() - start) / 1e9
+                server.interrupt()
+                server.waitUntilExit()
+                if let before, let after { percents.append(100 * (after - before) / elapsed) }
+            }
+            results.append(BenchmarkResult(name: "idle.serve.\(rate).\(wait)", value: median(percents), unit: "% core",
+                                           runs: percents.count))
+        }
+    }
+    return results
+}
 
 private let e2eRuns = isOptimizedBuild ? 3 : 1
 /// The simulator's ITCH rate for an end-to-end run with `clients` clients on 10 of 100 symbols each:
