@@ -37,8 +37,7 @@ extension Gateway {
                 handleLap(lost: lost)
                 lapped = true
             case .empty:
-                let sleep: Int32 = clientCount == 0 ? Gateway.unattendedReadMilliseconds : conflatingSlots.isEmpty ? 250 : 50
-                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: sleep)
+                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: conflatingSlots.isEmpty ? 250 : 50)
             case .closed:
                 ringClosed = true
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
@@ -47,17 +46,10 @@ extension Gateway {
         return LoopHookTurn(didWork: true, sleepMilliseconds: 0)
     }
 
-    /// How long the loop sleeps between reads of the ring while no client is connected, ms: nobody
-    /// waits for those ticks, only the cache (for the first subscriber's snapshot, read after the
-    /// turn that its connection wakes) must keep up, so the loop reads in rounds instead of being
-    /// woken by every publish (the ring holds 65 536 ticks by default, 6.5 s at 10 000 ticks/s).
-    static let unattendedReadMilliseconds: Int32 = 10
-
     /// The server's loop is about to sleep: parks the reader so the next publish wakes the loop.
     public func serverWillPark(_ server: WebSocketServer) -> Bool {
-        // A closed ring has nothing more to wake anyone for, and without clients the loop reads in
-        // rounds (`unattendedReadMilliseconds`): sleep on the sockets alone.
-        if ringClosed || clientCount == 0 { return true }
+        // A closed ring has nothing more to wake anyone for: sleep on the sockets alone.
+        if ringClosed { return true }
         guard reader.prepareToPark() else { return false }
         parked = true
         return true
