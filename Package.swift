@@ -39,13 +39,13 @@ let package = Package(
         .target(name: "KRX", dependencies: ["Market"], swiftSettings: swiftSettings),
         .target(name: "KRXBook", dependencies: ["KRX", "Market"], swiftSettings: swiftSettings),
         .target(name: "KRXSimulator", dependencies: ["KRX", "Market"], swiftSettings: swiftSettings),
-        .target(name: "Fanout", dependencies: ["Market", "CShim"], swiftSettings: swiftSettings),
+        .target(name: "Fanout", dependencies: ["Market", "CShim", "System"], swiftSettings: swiftSettings),
         // The network edge: typed sockets and an epoll loop, then HTTP/1.1 + RFC 6455 on top (knows no ticks).
-        .target(name: "Sockets", dependencies: ["CShim"], swiftSettings: swiftSettings),
+        .target(name: "Sockets", dependencies: ["CShim", "System"], swiftSettings: swiftSettings),
         // MoldUDP64, Nasdaq's framing and sequencing over UDP, for every MoldUDP64 stream: the packet codec,
         // A/B arbitration, gap recovery, retransmission client and server, the publisher.
         .target(name: "MoldUDP64", dependencies: ["Market", "Sockets", "System"], swiftSettings: swiftSettings),
-        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "RateLimit", "CShim", "CZlib"], swiftSettings: swiftSettings),
+        .target(name: "WebSocket", dependencies: ["Sockets", "Codecs", "RateLimit", "CShim", "CZlib", "System"], swiftSettings: swiftSettings),
         // The feed → gateway hop: the normalized tick messages (docs/wire-format.md), channels.
         .target(name: "Multicast", dependencies: ["Market", "MoldUDP64", "Fanout", "Sockets", "System"], swiftSettings: swiftSettings),
         // The client side of the WebSocket API: for the ticker, the load harness and tests.
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "FanoutTests", dependencies: ["Fanout", "Market", "System", "CShim"]),
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit"]),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit", "System"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",

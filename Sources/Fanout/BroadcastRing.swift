@@ -1,6 +1,7 @@
 import CShim
 import Glibc
 import Synchronization
+import System
 
 /// A single-writer, many-reader broadcast ring of `Tick` slots: the feed thread writes every tick once,
 /// and each reader (the multicast publisher, gateway loops, …) reads all of them at its own pace, with no
@@ -27,7 +28,6 @@ public final class BroadcastRing: Sendable {
         guard capacity >= 2, capacity & (capacity - 1) == 0 else { throw .capacityNotPowerOfTwo(capacity) }
         guard (1...64).contains(configuration.readers.count) else { throw .readerCount(configuration.readers.count) }
         guard (1...capacity).contains(configuration.publishBatch) else { throw .publishBatch(configuration.publishBatch) }
-        guard configuration.spinIterations >= 0 else { throw .spinIterations(configuration.spinIterations) }
         precondition(RingLayout.tickTail == 0 || RingLayout.tickTail == 4, "Tick size must be a multiple of 4")
         precondition(RingLayout.payload + (RingLayout.tickWords + 1) * 8 <= RingLayout.slotSize,
                      "Tick no longer fits a 256-byte slot")
@@ -62,20 +62,23 @@ public final class BroadcastRing: Sendable {
     /// Number of readers.
     public var readerCount: Int { memory.readerCount }
 
-    /// The writer handle; call it on the writer thread. Traps if the writer was already claimed.
-    public func makeWriter() -> RingWriter {
+    /// The writer handle; call it on the writer thread. `wait` is how it waits on a full gating reader
+    /// (default: the configuration's). Traps if the writer was already claimed.
+    public func makeWriter(wait: WaitStrategy? = nil) -> RingWriter {
         // CAS (acq_rel): exactly one caller wins the claim; ordering beyond that is moot.
         precondition(memory.writerClaimed.compareExchange(expected: 0, desired: 1), "ring writer claimed twice")
-        return RingWriter(ring: self)
+        return RingWriter(ring: self, wait: wait ?? configuration.wait)
     }
 
-    /// The handle of reader `index`; call it on that reader's thread. Traps if `index` is out of range
-    /// or the reader was already claimed (a reader is claimed once: its handle's end detaches it).
-    public func makeReader(_ index: Int) -> RingReader {
+    /// The handle of reader `index`; call it on that reader's thread. `wait` is how its `next` waits
+    /// (default: the configuration's; a non-critical reader such as a status line takes `.blocking`).
+    /// Traps if `index` is out of range or the reader was already claimed (a reader is claimed once:
+    /// its handle's end detaches it).
+    public func makeReader(_ index: Int, wait: WaitStrategy? = nil) -> RingReader {
         precondition((0..<memory.readerCount).contains(index), "no ring reader \(index)")
         // CAS (acq_rel): exactly one caller wins the claim.
         precondition(memory.claimed(index).compareExchange(expected: 0, desired: 1), "ring reader \(index) claimed twice")
-        return RingReader(ring: self, index: index)
+        return RingReader(ring: self, index: index, wait: wait ?? configuration.wait)
     }
 
     /// Ends the stream: readers drain what was published and then read `.closed`; a writer waiting on a

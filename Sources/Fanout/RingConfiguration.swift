@@ -1,4 +1,4 @@
-import Glibc
+import System
 
 /// What a reader of the broadcast ring is allowed to lose.
 public enum RingReaderKind: Sendable, Equatable {
@@ -13,7 +13,7 @@ public enum RingReaderKind: Sendable, Equatable {
 
 /// What the writer does when a gating reader is a whole ring behind.
 public enum RingFullPolicy: Sendable, Equatable {
-    /// Spin briefly, then park until a gating reader frees a slot (counted as a full-wait).
+    /// Wait (the configuration's `WaitStrategy`) until a gating reader frees a slot (counted as a full-wait).
     case wait
     /// `RingWriter.write` returns `false` at once; the tick is not written (counted as a fail).
     case fail
@@ -22,7 +22,7 @@ public enum RingFullPolicy: Sendable, Equatable {
 /// The shape of a broadcast ring, fixed at start.
 ///
 /// Invariants (checked by `BroadcastRing.init`): `capacity` is a power of two ≥ 2; 1…64 readers;
-/// `publishBatch` in 1…capacity; `spinIterations` ≥ 0.
+/// `publishBatch` in 1…capacity.
 public struct RingConfiguration: Sendable {
     /// Number of slots; a power of two. Default 65 536 slots (16 MiB of 256-byte slots), enough for a
     /// reader descheduled for ~12 ms at a few million ticks per second.
@@ -34,28 +34,18 @@ public struct RingConfiguration: Sendable {
     /// Writes the writer may hold unpublished before `write` publishes them itself (the batch of one
     /// release store). `flush()` publishes earlier. Default 32.
     public var publishBatch: Int
-    /// `qc_cpu_relax` rounds a waiting reader (or full writer) spins before it parks. Default 2000
-    /// (a few tens of microseconds).
-    public var spinIterations: Int
+    /// How a reader with nothing to read, and the writer waiting on a full gating reader, wait (spin,
+    /// yield, park: `IdleBackoff`), unless their handle is made with another. Default `.adaptive`.
+    public var wait: WaitStrategy
 
     /// A configuration with the documented defaults for everything but the readers.
     public init(capacity: Int = 65_536, readers: [RingReaderKind], fullPolicy: RingFullPolicy = .wait,
-                publishBatch: Int = 32, spinIterations: Int = 2000) {
+                publishBatch: Int = 32, wait: WaitStrategy = .adaptive) {
         self.capacity = capacity
         self.readers = readers
         self.fullPolicy = fullPolicy
         self.publishBatch = publishBatch
-        self.spinIterations = spinIterations
-    }
-
-    /// Spin rounds for a ring whose threads hand work along a chain (a feed node's ring → its
-    /// publisher; a gateway node's receiver → its ring → the gateway) on this machine: the default
-    /// with 4 or more online processors; 200 below that, where the threads outnumber the cores and a
-    /// long spin only holds up the thread it waits for. Measured with `quotecast-bench mcast.hop` on
-    /// 2 vCPUs at 100 000 ticks/s (interleaved runs): hop p50 59–64 µs with 200, 120–270 µs with 2000,
-    /// 52–67 µs with 0 (but a p99 of milliseconds, every wait then a park).
-    public static var chainSpinIterations: Int {
-        sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 4 ? 2000 : 200
+        self.wait = wait
     }
 }
 
@@ -67,8 +57,6 @@ public enum RingConfigurationError: Error, Equatable, Sendable {
     case readerCount(Int)
     /// `publishBatch` is outside 1…capacity.
     case publishBatch(Int)
-    /// `spinIterations` is negative.
-    case spinIterations(Int)
     /// `eventfd` failed with this errno.
     case eventfd(Int32)
 }

@@ -1,6 +1,7 @@
 import CShim
 import Market
 import Synchronization
+import System
 
 /// Longest single sleep of a parked reader or writer. Parks are woken by the other side's signal; this
 /// bound only matters if a signal is late (the signaller preempted) or lost: a park that finds a signal
@@ -23,8 +24,9 @@ public enum RingRead: Sendable, Equatable {
 
 /// One reader's handle: its own cursor, its cached view of the writer's cursor, its wakeup eventfd.
 ///
-/// Use it from one thread (it is `~Copyable`). `poll` never blocks; `next` spins briefly, then parks on
-/// the reader's eventfd until the writer publishes. An event loop that already sleeps in `epoll` can add
+/// Use it from one thread (it is `~Copyable`). `poll` never blocks; `next` waits by the handle's
+/// `WaitStrategy` (`IdleBackoff`: spin, yield, then park on the reader's eventfd until the writer
+/// publishes). An event loop that already sleeps in `epoll` can add
 /// `wakeupDescriptor` to its set and bracket its sleep with `prepareToPark()` / `finishPark()`.
 /// Ending the handle detaches the reader: a gating reader then no longer holds the writer back.
 public struct RingReader: ~Copyable, Sendable {
@@ -35,7 +37,8 @@ public struct RingReader: ~Copyable, Sendable {
     /// Whether this reader gates the writer.
     public let isGating: Bool
     let capacity: Int
-    let spinIterations: Int
+    /// How `next` waits: spin, yield, park (one value per reader, owned by its thread).
+    var backoff: IdleBackoff
     let cursorCell: AtomicIntCell
     let parkedCell: AtomicIntCell
     /// The eventfd the writer signals when this reader is parked; readable means "look again".
@@ -48,13 +51,13 @@ public struct RingReader: ~Copyable, Sendable {
     /// count and `unpark()` owes the −1.
     var parkPending = false
 
-    init(ring: BroadcastRing, index: Int) {
+    init(ring: BroadcastRing, index: Int, wait: WaitStrategy) {
         self.ring = ring
         memory = ring.memory
         self.index = index
         isGating = memory.isGating(index)
         capacity = memory.capacity
-        spinIterations = ring.configuration.spinIterations
+        backoff = IdleBackoff(wait)
         cursorCell = memory.cursor(index)
         parkedCell = memory.parked(index)
         wakeupDescriptor = memory.readerFD(index)
@@ -149,20 +152,33 @@ public struct RingReader: ~Copyable, Sendable {
         return cursor == cachedPublished ? .closed : .empty
     }
 
-    /// Copies the next tick into `tick`, waiting for one: spins `spinIterations` rounds, then parks on the
-    /// eventfd until the writer publishes. Returns `.tick`, `.lapped` or `.closed`, or `.empty` when
-    /// `timeoutMilliseconds` (≥ 0) passed in one park without a wakeup.
+    /// How this reader's `next` waits.
+    public var waitStrategy: WaitStrategy { backoff.strategy }
+
+    /// Copies the next tick into `tick`, waiting for one by the handle's `WaitStrategy` (spin, yield,
+    /// then park on the eventfd until the writer publishes). Returns `.tick`, `.lapped` or `.closed`, or
+    /// `.empty` when `timeoutMilliseconds` (≥ 0) passed in one park without a wakeup (or, spinning, since
+    /// the call began).
     public mutating func next(into tick: inout Tick, timeoutMilliseconds: Int32 = -1) -> RingRead {
-        var spins = 0
+        var spinDeadline: UInt64 = 0
         while true {
             let result = poll(into: &tick)
-            guard result == .empty else { return result }
-            if spins < spinIterations {
-                spins &+= 1
-                qc_cpu_relax()
+            guard result == .empty else {
+                backoff.worked()
+                return result
+            }
+            if backoff.idle() {
+                // A strategy that never parks still honours the timeout (the clock only costs while spinning).
+                if timeoutMilliseconds >= 0, backoff.strategy == .spinning {
+                    let now = Clock.monotonic()
+                    if spinDeadline == 0 { spinDeadline = now &+ UInt64(timeoutMilliseconds) &* 1_000_000 }
+                    if now >= spinDeadline {
+                        backoff.worked()
+                        return .empty
+                    }
+                }
                 continue
             }
-            spins = 0
             if prepareToPark() {
                 // Never sleep longer than the safety timeout: should a wakeup ever be lost, the reader
                 // still looks again within `parkSafetyMilliseconds` (and the loss is counted).
@@ -178,6 +194,7 @@ public struct RingReader: ~Copyable, Sendable {
                 }
                 if signalled == 1 { memory.wakeups(index).bump() }
                 unpark()
+                backoff.parked()
                 if signalled == 0 {
                     let result = poll(into: &tick)
                     if result != .empty { return result }

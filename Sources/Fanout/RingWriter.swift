@@ -1,6 +1,7 @@
 import CShim
 import Market
 import Synchronization
+import System
 
 /// The ring's only writer: copies ticks into slots and publishes them in batches with one release store.
 ///
@@ -14,7 +15,8 @@ public struct RingWriter: ~Copyable, Sendable {
     let capacity: Int
     let batch: Int
     let policy: RingFullPolicy
-    let spinIterations: Int
+    /// How it waits on a full gating reader under `.wait`: spin, yield, park (`IdleBackoff`).
+    var backoff: IdleBackoff
     let atomicSlots: Bool
     /// Next ring sequence to write.
     var next: Int = 0
@@ -24,13 +26,13 @@ public struct RingWriter: ~Copyable, Sendable {
     /// (`Int.max` without gating readers). Re-read only when `next` reaches it.
     var limit: Int
 
-    init(ring: BroadcastRing) {
+    init(ring: BroadcastRing, wait: WaitStrategy) {
         self.ring = ring
         memory = ring.memory
         capacity = memory.capacity
         batch = ring.configuration.publishBatch
         policy = ring.configuration.fullPolicy
-        spinIterations = ring.configuration.spinIterations
+        backoff = IdleBackoff(wait)
         atomicSlots = ring.hasNonGatingReaders
         limit = 0
         limit = gatingLimit()
@@ -123,18 +125,15 @@ public struct RingWriter: ~Copyable, Sendable {
             return false
         case .wait:
             memory.fullWaits.bump()
-            var spins = 0
             while true {
                 limit = gatingLimit()
-                if next < limit { return true }
-                if ring.isClosed { return false }
-                if spins < spinIterations {
-                    spins += 1
-                    qc_cpu_relax()
-                    continue
+                if next < limit || ring.isClosed {
+                    backoff.worked()
+                    return next < limit
                 }
-                spins = 0
+                if backoff.idle() { continue }
                 parkUntilRoom()
+                backoff.parked()
             }
         }
     }

@@ -16,11 +16,16 @@ public struct FeedLoop: Sendable {
     public var rate: Int
     /// Stop after this many messages applied (nil = until stopped or the source ends).
     public var messageLimit: Int?
+    /// How a live input waits when nothing arrived (`MulticastInput.wait`). Paced sources sleep to
+    /// their batches' deadlines instead, whatever it says.
+    public var wait: WaitStrategy
 
-    /// A loop pacing at `rate` messages per second, stopping after `messageLimit` messages.
-    public init(rate: Int, messageLimit: Int? = nil) {
+    /// A loop pacing at `rate` messages per second, stopping after `messageLimit` messages, a live
+    /// input waiting by `wait`.
+    public init(rate: Int, messageLimit: Int? = nil, wait: WaitStrategy = .adaptive) {
         self.rate = rate
         self.messageLimit = messageLimit
+        self.wait = wait
     }
 
     /// Applies the messages of `source` (a day-file, the simulator), paced at `rate`, in batches of at
@@ -36,7 +41,7 @@ public struct FeedLoop: Sendable {
         var exhausted = false
         while !stop.isRaised && !exhausted && ticks.acceptsMessages {
             let due = pacer.due(maxBatch: 4096)
-            if due == 0 { pacer.sleepUntilNext(); continue }
+            if due == 0 { pacer.sleepUntilNextBatch(); continue }
             let receiveTime = Clock.realtime()
             var k = 0
             while k < due && ticks.acceptsMessages {
@@ -63,7 +68,7 @@ public struct FeedLoop: Sendable {
         while !stop.isRaised && ticks.acceptsMessages, let datagram = datagrams.next() {
             while !stop.isRaised, pacer.due(maxBatch: 1) == 0 {
                 ticks.publish(to: counters)
-                pacer.sleepUntilNext()
+                pacer.sleepUntilNextBatch()
             }
             let before = ticks.messages
             adapter.receive(datagram.payload, stream: 0, now: Clock.monotonic(), receiveTime: Clock.realtime(), into: &ticks)
@@ -86,6 +91,7 @@ public struct FeedLoop: Sendable {
         // Held here, so reading a datagram costs no reference counting on the input's batch.
         let batch = input.batch
         var health = adapter.health
+        input.wait = wait
         counters.setHealth(health)
         do throws(SystemError) {
             while !stop.isRaised && ticks.acceptsMessages {
@@ -108,7 +114,7 @@ public struct FeedLoop: Sendable {
                     health = adapter.health
                     counters.setHealth(health)
                 }
-                if received == 0 { try input.wait(timeoutMilliseconds: adapter.idleWaitMilliseconds) }
+                if received == 0 { try input.idle(timeoutMilliseconds: adapter.idleWaitMilliseconds) }
             }
         } catch {
             ring.close()

@@ -30,7 +30,10 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     public var admission: (() -> Bool)?
 
     var reader: RingReader
+    /// Whether the reader is parked for the server's sleep (`serverWillPark` … `serverDidWake`).
     var parked = false
+    /// Whether the ring was closed and drained (the loop then sleeps on its sockets alone).
+    var ringClosed = false
     /// The tick being processed (read into in place from the ring).
     var tick = Tick()
     var cache = LastValueCache()

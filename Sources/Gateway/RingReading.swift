@@ -3,18 +3,29 @@ import System
 import WebSocket
 
 /// The ring side of the gateway: the server's loop hook reads ticks into the cache and hands each to
-/// its subscribers, in bounded turns, and parks on the ring's wakeup descriptor when it runs dry.
+/// its subscribers, in bounded turns; when the ring runs dry the server's loop waits by its wait
+/// strategy and, to sleep, parks this reader on the ring's wakeup descriptor (`serverWillPark`).
+///
+/// A turn drains what the ring holds (at most `ticksPerTurn` ticks and `messagesPerTurn` messages)
+/// and only queues frames; the server then writes each client with output once, one `writev` of all
+/// its frames. Under light load a turn is one publish of the feed (a tick or a few), so latency does
+/// not grow; under load more ticks wait in the ring per turn and each write carries more frames.
 extension Gateway {
-    /// Reads up to `ticksPerTurn` ticks, serves slow clients, and parks on the ring when it is empty.
-    public func serverWillWait(_ server: WebSocketServer) -> Int32 {
+    /// Reads up to `ticksPerTurn` ticks and serves slow clients; says whether it did anything and
+    /// whether more ticks are waiting.
+    public func serverWillWait(_ server: WebSocketServer) -> LoopHookTurn {
         now = Clock.monotonic()
         var n = 0
+        var lapped = false
         queuedThisTurn = 0
         defer {
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
             if access.nextDeadline != .infinity { checkTokenDeadlines() }
             publishCounts()
-            statistics.ringPosition.store(reader.position, ordering: .relaxed)
+            if n > 0 || lapped {
+                statistics.ticks.add(n)
+                statistics.ringPosition.store(reader.position, ordering: .relaxed)
+            }
         }
         let messageBudget = configuration.messagesPerTurn
         while n < configuration.ticksPerTurn && queuedThisTurn < messageBudget {
@@ -24,20 +35,24 @@ extension Gateway {
                 n &+= 1
             case .lapped(let lost):
                 handleLap(lost: lost)
+                lapped = true
             case .empty:
-                statistics.ticks.add(n)
-                if reader.prepareToPark() {
-                    parked = true
-                    return conflatingSlots.isEmpty ? 250 : 50
-                }
-                return 0
+                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: conflatingSlots.isEmpty ? 250 : 50)
             case .closed:
-                statistics.ticks.add(n)
-                return 250
+                ringClosed = true
+                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
             }
         }
-        statistics.ticks.add(n)
-        return 0
+        return LoopHookTurn(didWork: true, sleepMilliseconds: 0)
+    }
+
+    /// The server's loop is about to sleep: parks the reader so the next publish wakes the loop.
+    public func serverWillPark(_ server: WebSocketServer) -> Bool {
+        // A closed ring has nothing more to wake anyone for: sleep on the sockets alone.
+        if ringClosed { return true }
+        guard reader.prepareToPark() else { return false }
+        parked = true
+        return true
     }
 
     /// Ends a park on the ring.

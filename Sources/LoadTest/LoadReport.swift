@@ -51,6 +51,22 @@ public struct LoadReport: Sendable {
     /// The harness's CPU use as a percentage of one core over the run.
     public var cpuPercent: Double { wallSeconds > 0 ? 100 * cpuSeconds / wallSeconds : 0 }
 
+    /// The server's own CPU cost of the run: seconds of `process_cpu_seconds_total` between the
+    /// /metrics fetched before the clients connect and after they stop, and those seconds per million
+    /// messages delivered over the same span (nil when /metrics was not fetched or lacks the metric).
+    /// The same figure wherever it is taken, since the server counts it itself.
+    public var serverCPU: (seconds: Double, perMillionDeliveries: Double)? {
+        LoadReport.serverCPU(before: metricsBefore, after: metricsAfter, deliveries: totalMessages)
+    }
+
+    /// `serverCPU` from two /metrics samples and the messages delivered between them.
+    public static func serverCPU(before: [String: Double]?, after: [String: Double]?,
+                                 deliveries: UInt64) -> (seconds: Double, perMillionDeliveries: Double)? {
+        let name = "process_cpu_seconds_total"
+        guard let b = before?[name], let a = after?[name], a >= b, deliveries > 0 else { return nil }
+        return (a - b, (a - b) / (Double(deliveries) / 1e6))
+    }
+
     /// Spread of per-client message counts over the window for one group of clients (those open
     /// for the whole window): count, min, median, max, mean, coefficient of variation.
     public struct Spread: Sendable {
@@ -205,6 +221,8 @@ public struct LoadReport: Sendable {
             server["delta"] = delta
         }
         report["server_metrics"] = server
+        report["server_cpu"] = serverCPU.map { ["cpu_s": $0.seconds, "cpu_s_per_million_deliveries": $0.perMillionDeliveries,
+                                                "deliveries": totalMessages] as [String: Any] } ?? NSNull()
         return report
     }
 
@@ -251,6 +269,10 @@ public struct LoadReport: Sendable {
         }
         row("harness CPU", String(format: "%.2f s (%.0f %% of one core), %@ msgs per CPU second", cpuSeconds, cpuPercent,
                                   n(cpuSeconds > 0 ? Double(result.counts.messages) / cpuSeconds : 0)))
+        if let cpu = serverCPU {
+            row("server CPU", String(format: "%.2f s, %.3f CPU-s per million deliveries (its process_cpu_seconds_total)",
+                                     cpu.seconds, cpu.perMillionDeliveries))
+        }
         if let before = metricsBefore, let after = metricsAfter {
             let interesting = after.keys.filter { k in (after[k] ?? 0) != (before[k] ?? 0) }.sorted().prefix(12)
             row("server /metrics", interesting.isEmpty ? "no change" : "what changed (before -> after):")

@@ -1,5 +1,6 @@
 import MoldUDP64
 import Sockets
+import System
 
 /// How a gateway node (`quotecast gateway`) receives a feed node's normalized channels: where they
 /// are, where the feed node's snapshot and retransmission service is, and the limits of recovery.
@@ -30,6 +31,9 @@ public struct UpstreamConfiguration: Sendable, Equatable {
     public var dropRate: Double = 0
     /// Seed of the drop decisions.
     public var dropSeed: UInt64 = 1
+    /// How the receiving thread waits when no datagram arrived (`MulticastInput.wait`; the gateway's
+    /// `--wait`). Default `.adaptive`.
+    public var wait: WaitStrategy = .adaptive
 
     /// Channels `group`+0..<`channels` and the feed node's `service`, every limit at its default.
     public init(group: SocketAddress, channels: Int, service: SocketAddress) {

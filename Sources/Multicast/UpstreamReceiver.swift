@@ -70,6 +70,7 @@ public struct UpstreamReceiver: Sendable {
         defer { input.close() }
         // Held here, so reading a datagram costs no reference counting on the input's batch.
         let batch = input.batch
+        input.wait = c.wait
         for (channel, group) in groups.enumerated() {
             report(.joined(channel: channel, group: group.description, receiveBuffer: input.receiveBufferBytes(of: channel)))
         }
@@ -265,7 +266,7 @@ public struct UpstreamReceiver: Sendable {
             counters.publish(states: states, next: next, tally: total)
             if received == 0 {
                 let waitMilliseconds: Int32 = due.contains(where: { $0 != nil }) ? 20 : anyHole ? 2 : 50
-                try input.wait(timeoutMilliseconds: waitMilliseconds)
+                try input.idle(timeoutMilliseconds: waitMilliseconds)
             }
         }
         publish()

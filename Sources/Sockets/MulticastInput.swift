@@ -1,4 +1,5 @@
 import Glibc
+import System
 
 /// The receiving side of a feed that comes over UDP multicast, whatever its framing: one socket per
 /// group joined (an exchange's lines A and B, its product groups' ports, a feed node's channels), and
@@ -7,7 +8,8 @@ import Glibc
 /// sleeps only when nothing arrived on any of them.
 ///
 /// Streams are numbered in the order of `groups`, then the unicast socket (`unicastStream`): the
-/// number is what `drain` reports with each batch. One owner thread.
+/// number is what `drain` reports with each batch. One owner thread. A round that received nothing
+/// waits with `idle(timeoutMilliseconds:)`, by the input's `wait` strategy.
 ///
 /// Invariant: `sockets` holds the open sockets, groups first; `loop` watches each of them with its
 /// index as the token; `batch` holds the last batch received.
@@ -20,6 +22,14 @@ public final class MulticastInput {
     public let batch: DatagramBatch
     private let sockets: [UDPSocket]
     private let loop: EventLoop
+    private var backoff = IdleBackoff(.adaptive)
+
+    /// How `idle` waits: spin (each step another round of receives), yield, then sleep in `epoll_wait`
+    /// (`IdleBackoff`). Default `.adaptive`.
+    public var wait: WaitStrategy {
+        get { backoff.strategy }
+        set { backoff = IdleBackoff(newValue) }
+    }
 
     /// Joins each of `groups` on the interface holding `interface`, asking for `receiveBuffer` bytes
     /// per socket; with `unicast`, also binds a unicast socket on that interface (any free port).
@@ -60,7 +70,9 @@ public final class MulticastInput {
     /// batch of `n` datagrams (read them from `batch` before returning); `body` returns false to stop.
     /// Returns how many datagrams arrived.
     public func drain(rounds: Int = 32, _ body: (Int, Int) -> Bool) throws(SystemError) -> Int {
-        try UDPSocket.drain(sockets, into: batch, rounds: rounds, body)
+        let received = try UDPSocket.drain(sockets, into: batch, rounds: rounds, body)
+        if received > 0 { backoff.worked() }
+        return received
     }
 
     /// Sends `bytes` to `destination` from the unicast socket; false when there is none or the
@@ -74,6 +86,15 @@ public final class MulticastInput {
     /// Sleeps until a datagram arrives on any stream or `timeoutMilliseconds` pass.
     public func wait(timeoutMilliseconds: Int32) throws(SystemError) {
         _ = try loop.wait(timeoutMilliseconds: timeoutMilliseconds) { _, _ in }
+    }
+
+    /// Waits after a round of `drain` that received nothing, by `wait`: either one spinning step (the
+    /// caller then runs its round again at once) or a sleep until a datagram arrives or
+    /// `timeoutMilliseconds` pass.
+    public func idle(timeoutMilliseconds: Int32) throws(SystemError) {
+        if backoff.idle() { return }
+        try wait(timeoutMilliseconds: timeoutMilliseconds)
+        backoff.parked()
     }
 
     /// Closes every socket (leaving the groups).

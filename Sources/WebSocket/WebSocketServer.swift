@@ -4,6 +4,7 @@ import Glibc
 import RateLimit
 import Sockets
 import Synchronization
+import System
 
 /// An HTTP/1.1 + WebSocket server on one epoll loop thread: accepts, parses requests within
 /// limits, performs opening handshakes, parses client frames, answers pings and close frames,
@@ -33,7 +34,9 @@ public final class WebSocketServer: @unchecked Sendable {
     private var openCount = 0
     private let readBuffer: UnsafeMutableRawBufferPointer
     private let vectors: UnsafeMutablePointer<iovec>
-    private static let vectorCount = 64
+    /// Frames per `writev`: the system's IOV_MAX (1 024 on Linux), so one loop turn's frames for a
+    /// client go out in one call.
+    private static let vectorCount = max(16, min(1024, sysconf(Int32(_SC_IOV_MAX))))
     private static let listenerToken: UInt64 = .max - 1
     private var acceptPausedUntil: UInt64 = 0
     private var listening = true
@@ -105,13 +108,36 @@ public final class WebSocketServer: @unchecked Sendable {
 
     /// Runs the loop until `stop()`; then sends close 1001 to every WebSocket client, waits up to
     /// `shutdownTimeout` for them to finish closing, drops what is left and closes the listener.
+    ///
+    /// One turn: the loop hook's work (the gateway reads its ring and queues frames), one write per
+    /// client with output (`flushQueued`), then the sockets' events. When the hook had nothing to do,
+    /// the loop waits by `configuration.wait` (`IdleBackoff`): a spinning step looks at the sockets
+    /// without sleeping (`epoll_wait` with a zero timeout) and at the hook again; a park arms the hook's
+    /// wakeup descriptor (`serverWillPark`) and sleeps in `epoll_wait`.
     public func run() {
         var lastSweep = qc_monotonic_ns()
         var stopDeadline: UInt64 = 0
+        var backoff = IdleBackoff(hook == nil ? .blocking : configuration.wait)
         while true {
             var timeout: Int32 = 250
-            if let hook { timeout = max(0, min(250, hook.serverWillWait(self))) }
-            flushQueued()
+            var parked = false
+            if let hook {
+                let turn = hook.serverWillWait(self)
+                flushQueued()
+                if turn.didWork { backoff.worked() }
+                if turn.sleepMilliseconds <= 0 {
+                    timeout = 0
+                } else if backoff.idle() {
+                    timeout = 0
+                } else if hook.serverWillPark(self) {
+                    parked = true
+                    timeout = min(250, turn.sleepMilliseconds)
+                } else {
+                    timeout = 0
+                }
+            } else {
+                flushQueued()
+            }
             do {
                 try loop.wait(timeoutMilliseconds: timeout) { token, events in
                     if token == EventLoop.wakeToken || token == WebSocketServer.hookToken { return }
@@ -122,7 +148,10 @@ public final class WebSocketServer: @unchecked Sendable {
                 log(.error, "event=server_loop_error error=\"\(error)\"")
                 break
             }
-            hook?.serverDidWake(self)
+            if parked {
+                hook?.serverDidWake(self)
+                backoff.parked()
+            }
             let now = qc_monotonic_ns()
             if stopRequested.load(ordering: .relaxed) && stopDeadline == 0 {
                 stopDeadline = now + nanoseconds(configuration.shutdownTimeout)
@@ -697,13 +726,33 @@ public struct OutputState: Sendable {
 }
 
 /// Work an application runs on the server's loop thread every loop turn (a gateway reading its
-/// ticks): `serverWillWait` does the work and says how long the loop may then sleep.
+/// ticks): `serverWillWait` does the work and says whether there is more; when there is not, the loop
+/// waits by its `WaitStrategy` and, to sleep, asks `serverWillPark` to arm the hook's wakeup descriptor.
 public protocol WebSocketServerLoopHook: AnyObject {
     /// Does this turn's work (queue frames with `queue(_:to:)`; the loop flushes them right after)
-    /// and returns how long the loop may sleep, milliseconds: 0 when more work is ready.
-    func serverWillWait(_ server: WebSocketServer) -> Int32
-    /// The loop woke up (events, the hook's descriptor, or the timeout).
+    /// and says what it found.
+    func serverWillWait(_ server: WebSocketServer) -> LoopHookTurn
+    /// The loop is about to sleep (its wait strategy parks): arm the wakeup descriptor given to
+    /// `attach` so new work wakes the loop. Returns false when work arrived meanwhile (the loop then
+    /// does not sleep and runs another turn at once).
+    func serverWillPark(_ server: WebSocketServer) -> Bool
+    /// The loop woke up from a sleep that `serverWillPark` armed (events, the hook's descriptor, or
+    /// the timeout).
     func serverDidWake(_ server: WebSocketServer)
+}
+
+/// What one turn of a loop hook found.
+public struct LoopHookTurn: Sendable, Equatable {
+    /// The turn did work (ticks read, frames queued): ends the loop's idle period.
+    public var didWork: Bool
+    /// How long the loop may sleep once its wait strategy parks, ms; 0 when more work is ready at once.
+    public var sleepMilliseconds: Int32
+
+    /// A turn's outcome.
+    public init(didWork: Bool, sleepMilliseconds: Int32) {
+        self.didWork = didWork
+        self.sleepMilliseconds = sleepMilliseconds
+    }
 }
 
 /// How much a server log line matters.

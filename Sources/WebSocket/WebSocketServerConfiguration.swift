@@ -1,5 +1,6 @@
 import RateLimit
 import Sockets
+import System
 
 /// Everything the server is configured with, validated once at start-up (defaults in
 /// docs/websocket.md).
@@ -49,6 +50,11 @@ public struct WebSocketServerConfiguration: Sendable {
     /// `429 Too Many Requests` with a JSON error body (`rate_limited`) and `Retry-After`, and closed,
     /// before its request is read (docs/websocket.md).
     public var newConnectionLimit: AddressRateLimiter.Configuration?
+    /// How the loop thread waits when its loop hook (the gateway's ring) and its sockets have nothing
+    /// for it: `.adaptive` (default) spins briefly, yields, then sleeps in `epoll_wait`; `.blocking`
+    /// sleeps at once; `.spinning` never sleeps (`epoll_wait` with a zero timeout, a whole core).
+    /// Without a loop hook the loop always sleeps in `epoll_wait` (sockets wake it).
+    public var wait: WaitStrategy = .adaptive
 
     /// A configuration listening on `listen`, with the defaults.
     public init(listen: SocketAddress) { self.listen = listen }

@@ -16,7 +16,47 @@ let endToEndSuite: [Benchmark] = [
     Benchmark(name: "load.selftest") { loadSelfTest() },
     Benchmark(name: "e2e.1000") { endToEnd(clients: isOptimizedBuild ? 1000 : 100) },
     Benchmark(name: "e2e.10000") { endToEnd(clients: isOptimizedBuild ? 10_000 : 300) },
+    Benchmark(name: "idle.serve") { idleServe() },
 ]
+
+/// `quotecast serve` with no client connected (issue 23): % of one core over 10 s, from
+/// /proc/PID/stat, at `--rate 10000` and `--rate 100` under each `--wait`; the server pinned to CPU 0
+/// with `taskset` when it is installed. Median of three runs of a fresh server each.
+private func idleServe() -> [BenchmarkResult] {
+    let seconds: UInt32 = isOptimizedBuild ? 10 : 3
+    let taskset = FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
+    var results: [BenchmarkResult] = []
+    for rate in [10_000, 100] {
+        for wait in ["adaptive", "blocking", "spinning"] {
+            var percents: [Double] = []
+            for _ in 0..<3 {
+                let server = Process()
+                let serve = ["serve", "--listen", "127.0.0.1:0", "--rate", String(rate), "--wait", wait, "--status-interval", "5"]
+                if taskset {
+                    server.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+                    server.arguments = ["-c", "0", quotecastBinary] + serve
+                } else {
+                    server.executableURL = URL(fileURLWithPath: quotecastBinary)
+                    server.arguments = serve
+                }
+                server.standardError = FileHandle.nullDevice
+                server.standardOutput = FileHandle.nullDevice
+                do { try server.run() } catch { printError("idle.serve: cannot start serve: \(error)"); return results }
+                // Past start-up (books filling, the adaptive spin learning), then the measured window.
+                usleep(3_000_000)
+                let before = processCPUSeconds(server.processIdentifier), start = Clock.monotonic()
+                usleep(seconds * 1_000_000)
+                let after = processCPUSeconds(server.processIdentifier), elapsed = Double(Clock.monotonic() - start) / 1e9
+                server.interrupt()
+                server.waitUntilExit()
+                if let before, let after { percents.append(100 * (after - before) / elapsed) }
+            }
+            results.append(BenchmarkResult(name: "idle.serve.\(rate).\(wait)", value: median(percents), unit: "% core",
+                                           runs: percents.count))
+        }
+    }
+    return results
+}
 
 private let e2eRuns = isOptimizedBuild ? 3 : 1
 /// The simulator's ITCH rate for an end-to-end run with `clients` clients on 10 of 100 symbols each:
@@ -125,6 +165,15 @@ private func readJSON(_ path: String) -> [String: Any]? {
     return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
 }
 
+/// CPU seconds (user + system) process `pid` has used, from /proc/PID/stat (nil if it is gone).
+private func processCPUSeconds(_ pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Resident memory of process `pid`, KiB (0 if it is gone).
 private func residentKiB(_ pid: Int32) -> Double {
     let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
@@ -141,6 +190,7 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
     raiseOpenFileLimit(to: 2 * clients + 1024)
 
     var rates: [Double] = [], p50: [Double] = [], p99: [Double] = [], p999: [Double] = [], memory: [Double] = []
+    var cpuPerMillion: [Double] = []
     for _ in 0..<e2eRuns {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-serve-\(getpid()).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -180,9 +230,11 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
             while !stop.value { peak.value = max(peak.value, residentKiB(pid)); usleep(200_000) }
             sampling.signal()
         }.start()
+        let cpuBefore = processCPUSeconds(pid)
         let result = runQuotecast(["load", "--url", "ws://127.0.0.1:\(port)/v1/stream", "--clients", String(clients),
                                    "--symbols-per-client", "10", "--duration", isOptimizedBuild ? "5" : "2",
                                    "--connect-rate", "2000", "--connect-timeout", "30", "--quiet", "--json", json], timeout: 180)
+        let cpuAfter = processCPUSeconds(pid)
         stop.value = true
         sampling.wait()
         let peakKiB = peak.value
@@ -192,6 +244,12 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
         let latency = report["latency_ms"] as? [String: Any]
         if let v = delivered?["msgs_per_s"] as? Double { rates.append(v) }
         if let v = latency?["p50"] as? Double { p50.append(v) }
+        // The server's CPU over the whole load run (connects included) per million messages it
+        // delivered in that run; `quotecast load` reports the same from the server's
+        // process_cpu_seconds_total once /metrics has it (server_cpu in its report).
+        if let total = delivered?["total_messages"] as? Double, total > 0, let before = cpuBefore, let after = cpuAfter {
+            cpuPerMillion.append((after - before) / (total / 1e6))
+        }
         if let v = latency?["p99"] as? Double { p99.append(v) }
         if let v = latency?["p99.9"] as? Double { p999.append(v) }
         let connected = (report["connects"] as? [String: Any])?["ok"] as? Double ?? Double(clients)
@@ -202,6 +260,8 @@ private func endToEnd(clients: Int) -> [BenchmarkResult] {
             BenchmarkResult(name: "\(prefix).p50", value: median(p50), unit: "ms", runs: p50.count),
             BenchmarkResult(name: "\(prefix).p99", value: median(p99), unit: "ms", runs: p99.count),
             BenchmarkResult(name: "\(prefix).p99.9", value: median(p999), unit: "ms", runs: p999.count),
+            BenchmarkResult(name: "\(prefix).server_cpu_s_per_million", value: median(cpuPerMillion), unit: "CPU-s",
+                            runs: cpuPerMillion.count),
             BenchmarkResult(name: "\(prefix).server_kib_per_client", value: median(memory), unit: "KiB", runs: memory.count)]
 }
 

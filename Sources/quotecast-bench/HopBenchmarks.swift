@@ -62,8 +62,7 @@ private struct HopRun {
 private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSize: Int) -> HopRun {
     let channels = 4
     let group = SocketAddress(host: "239.255.93.\(1 + run % 250)", port: UInt16(41_200 + run))!
-    let feedRing = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.gating],
-                                                                   spinIterations: RingConfiguration.chainSpinIterations))
+    let feedRing = try! BroadcastRing(RingConfiguration(capacity: 65_536, readers: [.gating]))
     var output = FeedNodeOutput(group: group, interface: "127.0.0.1", ttl: 1)
     output.payloadSize = payloadSize
     let publisher = try! FeedNodePublisher(channels: channels, output: output, sessionBase: "HOP\(run)")
@@ -83,8 +82,7 @@ private func hopRun(_ run: Int, ticks: [Tick], total: Int, rate: Int?, payloadSi
     let configuration = upstream
     let counters = UpstreamCounters(channels: channels)
     // The gateway's ring gates on the counting reader, so nothing is lost after the hop.
-    let gatewayRing = try! BroadcastRing(RingConfiguration(capacity: 1 << 18, readers: [.gating],
-                                                                      spinIterations: RingConfiguration.chainSpinIterations))
+    let gatewayRing = try! BroadcastRing(RingConfiguration(capacity: 1 << 18, readers: [.gating]))
     let receiverStop = StopFlag()
     let receiverThread = NamedThread(name: "bench-upstream") {
         var writer = gatewayRing.makeWriter()

@@ -8,13 +8,17 @@ import Market
 import Synchronization
 import System
 
-/// The ring suite: `ring.1to1`, `ring.1to2`, `ring.1to4`, `ring.1to2.mixed`, `ring.latency`.
+/// The ring suite: `ring.1to1`, `ring.1to2`, `ring.1to4`, `ring.1to2.mixed`, `ring.latency`,
+/// `ring.latency.parked`.
 let ringSuite: [Benchmark] = [
     Benchmark(name: "ring.1to1") { ringThroughput(name: "ring.1to1", readers: 1, ticks: 10_000_000) },
     Benchmark(name: "ring.1to2") { ringThroughput(name: "ring.1to2", readers: 2, ticks: 10_000_000) },
     Benchmark(name: "ring.1to4") { ringThroughput(name: "ring.1to4", readers: 4, ticks: 4_000_000) },
     Benchmark(name: "ring.1to2.mixed") { ringMixed(ticks: 10_000_000) },
-    Benchmark(name: "ring.latency") { ringLatency(samples: 200_000) },
+    Benchmark(name: "ring.latency") { ringLatency(name: "ring.latency", wait: .spinning, samples: 200_000, gap: 1_000) },
+    Benchmark(name: "ring.latency.parked") {
+        ringLatency(name: "ring.latency.parked", wait: .blocking, samples: 20_000, gap: 200_000)
+    },
 ]
 
 private let ringRuns = 5
@@ -40,9 +44,9 @@ private func sampleTick() -> Tick {
 
 /// One Swift run: the writer on this thread, `kinds.count` reader threads reading until close.
 /// Returns ticks per second and each reader's seq checksum (gating readers must see Σ 0..<ticks).
-private func swiftRingRun(kinds: [RingReaderKind], ticks: Int, spin: Int = 2000) -> (rate: Double, sums: [UInt64]) {
+private func swiftRingRun(kinds: [RingReaderKind], ticks: Int, wait: WaitStrategy = .adaptive) -> (rate: Double, sums: [UInt64]) {
     let ring = try! BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: kinds,
-                                                    publishBatch: ringBatch, spinIterations: spin))
+                                                    publishBatch: ringBatch, wait: wait))
     let start = Clock.monotonic()
     let threads = kinds.indices.map { index in
         JoinableThread(name: "bench-reader-\(index)") { () -> UInt64 in
@@ -132,17 +136,19 @@ private func ringMixed(ticks rawTicks: Int) -> [BenchmarkResult] {
     return [BenchmarkResult(name: "ring.1to2.mixed", value: median(rates), unit: "ticks/s", runs: ringRuns)]
 }
 
-/// Publish → spinning reader latency: the writer stamps `timestamp` with CLOCK_MONOTONIC, writes and
-/// flushes one tick, and waits for the reader's acknowledgement (so no backlog inflates later samples)
-/// plus ~1 µs; the reader (spinning, never parking) subtracts on arrival.
-private func ringLatency(samples rawSamples: Int) -> [BenchmarkResult] {
+/// Publish → reader latency: the writer stamps `timestamp` with CLOCK_MONOTONIC, writes and flushes
+/// one tick, and waits for the reader's acknowledgement (so no backlog inflates later samples) plus
+/// `gap` ns; the reader subtracts on arrival. `ring.latency`: a spinning reader (never parks), 1 µs
+/// apart: the handover itself. `ring.latency.parked`: a blocking reader, 200 µs apart, so every tick
+/// finds it parked: the price of a wakeup (the writer's signal, the scheduler, the reader's return),
+/// which is what the adaptive strategy's spin budget is weighed against (`IdleBackoff`).
+private func ringLatency(name: String, wait: WaitStrategy, samples rawSamples: Int, gap: UInt64) -> [BenchmarkResult] {
     let samples = scaled(rawSamples)
     let runs = 3
     var p50s: [Double] = []
     var p99s: [Double] = []
     for _ in 0..<runs {
-        let ring = try! BroadcastRing(RingConfiguration(capacity: 1024, readers: [.gating],
-                                                        spinIterations: Int.max))
+        let ring = try! BroadcastRing(RingConfiguration(capacity: 1024, readers: [.gating], wait: wait))
         let acknowledged = Acknowledgement()
         let reader = JoinableThread(name: "bench-latency") { () -> [Double] in
             var handle = ring.makeReader(0)
@@ -162,7 +168,7 @@ private func ringLatency(samples rawSamples: Int) -> [BenchmarkResult] {
             // Acquire: pairs with the reader's release store above.
             while acknowledged.count.load(ordering: .acquiring) < i { qc_cpu_relax() }
             let pause = Clock.monotonic()
-            while Clock.monotonic() &- pause < 1_000 { qc_cpu_relax() }
+            while Clock.monotonic() &- pause < gap { qc_cpu_relax() }
             tick.seq = UInt64(i)
             tick.timestamp = Clock.monotonic()
             _ = writer.write(tick)
@@ -174,8 +180,8 @@ private func ringLatency(samples rawSamples: Int) -> [BenchmarkResult] {
         p99s.append(quantile(sorted, 0.99))
     }
     return [
-        BenchmarkResult(name: "ring.latency.p50", value: median(p50s), unit: "ns", runs: runs),
-        BenchmarkResult(name: "ring.latency.p99", value: median(p99s), unit: "ns", runs: runs),
+        BenchmarkResult(name: "\(name).p50", value: median(p50s), unit: "ns", runs: runs),
+        BenchmarkResult(name: "\(name).p99", value: median(p99s), unit: "ns", runs: runs),
     ]
 }
 

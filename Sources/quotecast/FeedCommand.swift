@@ -20,7 +20,7 @@ let feedCommand = Command(
                               [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
                               [--payload-size BYTES] [--metrics HOST:PORT] [--reference-prices FILE]
-                              [--log-level debug|info|warn|error]
+                              [--log-level debug|info|warn|error] [--wait blocking|adaptive|spinning]
 
         The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
         (qc-feed) like `serve` does, and publishes every tick once, normalized (docs/wire-format.md),
@@ -54,6 +54,7 @@ let feedCommand = Command(
                                 metrics= at start)
         \(ReferencePricesFlag.usage)
           --log-level LEVEL     debug, info (default), warn, error
+        \(WaitFlag.usage)
 
         SIGINT or SIGTERM stops it: pending packets are sent and every channel's session ended.
 
@@ -63,7 +64,7 @@ let feedCommand = Command(
 func runFeed(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
-                                                "log-level", "metrics", "payload-size", ReferencePricesFlag.name],
+                                                "log-level", "metrics", "payload-size", ReferencePricesFlag.name, WaitFlag.name],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -85,6 +86,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
     let limit = args.string("messages") == nil ? nil : try args.int("messages", default: 0, in: 1...Int.max)
     let linger = try args.int("linger", default: 5, in: 0...86_400)
+    let wait = try WaitFlag.strategy(args)
     let feedText = args.string("feed") ?? "sim"
     let source = try feedSource(feedText, args)
     let metricsText = args.string("metrics")
@@ -116,8 +118,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     }
 
     // The publisher gates the ring: a tick is never overwritten before it is published.
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.gating],
-                                                   spinIterations: RingConfiguration.chainSpinIterations))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.gating], wait: wait))
     let stop = StopFlag()
     let publisherDone = StopFlag()
     let counters = FeedCounters()
@@ -139,7 +140,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
         var reader = ring.makeReader(0)
         publisher.run(reader: &reader, stop: publisherDone)
     }
-    let feed = FeedLoop(rate: rate, messageLimit: limit)
+    let feed = FeedLoop(rate: rate, messageLimit: limit, wait: wait)
     let metricsThread = metrics.map { server in NamedThread(name: "qc-metrics") { server.run() } }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
@@ -154,7 +155,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     }
     log(.info, "feed_started", ["feed": feedText, "publish": "\(group)", "channels": channels, "interface": interface,
                                 "ttl": ttl, "service": "\(service.address)", "session": sessionBase,
-                                "payload_size": output.payloadSize,
+                                "payload_size": output.payloadSize, "wait": wait.rawValue,
                                 "metrics": metrics.map { "\($0.localAddress)" } ?? "off",
                                 "threads": "qc-feed,qc-publish,qc-service,qc-retransmit" + (metrics == nil ? "" : ",qc-metrics")])
 

@@ -17,7 +17,7 @@ let gatewayCommand = Command(
                                  [--listen HOST:PORT] [--receive-buffer BYTES] [--recovery-timeout MS]
                                  [--snapshot-timeout MS] [--max-datagram BYTES] [--ring-capacity N]
                                  [--duration SECONDS] [--drop RATE] [--drop-seed N]
-                                 [--log-level debug|info|warn|error]
+                                 [--log-level debug|info|warn|error] [--wait blocking|adaptive|spinning]
                                  [client flags as for serve]
 
         A gateway node of a scale-out deployment (docs/operations.md): joins the K normalized
@@ -50,6 +50,7 @@ let gatewayCommand = Command(
                                  channel datagrams received, before sequencing (default 0)
           --drop-seed N          seed of --drop's choices (default 1)
           --log-level LEVEL      debug, info (default), warn, error
+        \(WaitFlag.usage)
         \(FrontEnd.usage)
 
         SIGINT or SIGTERM stops it: WebSocket clients get close code 1001 first.
@@ -61,7 +62,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["upstream", "channels", "interface", "service",
                                                                           "receive-buffer", "recovery-timeout",
                                                                           "snapshot-timeout", "ring-capacity", "duration", "max-datagram",
-                                                                          "drop", "drop-seed", "log-level"]),
+                                                                          "drop", "drop-seed", "log-level", WaitFlag.name]),
                              switchFlags: [])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -96,12 +97,14 @@ func runGateway(_ argv: [String]) throws -> Int32 {
     let capacity = try args.int("ring-capacity", default: 65_536, in: 2...(1 << 24))
     guard capacity & (capacity - 1) == 0 else { throw UsageError("--ring-capacity: expected a power of two, got \(capacity)") }
     let duration = args.string("duration") == nil ? nil : try args.int("duration", default: 0, in: 1...Int(Int32.max))
-    let frontEnd = try FrontEnd.settings(args, log: log)
+    let wait = try WaitFlag.strategy(args)
+    upstream.wait = wait
+    var frontEnd = try FrontEnd.settings(args, log: log)
+    frontEnd.server.wait = wait
 
     var signals = StopSignals.block(hangup: true)
 
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating],
-                                                   spinIterations: RingConfiguration.chainSpinIterations))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating], wait: wait))
     let stop = StopFlag()
     let ended = StopFlag()
     let failed = StopFlag()
@@ -139,7 +142,7 @@ func runGateway(_ argv: [String]) throws -> Int32 {
                                    "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)",
                                    "upstream": upstreamText, "channels": channels, "interface": upstream.sequencing.interface,
                                    "service": serviceText, "echo": frontEnd.echoPath ?? "off",
-                                   "deflate": frontEnd.server.deflate.mode.rawValue,
+                                   "deflate": frontEnd.server.deflate.mode.rawValue, "wait": wait.rawValue,
                                    "threads": "qc-upstream,qc-gateway"], frontEnd.accessFields)
 
     let reason = signals.wait(duration: duration, onHangup: { AccessFlags.reload(frontEnd.keys, log: log) }) { ended.isRaised } ?? "upstream_failed"

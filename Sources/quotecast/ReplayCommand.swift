@@ -70,10 +70,13 @@ func runReplay(_ argv: [String]) throws -> Int32 {
         guard !unpaced else { return }
         guard let first = firstTime else { firstTime = time; return }
         let due = start + UInt64(Double(time &- first) / speed)
-        let now = Clock.monotonic()
-        if due > now + 200_000 {
-            try flush()
-            usleep(UInt32(min(due - now, 100_000_000) / 1000))
+        var now = Clock.monotonic()
+        // What is due within one batch interval goes now, with the batch; a later message waits for
+        // its own time (an absolute deadline, at most 100 ms at a time so a stop is not held up).
+        if due > now + Pacer.defaultBatchInterval { try flush() }
+        while due > now + Pacer.defaultBatchInterval && !sendingStop.isRaised {
+            DeadlineSleeper.sleep(until: min(due, now + 100_000_000))
+            now = Clock.monotonic()
         }
     }
 

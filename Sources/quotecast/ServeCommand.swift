@@ -20,7 +20,7 @@ let serveCommand = Command(
                                [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
                                [--client-buffer BYTES] [--client-buffer-max BYTES]
                                [--slow-client-timeout SECONDS] [--client-unsent BYTES] [--client-sndbuf BYTES]
-                               [--deflate off|shared|full]
+                               [--deflate off|shared|full] [--wait blocking|adaptive|spinning]
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
@@ -51,6 +51,7 @@ let serveCommand = Command(
           --messages N           stop after N messages
         \(ReferencePricesFlag.usage)
           --log-level LEVEL      lowest level logged (default info)
+        \(WaitFlag.usage)
         \(FrontEnd.usage)
 
         Logs are key=value lines on stderr. SIGINT or SIGTERM stops it cleanly: the feed stops, the
@@ -63,7 +64,7 @@ let serveCommand = Command(
 func runServe(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["feed", "symbols", "rate", "seed", "ring-capacity",
                                                                           "status-interval", "duration", "messages",
-                                                                          "log-level", "summary", ReferencePricesFlag.name]),
+                                                                          "log-level", "summary", ReferencePricesFlag.name, WaitFlag.name]),
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -79,13 +80,15 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let summaryPath = args.string("summary")
     let bookConfiguration = try ReferencePricesFlag.bookConfiguration(args)
 
-    let frontEnd = try FrontEnd.settings(args, log: log)
+    let wait = try WaitFlag.strategy(args)
+    var frontEnd = try FrontEnd.settings(args, log: log)
+    frontEnd.server.wait = wait
 
     // Signals are taken by the main thread with sigtimedwait: block them before any thread starts so
     // every thread inherits the mask and none is interrupted.
     var signals = StopSignals.block(hangup: true)
 
-    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating]))
+    let ring = try BroadcastRing(RingConfiguration(capacity: capacity, readers: [.nonGating, .nonGating], wait: wait))
     let stop = StopFlag()
     let counters = FeedCounters()
     let feedEnded = StopFlag()
@@ -112,10 +115,11 @@ func runServe(_ argv: [String]) throws -> Int32 {
 
     // Readers start first, so nothing the feed writes is before them.
     let statusThread = NamedThread(name: "qc-status") { [status] in
-        var r = ring.makeReader(0)
+        // Non-critical: it always blocks, whatever --wait says.
+        var r = ring.makeReader(0, wait: .blocking)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(rate: rate, messageLimit: limit)
+    let feed = FeedLoop(rate: rate, messageLimit: limit, wait: wait)
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
@@ -145,7 +149,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     log(frontEnd.startupLevel, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",
                                  "listen": "\(server.localAddress)", "echo": frontEnd.echoPath ?? "off",
-                                 "deflate": frontEnd.server.deflate.mode.rawValue,
+                                 "deflate": frontEnd.server.deflate.mode.rawValue, "wait": wait.rawValue,
                                  "stream": "ws://\(server.localAddress)\(frontEnd.gateway.streamPath)"], frontEnd.accessFields)
 
     let reason = signals.wait(duration: duration, onHangup: { AccessFlags.reload(frontEnd.keys, log: log) }) { counters.finished } ?? "source_finished"

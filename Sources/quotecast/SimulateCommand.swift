@@ -159,10 +159,12 @@ func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguratio
                 firstTimestamp = first
                 let due = start + (ts &- first)
                 var now = Clock.monotonic()
-                if due > now + 200_000 { try wire.flush() }
-                while due > now + 200_000 && !sendingStop.isRaised {
+                // What is due within one batch interval goes now, with the batch; a later message waits
+                // for its own time (an absolute deadline, at most 10 ms at a time for heartbeats and stops).
+                if due > now + Pacer.defaultBatchInterval { try wire.flush() }
+                while due > now + Pacer.defaultBatchInterval && !sendingStop.isRaised {
                     try wire.heartbeatIfIdle()
-                    usleep(UInt32(min(due - now, 10_000_000) / 1000))
+                    DeadlineSleeper.sleep(until: min(due, now + 10_000_000))
                     now = Clock.monotonic()
                 }
             }
@@ -175,7 +177,7 @@ func runSimulateOnWire(_ args: Arguments, _ configuration: SimulatorConfiguratio
         let due = min(pacer.due(maxBatch: 4096), flow - sent)
         if due == 0 {
             try wire.heartbeatIfIdle()
-            pacer.sleepUntilNext()
+            pacer.sleepUntilNextBatch()
             continue
         }
         for _ in 0..<due {

@@ -30,7 +30,7 @@ extension RingSuite {
             let ticks = stressTicks(releaseTicks)
             // A small ring and short spins so laps, full waits and parks all happen many times.
             let ring = try BroadcastRing(RingConfiguration(capacity: 1024, readers: kinds, fullPolicy: .wait,
-                                                           publishBatch: 16, spinIterations: 200))
+                                                           publishBatch: 16, wait: .adaptive))
             let pauseEvery = max(1000, ticks / 16)
             let threads = kinds.indices.map { index in
                 TestThread { () -> ReaderReport in

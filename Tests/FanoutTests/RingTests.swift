@@ -8,7 +8,7 @@ extension RingSuite {
         func makeRing(capacity: Int, readers: [RingReaderKind], policy: RingFullPolicy = .wait,
                       batch: Int = 1) throws -> BroadcastRing {
             try BroadcastRing(RingConfiguration(capacity: capacity, readers: readers, fullPolicy: policy,
-                                                publishBatch: batch, spinIterations: 10))
+                                                publishBatch: batch, wait: .adaptive))
         }
 
         @Test func ringRejectsInvalidConfigurations() {

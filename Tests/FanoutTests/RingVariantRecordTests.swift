@@ -7,7 +7,7 @@ extension RingSuite {
     /// instrument's reference data) arrive as written, and a quote after them has only its levels.
     @Suite struct RingVariantRecordTests {
         @Test func statisticsAndReferenceDataSurviveTheRing() throws {
-            let ring = try BroadcastRing(RingConfiguration(capacity: 64, readers: [.gating], spinIterations: 10))
+            let ring = try BroadcastRing(RingConfiguration(capacity: 64, readers: [.gating]))
             var writer = ring.makeWriter()
             var reader = ring.makeReader(0)
             var trade = Tick()

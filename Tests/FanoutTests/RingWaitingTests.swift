@@ -10,7 +10,7 @@ extension RingSuite {
     @Suite struct RingWaitingTests {
         func makeRing(capacity: Int = 64, readers: [RingReaderKind] = [.gating]) throws -> BroadcastRing {
             try BroadcastRing(RingConfiguration(capacity: capacity, readers: readers, publishBatch: 1,
-                                                spinIterations: 100))
+                                                wait: .adaptive))
         }
 
         @Test func ringParkedReaderIsWokenByTheWritersSignal() throws {
@@ -110,7 +110,7 @@ extension RingSuite {
             // stress hang: a writer then parks on the full ring behind it). Reader 1's first step is done
             // by hand, through the ring's memory, exactly where its thread would be preempted.
             let ring = try BroadcastRing(RingConfiguration(capacity: 64, readers: [.gating, .gating],
-                                                           publishBatch: 1, spinIterations: 0))
+                                                           publishBatch: 1, wait: .blocking))
             var reader = ring.makeReader(0)
             var writer = ring.makeWriter()
             var tick = Tick()

@@ -35,7 +35,7 @@ final class GatewayHarness: @unchecked Sendable {
     init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096,
          server serverConfiguration: ((inout WebSocketServerConfiguration) -> Void)? = nil) throws {
         ignoreBrokenPipes()
-        ring = try BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: [.nonGating], spinIterations: 0))
+        ring = try BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: [.nonGating], wait: .blocking))
         writer = ring.makeWriter()
         let lines = logLines
         gateway = Gateway(reader: ring.makeReader(0), configuration: configuration) { line in lines.lines.withLock { $0.append(line) } }

@@ -38,6 +38,9 @@ import Testing
             (["feed", "--publish", "239.1.1.1:5000", "--payload-size", "200"], "--payload-size"),
             (["feed", "--publish", "239.1.1.1:5000", "--payload-size", "70000"], "--payload-size"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
+            (["serve", "--wait", "busy"], "--wait"),
+            (["feed", "--publish", "239.1.1.1:5000", "--wait", "sleepy"], "--wait"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--wait", ""], "--wait"),
         ]
         for (args, flag) in cases {
             let r = try QuotecastProcess.run(args)

@@ -1,33 +1,57 @@
-import Foundation
 import System
 
-/// Paces a stream at `rate` items per second against CLOCK_MONOTONIC, in batches: the feed sleeps
-/// between batches instead of spinning, so an idle-rate daemon uses almost no CPU.
+/// Paces a stream at `rate` items per second against CLOCK_MONOTONIC, in batches of what is due:
+/// between batches the thread sleeps to an absolute deadline (`DeadlineSleeper`), never spins, and a
+/// late wakeup is made up by a larger next batch rather than by drifting.
+///
+/// Batches go on a grid of `batchInterval` (1 ms) from the start: a wakeup is the first grid point at
+/// or after the next item's due time, so at 10 000 items/s a wakeup sends the ten items due, at 100
+/// items/s each item goes at its own time (at most one interval late), and a late wakeup does not
+/// shift later ones. Each batch stands for one exchange packet; an idle-rate daemon wakes at most a
+/// thousand times a second whatever the rate.
 public struct Pacer {
     /// Items per second; 0 = unpaced.
     public let rate: Int
+    /// The step of the batch grid (the shortest time between two batches), ns.
+    public let batchInterval: UInt64
+    /// The default batch interval: 1 ms. Paced senders without a `Pacer` (a replay, the bursty
+    /// simulator, which follow the messages' own timestamps) send what is due within it at once too.
+    public static let defaultBatchInterval: UInt64 = 1_000_000
     let start = Clock.monotonic()
     var sent = 0
 
     /// A pacer of `rate` items per second (0: unpaced), its clock starting now.
-    public init(rate: Int) { self.rate = rate }
+    public init(rate: Int, batchInterval: UInt64 = Pacer.defaultBatchInterval) {
+        self.rate = rate
+        self.batchInterval = max(1, batchInterval)
+    }
 
     /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
     public func due(maxBatch: Int) -> Int {
         guard rate > 0 else { return maxBatch }
-        let elapsed = Clock.monotonic() - start
-        let target = Int(Double(elapsed) * Double(rate) / 1e9)
-        return max(0, min(maxBatch, target - sent))
+        return max(0, min(maxBatch, dueBy(Clock.monotonic()) - sent))
+    }
+
+    /// Items due by monotonic time `time` since the start.
+    func dueBy(_ time: UInt64) -> Int {
+        Int(Double(time &- start) * Double(rate) / 1e9)
     }
 
     /// Records that `n` items went.
     public mutating func consumed(_ n: Int) { sent += n }
 
-    /// Sleeps about until the next item is due (at least 200 µs, at most 10 ms).
-    public func sleepUntilNext() {
+    /// When the next item is due (monotonic ns).
+    var nextItemDue: UInt64 {
+        // Item k (0-based) is due once `dueBy` exceeds k, at start + (k + 1) / rate seconds.
+        start &+ UInt64((Double(sent + 1) * 1e9 / Double(rate)).rounded(.up))
+    }
+
+    /// Sleeps until the next batch is due: the first point of the batch grid at or after the next
+    /// item's due time. Returns at once when unpaced.
+    public mutating func sleepUntilNextBatch() {
         guard rate > 0 else { return }
-        let perItem = 1e9 / Double(rate)
-        let nanos = UInt32(min(10_000_000, max(200_000, perItem)))
-        usleep(nanos / 1000)
+        let sinceStart = nextItemDue &- start
+        let gridPoints = (sinceStart + batchInterval - 1) / batchInterval
+        DeadlineSleeper.sleep(until: start &+ gridPoints &* batchInterval)
     }
 }
