@@ -119,14 +119,14 @@ import Testing
         quote.locate = 7
         quote.seq = 42
         var answer: [UInt8] = []
-        SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, states: [quote], to: &answer)
+        SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, entries: [InstrumentSnapshot(state: quote)], to: &answer)
         let directory = SnapshotProtocol.Header.length + 2 + 2   // past the header frame and the entry's length
         #expect(Array(answer[directory..<directory + 4]) == [0x52, 0, 0, 7])
-        #expect(try SnapshotProtocol.decode(answer).snapshots[0].states.map(\.locate) == [7])
+        #expect(try SnapshotProtocol.decode(answer).snapshots[0].entries.map(\.state.locate) == [7])
 
         var reserved = answer
         reserved[directory + 1] = 0x08
-        #expect(try SnapshotProtocol.decode(reserved).snapshots[0].states.map(\.locate) == [7])
+        #expect(try SnapshotProtocol.decode(reserved).snapshots[0].entries.map(\.state.locate) == [7])
 
         var otherLocate = answer
         otherLocate[directory + 3] = 8
