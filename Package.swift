@@ -32,7 +32,10 @@ let package = Package(
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
-        .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
+        // Capture files, knowing no exchange: pcap and pcapng read in place from a mapped file, written
+        // buffered (Ethernet/IPv4/UDP frames). ITCH, KRX captures and the command line use it.
+        .target(name: "PacketCapture", swiftSettings: swiftSettings),
+        .target(name: "ITCH", dependencies: ["Market", "PacketCapture"], swiftSettings: swiftSettings),
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         // The Korea Exchange (docs/krx.md): KOSCOM's records, the state they build, a Korean trading day.
@@ -55,7 +58,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The feed thread: sources of bytes, the exchange adapter interface, one folder per exchange's adapter
         // (NasdaqITCH/ the first; a new exchange's adapter goes beside it, its codec in a module of its own).
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
+        .target(name: "Feed", dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
@@ -65,11 +68,11 @@ let package = Package(
         .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
         .executableTarget(name: "quotecast",
-                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
+                          dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
                           swiftSettings: swiftSettings),
         // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
-        .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "ITCH", "Market"],
+        .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "PacketCapture", "Market"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -81,7 +84,8 @@ let package = Package(
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
-        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "MoldUDP64", "Market"]),
+        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64", "PacketCapture"]),
         .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "KRXTests", dependencies: ["KRX", "Market"]),
@@ -92,7 +96,7 @@ let package = Package(
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit"]),
-        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "PacketCapture", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),
@@ -101,7 +105,7 @@ let package = Package(
                                                        "RateLimit"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
                                                          "StreamClient", "Multicast", "Auth", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Fanout
 import ITCH
 import Market
+import PacketCapture
 import Sockets
 import System
 

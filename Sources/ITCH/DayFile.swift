@@ -2,6 +2,7 @@
 // preceded by its length as a 2-byte big-endian integer. No header, no trailer.
 
 import Market
+import PacketCapture
 
 /// How a walk over a day-file ended.
 public enum DayFileEnd: Equatable, Sendable {

@@ -8,6 +8,7 @@ import ITCH
 import KRX
 import KRXSimulator
 import Market
+import PacketCapture
 
 let usage = """
     usage: krx-capture write FILE.pcap [--day] [--listings N] [--records N] [--seed N] [--kospi GROUP:PORT] [--kosdaq GROUP:PORT]

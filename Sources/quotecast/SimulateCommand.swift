@@ -3,6 +3,7 @@ import Foundation
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 import Simulator
 import Sockets
 import System

@@ -1,6 +1,7 @@
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 
 /// One ITCH message read from a capture, with when and in which MoldUDP64 packet it arrived.
 @frozen

@@ -2,7 +2,7 @@ import Foundation
 import Market
 import MoldUDP64
 import Testing
-@testable import ITCH
+@testable import PacketCapture
 
 /// Bytes in either byte order, for hand-made captures.
 struct ByteWriter {
