@@ -94,7 +94,8 @@ public struct KRXRecordBytes: BitwiseCopyable {
     /// Why `field` is not a number with `field.decimals` decimals or blank, `nil` when it is one. A
     /// decimal is a signed number written either with its decimal point (`0000123.450`, the layout
     /// the `Price Definition` sheet draws) or with the point implied (`0000123450`, the 9V99
-    /// convention of KOSCOM's UDP document); its value times 10^decimals must fit an `Int64`.
+    /// convention of KOSCOM's UDP document); its value times 10^decimals must fit an `Int64`, and
+    /// the value must fit the layout with the point, whichever form it came in.
     @inlinable public func decimalError(_ field: KRXField) -> KRXRecordError? {
         if isBlank(field) { return nil }
         let pointAt = field.end - field.decimals - 1
@@ -104,6 +105,11 @@ public struct KRXRecordBytes: BitwiseCopyable {
                   isDigits(from: pointAt + 1, to: field.end) else { return .nonDigit }
         } else if !isSignedNumber(field) {
             return .nonDigit
+        } else if field.decimals > 0, byte(byte(field.offset) == 0x2D ? field.offset + 1 : field.offset) != 0x30 {
+            // The implied point frees the point's byte for one more integer digit than the drawn
+            // layout holds. A value using it could not be written back in that layout (the encoders
+            // write the point, and trapped on it), and no trading value or VI ratio comes near it.
+            return .numberOutOfRange
         }
         return decimalFits(field) ? nil : .numberOutOfRange
     }

@@ -137,6 +137,34 @@ import Testing
         #expect(decodeAll(record.bytes).refusedTotal == 0, "Int64.max thousandths fits")
     }
 
+    /// The record `scripts/fuzz krx` crashed on (CI, main): a VI record whose dynamic disparity
+    /// `2890000000120` is written with the point implied and uses the digit the point's byte frees.
+    /// It was accepted, and writing it back trapped in the encoder; now it is refused.
+    static let fuzzCrashRecord = Array(("R801Q00000008G1KR7593780000000002090000048163090200048120000007550000000"
+        + "0755000037000000001144000000012890000000120").utf8) + [0xFF]
+
+    @Test func aDecimalWiderThanItsPointedLayoutIsRefused() throws {
+        #expect(Self.expectRefused(decodeAll(Self.fuzzCrashRecord + Self.witness), .numberOutOfRange, witnesses: 1,
+                                   "the fuzz crash's VI record"))
+        // One digit narrower, the same record is accepted and survives an encode and a second decode.
+        var record = Self.fuzzCrashRecord
+        let field = VolatilityInterruptionRecord.Layout.dynamicDisparity
+        record[field.offset] = 0x30
+        var decoded: KRXVolatilityInterruption?
+        #expect(decodeAll(record) { if case .volatilityInterruption(let v) = $0 { decoded = v.contents } }.refusedTotal == 0)
+        let vi = try #require(decoded)
+        #expect(vi.dynamicDisparity == KRXDecimal(scaled: 890_000_000_120, decimals: 6))
+        var again = [UInt8](repeating: 0, count: VolatilityInterruptionRecord.Layout.length)
+        let length = again.withUnsafeMutableBytes { VolatilityInterruptionRecord.encode(vi, into: $0.baseAddress!) }
+        var redecoded: KRXVolatilityInterruption?
+        _ = decodeAll(Array(again[0..<length])) { if case .volatilityInterruption(let v) = $0 { redecoded = v.contents } }
+        #expect(redecoded == vi)
+        // The same holds after a sign.
+        record[field.offset] = 0x2D
+        record[field.offset + 1] = 0x31
+        #expect(Self.expectRefused(decodeAll(record + Self.witness), .numberOutOfRange, witnesses: 1, "-189000000012"))
+    }
+
     @Test func aPayloadOfManyRecordsDecodesInOrder() {
         let seed = UInt64.random(in: 0...UInt64.max)
         var rng = SplitMix64(seed: seed)
