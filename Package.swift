@@ -58,7 +58,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The feed thread: sources of bytes, the exchange adapter interface, one folder per exchange's adapter
         // (NasdaqITCH/ the first; a new exchange's adapter goes beside it, its codec in a module of its own).
-        .target(name: "Feed", dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
+        .target(name: "Feed", dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "KRX", "KRXBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit"]),
         .testTarget(name: "FeedTests", dependencies: ["Feed", "PacketCapture", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+                                                    "KRX", "KRXBook", "KRXSimulator",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),

@@ -96,6 +96,8 @@ func feedEventLogger(_ log: Log) -> @Sendable (FeedEvent) -> Void {
             log(.error, "feed_stale", ["gap_from": from, "instruments": instruments])
         case .unstale(let instruments):
             log(.warn, "feed_unstale", ["instruments": instruments])
+        case .instrumentGap(let symbol, let from, let to):
+            log(.warn, "feed_instrument_gap", ["symbol": symbol, "from": from, "to": to, "records": to - from + 1])
         }
     }
 }
