@@ -69,10 +69,8 @@ let package = Package(
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
+                                         "KRX", "KRXBook", "KRXSimulator",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
-                          swiftSettings: swiftSettings),
-        // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
-        .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "PacketCapture", "Market"],
                           swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
