@@ -69,7 +69,7 @@ extension Gateway {
         }
         let effective = min(depth, e.encodedDepthLimit)
         if let f = e.conflatedFrames[effective - 1] { return f }
-        let n = TickJSON.encode(e.latestQuote, depth: effective, conflated: true, into: scratch)
+        let n = TickJSON.encode(e.latestQuote, depth: effective, conflated: true, decimals: e.decimals, into: scratch)
         let f = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
         e.conflatedFrames[effective - 1] = f
         return f

@@ -17,7 +17,7 @@ extension Gateway {
             if let f = frameCache[effective - 1] {
                 frame = f
             } else {
-                let n = TickJSON.encode(tick, depth: effective, into: scratch)
+                let n = TickJSON.encode(tick, depth: effective, decimals: e.decimals, into: scratch)
                 frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
                 frameCache[effective - 1] = frame
                 used = max(used, effective)
@@ -36,12 +36,18 @@ extension Gateway {
         for i in 0..<used { frameCache[i] = nil }
     }
 
-    /// Sends the trade, status or trade break in `tick` to every subscriber of the symbol.
+    /// Sends the trade, status, trade break or instrument in `tick` to every subscriber of the symbol.
     func fanOutEvent(_ e: SymbolEntry) {
-        let n = TickJSON.encode(tick, into: scratch)
+        let n = TickJSON.encode(tick, decimals: e.decimals, into: scratch)
         let frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
         statistics.framesEncoded.add(1)
-        let kind: MessageKind = tick.kind == .trade ? .trade : tick.kind == .status ? .status : .tradeBreak
+        let kind: MessageKind = switch tick.kind {
+        case .trade: .trade
+        case .status: .status
+        case .tradeBreak: .tradeBreak
+        case .instrument: .instrument
+        case .quote: .quote
+        }
         for d in 0..<Tick.depth {
             for s in e.subscribers[d] {
                 guard let c = clients[Int(s.slot)] else { continue }
@@ -85,7 +91,8 @@ extension Gateway {
 
     /// The entry's state as a `snapshot` message of `depth` levels.
     func snapshotFrame(_ e: SymbolEntry, depth: Int) -> WebSocketFrame {
-        let n = TickJSON.encodeSnapshot(e.state, depth: depth, hasTraded: e.hasTraded, into: scratch)
+        let n = TickJSON.encodeSnapshot(e.state, depth: depth, hasTraded: e.hasTraded, statistics: e.statistics,
+                                        instrument: e.instrument, into: scratch)
         return WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
     }
 

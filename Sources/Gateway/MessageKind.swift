@@ -1,5 +1,5 @@
 /// What kind of message went out, for the per-type counters.
 enum MessageKind: Int {
-    case quote = 0, trade, status, tradeBreak, snapshot, gap, control
-    static let names = ["quote", "trade", "status", "trade_break", "snapshot", "gap", "control"]
+    case quote = 0, trade, status, tradeBreak, snapshot, gap, control, instrument
+    static let names = ["quote", "trade", "status", "trade_break", "snapshot", "gap", "control", "instrument"]
 }

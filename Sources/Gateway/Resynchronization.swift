@@ -40,10 +40,27 @@ extension Gateway {
 
     /// A feed node's snapshot of one symbol (a gateway node resynchronizing a channel): it replaces
     /// the cached state; subscribers whose stream it interrupts get `gap` + a fresh snapshot.
+    ///
+    /// A snapshot comes as up to three ticks per symbol: its instrument tick (reference data) and its
+    /// day state (a `.trade`-shaped tick whose statistics, last trade and status are the symbol's), kept
+    /// without a word to subscribers, then the merged quote, which makes the entry exact and tells them.
     func applySnapshotState() {
         tick.flags &= ~Tick.Flags.snapshot
         let known = cache.contains(locate: tick.locate)
         let e = cache.entry(for: tick)
+        switch tick.kind {
+        case .instrument:
+            e.applyReference(tick.instrument)
+            return
+        case .trade:
+            e.statistics = tick.statistics
+            if let reference = e.instrument?.referencePrice, reference != 0, e.statistics.reference == 0 {
+                e.statistics.reference = reference
+            }
+            return
+        case .quote, .status, .tradeBreak:
+            break
+        }
         if !known {
             e.apply(tick)
             e.sync = .synced

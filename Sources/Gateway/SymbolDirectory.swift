@@ -12,9 +12,9 @@ extension Gateway {
         where entitlements?.allows(symbol: e.name, market: market(of: e)) ?? true {
             let s = e.state
             func level(_ l: PriceLevel, _ count: UInt8) -> String {
-                count == 0 ? "null" : "{\"price\":\"\(Price.text(UInt64(l.price)))\",\"size\":\(l.size)}"
+                count == 0 ? "null" : "{\"price\":\"\(Price.text(UInt64(l.price), decimals: e.decimals))\",\"size\":\(l.size)}"
             }
-            let last = e.hasTraded ? "{\"price\":\"\(Price.text(UInt64(s.tradePrice)))\",\"size\":\(s.tradeSize)}" : "null"
+            let last = e.hasTraded ? "{\"price\":\"\(Price.text(UInt64(s.tradePrice), decimals: e.decimals))\",\"size\":\(s.tradeSize)}" : "null"
             parts.append("{\"symbol\":\"\(ControlMessage.escape(e.name))\",\"status\":\"\(s.status.name)\",\"seq\":\(s.seq),"
                          + "\"bid\":\(level(s.bids[0], s.bidCount)),\"ask\":\(level(s.asks[0], s.askCount)),"
                          + "\"last\":\(last),\"volume\":\(s.volume),\"synced\":\(e.sync == .synced)}")

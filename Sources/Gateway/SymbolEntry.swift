@@ -29,6 +29,13 @@ final class SymbolEntry {
     let locate: UInt16
     /// The merged state, as a quote tick (its levels are the latest quote's).
     var state = Tick()
+    /// The day statistics after the latest trade (its reference price from the latest instrument tick
+    /// when that is newer).
+    var statistics = DayStatistics()
+    /// The reference data of the latest instrument tick, nil until one.
+    var instrument: InstrumentReference?
+    /// Decimals of the symbol's prices (4 until an instrument tick says otherwise).
+    var decimals = Price.defaultDecimals
     /// seq, ts and rt of the latest quote (for a conflated quote re-sent from `state`'s levels).
     var quoteSeq: UInt64 = 0
     var quoteTimestamp: UInt64 = 0
@@ -70,7 +77,20 @@ final class SymbolEntry {
             state.tradePrice = tick.tradePrice
             state.tradeSize = tick.tradeSize
             state.status = tick.status
+            state.flags = tick.flags & Tick.Flags.vi
+            switch tick.kind {
+            case .trade: statistics = tick.statistics
+            case .instrument: applyReference(tick.instrument)
+            case .quote, .status, .tradeBreak: break
+            }
         }
+    }
+
+    /// Takes new reference data: the prices' decimals and the reference price.
+    func applyReference(_ reference: InstrumentReference) {
+        instrument = reference
+        decimals = Int(reference.decimals)
+        if reference.referencePrice != 0 { statistics.reference = reference.referencePrice }
     }
 
     /// The latest quote as a tick (levels of `state`, seq/ts/rt of that quote).

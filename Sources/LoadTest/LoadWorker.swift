@@ -516,7 +516,7 @@ final class LoadWorker: @unchecked Sendable {
             slot.conflations &+= 1
         }
         switch type {
-        case .quote, .trade, .status, .tradeBreak:
+        case .quote, .trade, .status, .tradeBreak, .instrument:
             result.counts.updates &+= 1
             if message.hasRT {
                 var latency: UInt64 = 0

@@ -10,6 +10,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case status
     /// The `trade_break` extension (docs/feed-handler.md): an update with a `seq` like a trade.
     case tradeBreak
+    /// An instrument's reference data (`instrument`): an update with a `seq`.
+    case instrument
     case gap
     case error
     case pong
@@ -25,6 +27,7 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
         case .trade: "trade"
         case .status: "status"
         case .tradeBreak: "trade_break"
+        case .instrument: "instrument"
         case .gap: "gap"
         case .error: "error"
         case .pong: "pong"
@@ -32,7 +35,9 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     }
 
     /// Whether messages of this type are per-symbol updates that carry a `seq` (and an `rt`).
-    public var isUpdate: Bool { self == .quote || self == .trade || self == .status || self == .tradeBreak }
+    public var isUpdate: Bool {
+        self == .quote || self == .trade || self == .status || self == .tradeBreak || self == .instrument
+    }
 }
 
 /// The fields of one server message the harness checks, filled by `MessageScanner.scan`.
@@ -439,6 +444,7 @@ struct JSONCursor {
         case (5, 0x72_6F72_7265): return .error
         case (4, 0x676E_6F70): return .pong
         case (10, 0x6269_7263_7362_7573) where p[s &+ 8] == 0x65 && p[s &+ 9] == 0x64: return .subscribed
+        case (10, 0x656D_7572_7473_6E69) where p[s &+ 8] == 0x6E && p[s &+ 9] == 0x74: return .instrument
         case (12, 0x7263_7362_7573_6E75) where p[s &+ 8] == 0x69 && p[s &+ 9] == 0x62
             && p[s &+ 10] == 0x65 && p[s &+ 11] == 0x64: return .unsubscribed
         case (11, 0x7262_5F65_6461_7274) where p[s &+ 8] == 0x65 && p[s &+ 9] == 0x61

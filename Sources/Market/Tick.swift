@@ -24,6 +24,10 @@ public enum TickKind: UInt8, Sendable, BitwiseCopyable {
     case status = 3
     /// An earlier trade was broken (ITCH `B`): `matchNumber` names it.
     case tradeBreak = 4
+    /// The instrument's reference data (`tick.instrument`): emitted when the instrument is first known
+    /// and whenever its reference data change (ITCH `R`; the opening cross setting the reference price;
+    /// KRX master and base-price records).
+    case instrument = 5
 }
 
 /// The trading status of an instrument, from ITCH `H` (and `h`) messages.
@@ -40,6 +44,14 @@ public enum TradingStatus: UInt8, Sendable, BitwiseCopyable, CaseIterable {
     case quotation = 4
     /// The feed handler cannot vouch for this instrument's state (an unrecovered gap).
     case stale = 5
+    /// A single-price call auction is collecting orders (KRX 08:30–09:00 and 15:20–15:30): quotes may
+    /// carry an indicative price and volume, no trade prints until the uncross.
+    case auction = 6
+    /// A volatility interruption (KRX VI): a 2-minute call auction; `Tick.Flags.viStatic` or
+    /// `.viDynamic` says which kind.
+    case volatilityInterruption = 7
+    /// The instrument's session is over for the day.
+    case closed = 8
 
     /// The contract's lower-case name for this status.
     public var name: String {
@@ -50,6 +62,9 @@ public enum TradingStatus: UInt8, Sendable, BitwiseCopyable, CaseIterable {
         case .paused: "paused"
         case .quotation: "quotation"
         case .stale: "stale"
+        case .auction: "auction"
+        case .volatilityInterruption: "vi"
+        case .closed: "closed"
         }
     }
 }
@@ -60,6 +75,11 @@ public enum TradingStatus: UInt8, Sendable, BitwiseCopyable, CaseIterable {
 ///
 /// Invariants: `bidCount`/`askCount` ≤ `Tick.depth`; levels past the count are `.empty`; `seq`
 /// increases by exactly one per tick of the same `locate`.
+///
+/// A variant record, like ITCH's own layouts: the level storage (`bids` + `asks`, 160 bytes) carries
+/// the levels of a quote, the `DayStatistics` of a trade (in `asks`, which a trade does not use; see
+/// `statistics`) and the `InstrumentReference` of an instrument tick (see `instrument`). The two
+/// accessors are the only code that knows the overlap.
 public struct Tick: Sendable, BitwiseCopyable {
     /// Number of levels per side carried by a quote.
     public static let depth = 10
@@ -106,11 +126,25 @@ public struct Tick: Sendable, BitwiseCopyable {
     /// Padding, never read (zero from `init()`; whatever a writer left otherwise): it makes the size
     /// a multiple of 4 bytes, which the ring's word copies require.
     @usableFromInline var reserved: (UInt8, UInt8, UInt8)
+    /// For a quote during a call auction: the estimated uncross price (KRX `B6` estimated trading
+    /// price), in the instrument's price units; 0 when there is none (always for Nasdaq today).
+    public var indicativePrice: UInt32
+    /// For a quote during a call auction: the estimated uncross volume; 0 when there is none.
+    public var indicativeVolume: UInt32
 
     /// Flag bits of `flags`.
     public enum Flags {
         /// The trade is a Nasdaq cross (ITCH `Q`).
         public static let cross: UInt8 = 1
+        /// The instrument is in a static volatility interruption (KRX VI against the reference price);
+        /// set on every tick while the status is `.volatilityInterruption` of that kind.
+        public static let viStatic: UInt8 = 2
+        /// The instrument is in a dynamic volatility interruption (KRX VI against the last price).
+        public static let viDynamic: UInt8 = 4
+        /// Reserved for the feed node's bandwidth budget (issue 24): a quote that replaced unsent ones.
+        public static let conflated: UInt8 = 8
+        /// Both VI kinds.
+        public static let vi: UInt8 = viStatic | viDynamic
         /// The tick is an instrument's whole state from a feed node's snapshot (a quote tick), not a
         /// change: a gateway node writes these into its ring when it (re)synchronizes a channel.
         /// Internal to a process; never on any wire.
@@ -136,6 +170,8 @@ public struct Tick: Sendable, BitwiseCopyable {
         side = 0
         flags = 0
         reserved = (0, 0, 0)
+        indicativePrice = 0
+        indicativeVolume = 0
         bids = InlineArray(repeating: .empty)
         asks = InlineArray(repeating: .empty)
     }
@@ -152,16 +188,19 @@ extension Tick {
               flags == other.flags else { return false }
         switch kind {
         case .quote:
-            guard bidCount == other.bidCount, askCount == other.askCount, changedLevel == other.changedLevel else {
+            guard bidCount == other.bidCount, askCount == other.askCount, changedLevel == other.changedLevel,
+                  indicativePrice == other.indicativePrice, indicativeVolume == other.indicativeVolume else {
                 return false
             }
             for i in 0..<Int(bidCount) where bids[i] != other.bids[i] { return false }
             for i in 0..<Int(askCount) where asks[i] != other.asks[i] { return false }
             return true
         case .trade:
-            return side == other.side && matchNumber == other.matchNumber
+            return side == other.side && matchNumber == other.matchNumber && statistics == other.statistics
         case .status, .tradeBreak:
             return matchNumber == other.matchNumber
+        case .instrument:
+            return instrument == other.instrument
         }
     }
 }

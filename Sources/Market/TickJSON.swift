@@ -1,18 +1,28 @@
 /// Writes ticks as the WebSocket API's JSON messages (contract section 2) straight into bytes:
 /// integer arithmetic only, no `JSONEncoder`, no string interpolation, no allocation.
 ///
-/// Shapes: `quote`, `trade`, `status`, `snapshot` exactly as the contract shows them, and the
-/// extension `trade_break` (`{"type":"trade_break","symbol":…,"seq":…,"ts":…,"rt":…,"match":N}`) for
-/// ITCH `B` messages, documented in docs/feed-handler.md.
+/// Shapes: `quote`, `trade`, `status`, `snapshot` as the contract shows them (the snapshot with the
+/// day's statistics and the instrument's reference data added), and the extensions `trade_break`
+/// (`{"type":"trade_break","symbol":…,"seq":…,"ts":…,"rt":…,"match":N}`) for ITCH `B` messages and
+/// `instrument` (reference data), documented in docs/websocket-api.md.
+///
+/// Prices are written with the instrument's decimals (`decimals`, 4 unless the caller knows better:
+/// every Nasdaq output stays byte-identical).
 public enum TickJSON {
-    /// Upper bound of one encoded message (a snapshot with 10 levels a side at the widest values).
-    public static let maxLength = 1400
+    /// Upper bound of one encoded message (a snapshot with 10 levels a side at the widest values, the
+    /// day's statistics and an instrument's names with every byte escaped).
+    public static let maxLength = 2400
 
     /// A byte cursor over the caller's buffer. Invariant: callers never write more than `maxLength`.
     @usableFromInline struct Writer {
         @usableFromInline let base: UnsafeMutablePointer<UInt8>
         @usableFromInline var n = 0
-        @inlinable init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+        /// Implied decimals of the prices written.
+        @usableFromInline var decimals: Int
+        @inlinable init(_ base: UnsafeMutablePointer<UInt8>, decimals: Int = Price.defaultDecimals) {
+            self.base = base
+            self.decimals = decimals
+        }
 
         @inlinable mutating func byte(_ b: UInt8) { base[n] = b; n &+= 1 }
         @inlinable mutating func raw(_ s: StaticString) {
@@ -35,11 +45,39 @@ public enum TickJSON {
                 while i > 0 { i &-= 1; base[n] = d[i]; n &+= 1 }
             }
         }
-        @inlinable mutating func price(_ p: UInt32) {
+        @inlinable mutating func price(_ p: UInt32) { amount(UInt64(p)) }
+        /// A price-unit amount (a price, a value) as a decimal string.
+        @inlinable mutating func amount(_ p: UInt64) {
             byte(0x22)
-            n &+= Price.write(UInt64(p), into: base + n)
+            n &+= Price.write(p, decimals: decimals, into: base + n)
             byte(0x22)
         }
+        /// A price, or `null` for 0 (none yet).
+        @inlinable mutating func priceOrNull(_ p: UInt32) {
+            if p == 0 { raw("null") } else { price(p) }
+        }
+        /// A signed amount as a decimal string with `decimals` decimals.
+        @inlinable mutating func signed(_ v: Int64, decimals d: Int) {
+            byte(0x22)
+            n &+= Price.write(signed: v, decimals: d, into: base + n)
+            byte(0x22)
+        }
+        /// UTF-8 text as a JSON string (RFC 8259 §7 escapes; the bytes are valid UTF-8 by construction).
+        @inlinable mutating func text(_ bytes: UnsafeRawBufferPointer) {
+            byte(0x22)
+            for c in bytes {
+                switch c {
+                case 0x22, 0x5C: byte(0x5C); byte(c)
+                case 0..<0x20:
+                    raw("\\u00")
+                    byte(hexDigit(c >> 4))
+                    byte(hexDigit(c & 0xF))
+                default: byte(c)
+                }
+            }
+            byte(0x22)
+        }
+        @inlinable func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
         @inlinable mutating func symbol(_ s: Symbol) {
             byte(0x22)
             var raw = s.raw
@@ -83,14 +121,15 @@ public enum TickJSON {
         }
     }
 
-    /// Encodes `tick` as its WebSocket message, quotes cut to `depth` levels a side (1...10).
-    /// `out` must have room for `maxLength` bytes. Returns the byte count.
+    /// Encodes `tick` as its WebSocket message, quotes cut to `depth` levels a side (1...10), prices
+    /// with `decimals` decimals. `out` must have room for `maxLength` bytes. Returns the byte count.
     /// `conflated` adds `"conflated":true` to a quote (the gateway's mark that earlier quotes of the
     /// symbol were collapsed into this one for a slow client).
     @inlinable
     public static func encode(_ tick: Tick, depth: Int = Tick.depth, conflated: Bool = false,
+                              decimals: Int = Price.defaultDecimals,
                               into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var w = Writer(out)
+        var w = Writer(out, decimals: decimals)
         switch tick.kind {
         case .quote:
             w.header("quote", tick)
@@ -98,6 +137,7 @@ public enum TickJSON {
             w.levels(tick.bids, count: min(Int(tick.bidCount), depth))
             w.raw(",\"asks\":")
             w.levels(tick.asks, count: min(Int(tick.askCount), depth))
+            if tick.indicativePrice != 0 || tick.indicativeVolume != 0 { indicative(tick, &w) }
             if conflated { w.raw(",\"conflated\":true") }
         case .trade:
             w.header("trade", tick)
@@ -116,29 +156,60 @@ public enum TickJSON {
             w.raw(",\"status\":\"")
             statusName(tick.status, &w)
             w.byte(0x22)
+            viKind(tick.flags, &w)
         case .tradeBreak:
             w.header("trade_break", tick)
             w.raw(",\"match\":")
             w.int(tick.matchNumber)
+        case .instrument:
+            let reference = tick.instrument
+            w.decimals = Int(reference.decimals)
+            w.header("instrument", tick)
+            w.byte(0x2C)
+            instrumentFields(reference, &w)
         }
         w.byte(0x7D)
         return w.n
     }
 
     /// Encodes a snapshot message from a tick holding an instrument's current state (see
-    /// `BookEngine.snapshot`): top `depth` levels, status, `last` (`null` when `hasTraded` is false)
-    /// and `volume`.
+    /// `BookEngine.snapshot`): top `depth` levels, status, `last` (`null` when `hasTraded` is false),
+    /// `volume`, the day's `statistics` (reference, change, open, high, low, value, trades) and the
+    /// instrument's reference data (`null` while unknown; its decimals scale every price).
     @inlinable
     public static func encodeSnapshot(_ tick: Tick, depth: Int = Tick.depth, hasTraded: Bool,
+                                      statistics: DayStatistics = DayStatistics(),
+                                      instrument: InstrumentReference? = nil,
                                       into out: UnsafeMutablePointer<UInt8>) -> Int {
-        var w = Writer(out)
+        var w = Writer(out, decimals: instrument.map { Int($0.decimals) } ?? Price.defaultDecimals)
         w.header("snapshot", tick)
         w.raw(",\"status\":\"")
         statusName(tick.status, &w)
-        w.raw("\",\"bids\":")
+        w.byte(0x22)
+        viKind(tick.flags, &w)
+        w.raw(",\"bids\":")
         w.levels(tick.bids, count: min(Int(tick.bidCount), depth))
         w.raw(",\"asks\":")
         w.levels(tick.asks, count: min(Int(tick.askCount), depth))
+        if tick.indicativePrice != 0 || tick.indicativeVolume != 0 { indicative(tick, &w) }
+        dayFields(tick, hasTraded: hasTraded, statistics: statistics, &w)
+        w.raw(",\"instrument\":")
+        if let instrument {
+            w.byte(0x7B)
+            instrumentFields(instrument, &w)
+            w.byte(0x7D)
+        } else {
+            w.raw("null")
+        }
+        w.byte(0x7D)
+        return w.n
+    }
+
+    /// `,"last":…,"volume":…,"reference":…,"change":…,"change_pct":…,"open":…,"high":…,"low":…,
+    /// "value":…,"trades":…`: the snapshot's day fields. `change` and
+    /// `change_pct` are `null` until both a trade and the reference price are known; `change_pct` is
+    /// a percentage with 2 decimals, rounded half away from zero.
+    @inlinable static func dayFields(_ tick: Tick, hasTraded: Bool, statistics s: DayStatistics, _ w: inout Writer) {
         w.raw(",\"last\":")
         if hasTraded {
             w.raw("{\"price\":")
@@ -151,8 +222,76 @@ public enum TickJSON {
         }
         w.raw(",\"volume\":")
         w.int(tick.volume)
+        w.raw(",\"reference\":")
+        w.priceOrNull(s.reference)
+        if hasTraded && s.reference != 0 && tick.tradePrice != 0 {
+            let change = Int64(tick.tradePrice) - Int64(s.reference)
+            w.raw(",\"change\":")
+            w.signed(change, decimals: w.decimals)
+            // Hundredths of a percent: change × 10 000 / reference, rounded half away from zero.
+            let scaled = change * 10_000
+            let reference = Int64(s.reference)
+            let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
+            w.raw(",\"change_pct\":")
+            w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
+        } else {
+            w.raw(",\"change\":null,\"change_pct\":null")
+        }
+        w.raw(",\"open\":")
+        w.priceOrNull(s.open)
+        w.raw(",\"high\":")
+        w.priceOrNull(s.high)
+        w.raw(",\"low\":")
+        w.priceOrNull(s.low)
+        w.raw(",\"value\":")
+        w.amount(s.value)
+        w.raw(",\"trades\":")
+        w.int(UInt64(s.tradeCount))
+    }
+
+    /// `,"indicative":{"price":…,"volume":…}`: a call auction's estimated uncross.
+    @inlinable static func indicative(_ tick: Tick, _ w: inout Writer) {
+        w.raw(",\"indicative\":{\"price\":")
+        w.priceOrNull(tick.indicativePrice)
+        w.raw(",\"volume\":")
+        w.int(UInt64(tick.indicativeVolume))
         w.byte(0x7D)
-        return w.n
+    }
+
+    /// `,"vi":"static"` or `"dynamic"` while a volatility interruption holds (KRX).
+    @inlinable static func viKind(_ flags: UInt8, _ w: inout Writer) {
+        if flags & Tick.Flags.viStatic != 0 {
+            w.raw(",\"vi\":\"static\"")
+        } else if flags & Tick.Flags.viDynamic != 0 {
+            w.raw(",\"vi\":\"dynamic\"")
+        }
+    }
+
+    /// `"market":…,"decimals":…,"reference":…,"upper_limit":…,"lower_limit":…,"isin":…,"name":…,
+    /// "english_name":…` (no braces); prices with the reference's own decimals.
+    @inlinable static func instrumentFields(_ r: InstrumentReference, _ w: inout Writer) {
+        let saved = w.decimals
+        w.decimals = Int(r.decimals)
+        w.raw("\"market\":\"")
+        switch r.market {
+        case .nasdaq: w.raw("nasdaq")
+        case .krx: w.raw("krx")
+        }
+        w.raw("\",\"decimals\":")
+        w.int(UInt64(r.decimals))
+        w.raw(",\"reference\":")
+        w.priceOrNull(r.referencePrice)
+        w.raw(",\"upper_limit\":")
+        w.priceOrNull(r.upperLimit)
+        w.raw(",\"lower_limit\":")
+        w.priceOrNull(r.lowerLimit)
+        w.raw(",\"isin\":")
+        if r.hasISIN { r.withISINBytes { w.text($0) } } else { w.raw("null") }
+        w.raw(",\"name\":")
+        r.withNameBytes { w.text($0) }
+        w.raw(",\"english_name\":")
+        r.withEnglishNameBytes { w.text($0) }
+        w.decimals = saved
     }
 
     /// Encodes the gateway's `gap` message: updates `from`...`to` (inclusive) of `symbol` were not
@@ -178,13 +317,16 @@ public enum TickJSON {
         case .paused: w.raw("paused")
         case .quotation: w.raw("quotation")
         case .stale: w.raw("stale")
+        case .auction: w.raw("auction")
+        case .volatilityInterruption: w.raw("vi")
+        case .closed: w.raw("closed")
         }
     }
 
     /// The message for `tick` as a `String` (tools and tests; allocates).
-    public static func string(_ tick: Tick, depth: Int = Tick.depth) -> String {
+    public static func string(_ tick: Tick, depth: Int = Tick.depth, decimals: Int = Price.defaultDecimals) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buf in
-            let n = encode(tick, depth: depth, into: buf.baseAddress!)
+            let n = encode(tick, depth: depth, decimals: decimals, into: buf.baseAddress!)
             return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
     }

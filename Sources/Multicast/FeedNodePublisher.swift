@@ -232,9 +232,9 @@ public final class FeedNodePublisher: @unchecked Sendable {
         for request in requests {
             var bytes: [UInt8] = []
             for channel in request.channels {
-                let mine = states.states.filter { publisher.channel(of: $0) == channel }
+                let mine = states.entries.filter { publisher.channel(of: $0.state) == channel }
                 SnapshotProtocol.encode(channel: channel, session: publisher.sessions[channel],
-                                        nextSequence: publisher.nextSequenceNumber(channel: channel), states: mine, to: &bytes)
+                                        nextSequence: publisher.nextSequenceNumber(channel: channel), entries: mine, to: &bytes)
             }
             request.answer = bytes
             request.done.withLock { $0 = true }

@@ -108,6 +108,8 @@ public struct UpstreamReceiver: Sendable {
                 applied &+= 1
             case .success(.directory):
                 applied &+= 1
+            case .success(.dayState):
+                counters.refused(.unknownType)  // day states travel in snapshots only
             case .failure(.unknownType): counters.refused(.unknownType)
             case .failure(.badLength): counters.refused(.badLength)
             case .failure(.badValue): counters.refused(.badValue)
@@ -163,7 +165,17 @@ public struct UpstreamReceiver: Sendable {
             let at = Clock.monotonic()
             for snapshot in snapshots {
                 let ch = snapshot.channel
-                for var state in snapshot.states where ChannelMap.channel(of: state.symbol, channels: c.channels) == ch {
+                // Per instrument: its reference data and day state, then the quote that makes the
+                // gateway's entry exact (see `Gateway.applySnapshotState`).
+                for entry in snapshot.entries where ChannelMap.channel(of: entry.state.symbol, channels: c.channels) == ch {
+                    if var instrument = entry.instrument {
+                        instrument.flags |= Tick.Flags.snapshot
+                        write(instrument)
+                    }
+                    var day = entry.dayState
+                    day.flags |= Tick.Flags.snapshot
+                    write(day)
+                    var state = entry.state
                     state.flags |= Tick.Flags.snapshot
                     write(state)
                 }

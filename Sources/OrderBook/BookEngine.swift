@@ -16,9 +16,13 @@ public struct BookConfiguration: Sendable {
     /// ahead (see `BookEngine.prefetchesDeep`). Default 1 024: below it the books stay in the caches
     /// and the extra fetches only cost; 0 makes every engine fetch deep (tests use it).
     public var deepPrefetchInstruments: Int = 1024
+    /// Reference prices (previous closes, `Price(4)`) by symbol, from `--reference-prices FILE`
+    /// (`ReferencePrices`); an instrument without one takes its opening cross price.
+    public var referencePrices: [Symbol: UInt32] = [:]
 
     public init(maxOrders: Int = 32 << 20, initialOrderCapacity: Int = 1 << 12, orderWindowBits: Int = 20,
-                deepPrefetchInstruments: Int = 1024) {
+                deepPrefetchInstruments: Int = 1024, referencePrices: [Symbol: UInt32] = [:]) {
+        self.referencePrices = referencePrices
         self.maxOrders = maxOrders
         self.initialOrderCapacity = initialOrderCapacity
         self.orderWindowBits = max(4, min(orderWindowBits, 28))
@@ -31,8 +35,9 @@ public struct BookConfiguration: Sendable {
 ///
 /// Per message it produces at most `maxTicksPerMessage` ticks into the caller's buffer: a quote when
 /// the top 10 levels of either side changed (with the shallowest changed level), a trade for
-/// printable executions and trade messages, a status tick when the trading state changed, a trade
-/// break for `B`. Orders it never saw (a mid-session join) are counted and ignored; malformed frames
+/// printable executions and trade messages (carrying the instrument's day statistics), a status tick
+/// when the trading state changed, a trade break for `B`, an instrument tick (reference data) for a
+/// stock directory entry and when the opening cross sets the reference price. Orders it never saw (a mid-session join) are counted and ignored; malformed frames
 /// are counted and skipped. Single-threaded: one engine belongs to one thread.
 public final class BookEngine {
     /// The most ticks one message can produce (an execution: a trade and a quote).
@@ -48,11 +53,20 @@ public final class BookEngine {
     /// The memory behind `books`, unmapped by `deinit`.
     private let booksMapping: ZeroedMapping
     let knownBits: UnsafeMutablePointer<UInt64>
+    /// Bit `i` set: an instrument tick of locate `i`'s current reference data went out.
+    let announcedBits: UnsafeMutablePointer<UInt64>
     let typeCounts: UnsafeMutablePointer<UInt64>
     private let lengths: UnsafeMutablePointer<UInt8>
     var stats = BookStatistics()
     var symbolIndex: [Symbol: UInt16] = [:]
     var knownLocates: [UInt16] = []
+    /// Each locate's day statistics, beside the books rather than in them (`InstrumentBook`'s four
+    /// cache lines are pinned): touched only by trades, instrument ticks and queries. Zero (no trade,
+    /// no reference) until an instrument is registered, which sets its reference from the file.
+    let dayStatistics: UnsafeMutablePointer<DayStatistics>
+    private let dayStatisticsMapping: ZeroedMapping
+    /// Reference prices by symbol (`BookConfiguration.referencePrices`).
+    let referencePrices: [Symbol: UInt32]
     /// Whether `ApplyPipeline` fetches books and ladders ahead too: once the engine knows
     /// `configuration.deepPrefetchInstruments` instruments, their books no longer stay in the caches.
     public private(set) var prefetchesDeep: Bool
@@ -61,6 +75,9 @@ public final class BookEngine {
     /// A new engine with empty books.
     public init(configuration: BookConfiguration = BookConfiguration()) {
         deepPrefetchInstruments = configuration.deepPrefetchInstruments
+        referencePrices = configuration.referencePrices
+        dayStatisticsMapping = ZeroedMapping(byteCount: Self.locateCount * MemoryLayout<DayStatistics>.stride)
+        dayStatistics = dayStatisticsMapping.base.bindMemory(to: DayStatistics.self, capacity: Self.locateCount)
         prefetchesDeep = configuration.deepPrefetchInstruments == 0
         orders = OrderTable(initialCapacity: configuration.initialOrderCapacity, windowBits: configuration.orderWindowBits,
                             limit: configuration.maxOrders)
@@ -70,6 +87,8 @@ public final class BookEngine {
         books = booksMapping.base.bindMemory(to: InstrumentBook.self, capacity: Self.locateCount)
         knownBits = .allocate(capacity: Self.locateCount / 64)
         knownBits.initialize(repeating: 0, count: Self.locateCount / 64)
+        announcedBits = .allocate(capacity: Self.locateCount / 64)
+        announcedBits.initialize(repeating: 0, count: Self.locateCount / 64)
         typeCounts = .allocate(capacity: 256)
         typeCounts.initialize(repeating: 0, count: 256)
         lengths = .allocate(capacity: 256)
@@ -83,7 +102,9 @@ public final class BookEngine {
             (books + Int(locate)).deinitialize(count: 1)
         }
         booksMapping.unmap()
+        dayStatisticsMapping.unmap()
         knownBits.deallocate()
+        announcedBits.deallocate()
         typeCounts.deallocate()
         lengths.deallocate()
     }
@@ -155,9 +176,14 @@ public final class BookEngine {
             book.pointee.messages &+= 1
             // A cross with zero shares means no cross took place: nothing printed.
             guard m.shares > 0 else { return 0 }
-            return trade(book: book, locate: m.stockLocate, price: m.crossPrice, shares: m.shares, side: 0,
-                         flags: Tick.Flags.cross, matchNumber: m.matchNumber, timestamp: m.timestamp,
-                         receiveTime: receiveTime, out: out)
+            var produced = 0
+            if m.crossType == UInt8(ascii: "O") {
+                produced = openingCross(book: book, locate: m.stockLocate, price: m.crossPrice, timestamp: m.timestamp,
+                                        receiveTime: receiveTime, out: out)
+            }
+            return produced + trade(book: book, locate: m.stockLocate, price: m.crossPrice, shares: m.shares, side: 0,
+                                    flags: Tick.Flags.cross, matchNumber: m.matchNumber, timestamp: m.timestamp,
+                                    receiveTime: receiveTime, out: out + produced)
         case BrokenTrade.type:
             let m = BrokenTrade(bytes)
             guard isKnown(m.stockLocate) else { stats.unknownLocate &+= 1; return 0 }
@@ -189,8 +215,8 @@ public final class BookEngine {
                              receiveTime: receiveTime, out: out)
         case StockDirectory.type:
             let m = StockDirectory(bytes)
-            _ = bookFor(locate: m.stockLocate, stock: m.stock)
-            return 0
+            let book = bookFor(locate: m.stockLocate, stock: m.stock)
+            return announce(book: book, locate: m.stockLocate, timestamp: m.timestamp, receiveTime: receiveTime, out: out)
         case SystemEvent.type:
             stats.systemEvent = SystemEvent(bytes).eventCode
             return 0
@@ -298,6 +324,9 @@ public final class BookEngine {
         }
         book.pointee.symbol = stock
         symbolIndex[stock] = locate
+        // A new instrument (or a locate reused for another symbol) starts its day afresh.
+        dayStatistics[Int(locate)] = DayStatistics(reference: referencePrices[stock] ?? 0)
+        clearAnnounced(locate)
     }
 
     /// Fills the common fields of the next tick of `book` and advances its sequence.
@@ -322,6 +351,9 @@ public final class BookEngine {
         out.pointee.changedLevel = 0
         out.pointee.side = 0
         out.pointee.flags = 0
+        // Nasdaq has no indicative uncross in its ticks; `out` may be raw memory or an earlier tick.
+        out.pointee.indicativePrice = 0
+        out.pointee.indicativeVolume = 0
     }
 
     /// Writes a quote tick for `book` with `changedLevel`, or nothing when no top-10 level changed.
@@ -483,10 +515,13 @@ public final class BookEngine {
         book.pointee.lastPrice = price
         book.pointee.lastSize = shares > UInt64(UInt32.max) ? UInt32.max : UInt32(truncatingIfNeeded: shares)
         book.pointee.hasTraded = true
+        let statistics = dayStatistics + Int(locate)
+        statistics.pointee.record(price: price, size: shares)
         begin(out, book: book, locate: locate, kind: .trade, timestamp: timestamp, receiveTime: receiveTime)
         out.pointee.matchNumber = matchNumber
         out.pointee.side = side
         out.pointee.flags = flags
+        out.pointee.statistics = statistics.pointee
         return 1
     }
 

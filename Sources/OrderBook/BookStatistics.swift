@@ -36,6 +36,8 @@ public struct BookStatistics: Sendable, Equatable {
     public var trades: UInt64 = 0
     public var statusChanges: UInt64 = 0
     public var tradeBreaks: UInt64 = 0
+    /// Instrument ticks (a stock directory entry; the opening cross setting the reference price).
+    public var instruments: UInt64 = 0
     /// Executions with price marked non-printable (book updated, no trade, no volume).
     public var nonPrintable: UInt64 = 0
     /// Book-changing messages that left the top 10 of both sides unchanged (no quote produced).

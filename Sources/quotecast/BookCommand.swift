@@ -12,6 +12,7 @@ let bookCommand = Command(
     summary: "offline: run the feed handler over a day-file or pcap, print ticks or final books",
     usage: """
         usage: quotecast book FILE [--format summary|jsonl] [--symbols A,B,...] [--depth N] [--progress|--quiet]
+                              [--reference-prices FILE]
 
         Runs the feed handler over FILE, an ITCH 5.0 day-file (2-byte big-endian length before each
         message), a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed), or a
@@ -30,6 +31,7 @@ let bookCommand = Command(
                              only when its top N changed
           --progress         a progress line on stderr every second (default for files over 64 MB)
           --quiet            no progress line
+        \(ReferencePricesFlag.usage)
 
         Packets of a pcap are applied in capture order; a packet whose (session, sequence) was already
         applied is dropped (a capture may hold both lines), sequence 0 is applied as is, and gaps are
@@ -40,7 +42,7 @@ let bookCommand = Command(
 
 /// Applies a capture to a book engine and reports. Everything here is off the hot path but the loop.
 func runBook(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth"], switchFlags: ["progress", "quiet"])
+    let args = try Arguments(argv, valueFlags: ["format", "symbols", "depth", ReferencePricesFlag.name], switchFlags: ["progress", "quiet"])
     guard args.positionals.count == 1 else {
         throw UsageError(args.positionals.isEmpty ? "missing FILE" : "expected one FILE, got \(args.positionals.count)")
     }
@@ -56,6 +58,7 @@ func runBook(_ argv: [String]) throws -> Int32 {
         guard !set.isEmpty else { throw UsageError("--symbols: empty list") }
         filter = set
     }
+    let bookConfiguration = try ReferencePricesFlag.bookConfiguration(args)
     let path = args.positionals[0]
     let capture: CaptureFile
     do {
@@ -70,7 +73,7 @@ func runBook(_ argv: [String]) throws -> Int32 {
                                      progress: ProgressLine(enabled: showProgress, total: capture.file.bytes.count))
     }
 
-    let engine = BookEngine()
+    let engine = BookEngine(configuration: bookConfiguration)
     let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
     let line = UnsafeMutablePointer<UInt8>.allocate(capacity: TickJSON.maxLength + 1)
     defer {

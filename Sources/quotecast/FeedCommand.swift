@@ -19,7 +19,8 @@ let feedCommand = Command(
                               [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...|krx://...] [--market nasdaq|krx]
                               [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--time-compression X] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
-                              [--payload-size BYTES] [--metrics HOST:PORT] [--log-level debug|info|warn|error]
+                              [--payload-size BYTES] [--metrics HOST:PORT] [--reference-prices FILE]
+                              [--log-level debug|info|warn|error]
 
         The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
         (qc-feed) like `serve` does, and publishes every tick once, normalized (docs/wire-format.md),
@@ -53,6 +54,7 @@ let feedCommand = Command(
                                 input runs, 503 after it ends or while it is stale) on this address,
                                 thread qc-metrics (default off; port 0 picks a free one, logged as
                                 metrics= at start)
+        \(ReferencePricesFlag.usage)
           --log-level LEVEL     debug, info (default), warn, error
 
         SIGINT or SIGTERM stops it: pending packets are sent and every channel's session ended.
@@ -63,11 +65,12 @@ let feedCommand = Command(
 func runFeed(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "market", "time-compression", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
-                                                "log-level", "metrics", "payload-size"],
+                                                "log-level", "metrics", "payload-size", ReferencePricesFlag.name],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
     let log = Log(minimum: LogLevel(name: levelName)!)
+    let bookConfiguration = try ReferencePricesFlag.bookConfiguration(args)
     guard let publishText = args.string("publish") else { throw UsageError("--publish GROUP:PORT is required") }
     guard let group = SocketAddress(parsing: publishText), group.isMulticast else {
         throw UsageError("--publish: expected a multicast GROUP:PORT (224.0.0.0/4), got '\(publishText)'")
@@ -147,7 +150,7 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            try runFeed(source, loop: feed, engine: BookEngine(), writer: ring.makeWriter(), ring: ring, stop: stop,
+            try runFeed(source, loop: feed, engine: BookEngine(configuration: bookConfiguration), writer: ring.makeWriter(), ring: ring, stop: stop,
                         counters: counters, onEvent: feedEventLogger(log))
         } catch {
             log(.error, "feed_failed", ["error": "\(error)"])

@@ -16,7 +16,7 @@ let serveCommand = Command(
         usage: quotecast serve [--feed sim|file://PATH|moldudp64://GROUP:PORT[?...]|krx://GROUP:PORT[,...][?...]] [--market nasdaq|krx]
                                [--summary FILE] [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--time-compression X]
                                [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
-                               [--messages N] [--log-level debug|info|warn|error]
+                               [--messages N] [--reference-prices FILE] [--log-level debug|info|warn|error]
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
                                [--max-message BYTES] [--ping-interval SECONDS] [--max-subscriptions N]
                                [--client-buffer BYTES] [--client-buffer-max BYTES]
@@ -60,6 +60,7 @@ let serveCommand = Command(
           --status-interval S    seconds between status lines (default 5)
           --duration S           stop by itself after S seconds (default: run until SIGINT/SIGTERM)
           --messages N           stop after N messages
+        \(ReferencePricesFlag.usage)
           --log-level LEVEL      lowest level logged (default info)
         \(FrontEnd.usage)
 
@@ -73,7 +74,8 @@ let serveCommand = Command(
 func runServe(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["feed", "market", "symbols", "rate", "seed", "ring-capacity",
                                                                           "status-interval", "duration", "messages",
-                                                                          "log-level", "summary", "time-compression"]),
+                                                                          "log-level", "summary", "time-compression",
+                                                                          ReferencePricesFlag.name]),
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -87,6 +89,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let feedText = args.string("feed") ?? "sim"
     let source = try feedSource(feedText, args)
     let summaryPath = args.string("summary")
+    let bookConfiguration = try ReferencePricesFlag.bookConfiguration(args)
 
     let frontEnd = try FrontEnd.settings(args, log: log)
 
@@ -115,7 +118,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
         return "clients=\(g.clients.load(ordering: .relaxed)) subscriptions=\(g.subscriptions.load(ordering: .relaxed))"
-            + " msgs_out=\(["quote", "trade", "status", "trade_break", "snapshot", "gap", "control"].reduce(0) { $0 + g.messagesOut($1) })"
+            + " msgs_out=\(["quote", "trade", "status", "trade_break", "snapshot", "gap", "control", "instrument"].reduce(0) { $0 + g.messagesOut($1) })"
             + " conflating=\(g.clientsConflating.load(ordering: .relaxed)) gateway_laps=\(g.laps.load(ordering: .relaxed))"
     }
 
@@ -129,7 +132,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         do {
-            let engine = BookEngine()
+            let engine = BookEngine(configuration: bookConfiguration)
             let outcome = try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
                                       counters: counters, onEvent: feedEventLogger(log))
             if let summaryPath { try writeFeedSummary(outcome, engine: engine, counters: counters, to: summaryPath) }

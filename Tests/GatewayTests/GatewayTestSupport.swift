@@ -76,7 +76,8 @@ final class GatewayHarness: @unchecked Sendable {
     @discardableResult
     func write(_ kind: TickKind, _ symbol: String, locate: UInt16, bids: [(UInt32, UInt32)] = [], asks: [(UInt32, UInt32)] = [],
                changedLevel: Int = 0, price: UInt32 = 0, size: UInt32 = 0, side: UInt8 = 0x42,
-               status: TradingStatus = .trading, flush: Bool = true) -> UInt64 {
+               status: TradingStatus = .trading, statistics: DayStatistics = DayStatistics(),
+               instrument: InstrumentReference? = nil, flush: Bool = true) -> UInt64 {
         var t = Tick()
         t.symbol = Symbol(symbol)!
         t.locate = locate
@@ -100,6 +101,8 @@ final class GatewayHarness: @unchecked Sendable {
         t.askCount = UInt8(asks.count)
         for (i, l) in bids.enumerated() { t.bids[i] = PriceLevel(price: l.0, size: l.1) }
         for (i, l) in asks.enumerated() { t.asks[i] = PriceLevel(price: l.0, size: l.1) }
+        if kind == .trade { t.statistics = statistics }
+        if let instrument { t.instrument = instrument }
         _ = writer.write(t)
         written += 1
         if flush { writer.flush() }

@@ -34,6 +34,8 @@ import Testing
         #expect(scan(#"{"type":"unsubscribed","symbols":["AAPL"]}"#)?.type == .unsubscribed)
         #expect(scan(#"{"type":"status","symbol":"AAPL","seq":44,"ts":1,"rt":2,"status":"halted"}"#)?.type == .status)
         #expect(scan(#"{"type":"trade_break","symbol":"AAPL","seq":45,"ts":1,"rt":2,"match":7}"#)?.type == .tradeBreak)
+        let instrument = scan(#"{"type":"instrument","symbol":"AAPL","seq":1,"ts":1,"rt":2,"market":"nasdaq","decimals":4,"reference":null,"upper_limit":null,"lower_limit":null,"isin":null,"name":"","english_name":""}"#)
+        #expect(instrument?.type == .instrument && instrument?.seq == 1 && instrument?.type.isUpdate == true)
         #expect(scan(#"{"type":"pong","id":7}"#)?.type == .pong)
         #expect(scan(#"{"type":"error","code":"unknown_symbol","message":"no \"NOPE\"","symbols":["NOPE"]}"#)?.type == .error)
         #expect(scan(#"{"type":"news","symbol":"AAPL"}"#)?.type == .other)

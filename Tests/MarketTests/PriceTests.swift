@@ -30,7 +30,9 @@ import Testing
     }
 
     @Test func tickIsCompactAndTrivial() {
-        #expect(MemoryLayout<Tick>.size <= 232)
+        // model.md: 236 bytes, within the ring slot's 248 bytes of tick.
+        #expect(MemoryLayout<Tick>.size == 236)
+        #expect(MemoryLayout<Tick>.size <= 248)
         // The ring copies ticks in 4-byte words; quotes copy the levels as aligned 16-byte blocks.
         #expect(MemoryLayout<Tick>.size % 4 == 0)
         #expect(MemoryLayout<Tick>.offset(of: \Tick.bids) == 0)

@@ -49,7 +49,7 @@ import Testing
             let n = TickJSON.encodeSnapshot(snap, hasTraded: true, into: buf.baseAddress!)
             return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
-        #expect(text.hasSuffix(#""status":"trading","bids":[["189.2500",300],["189.2400",200]],"asks":[["189.2600",100]],"last":{"price":"189.2600","size":100},"volume":123400}"#))
+        #expect(text.hasSuffix(#""status":"trading","bids":[["189.2500",300],["189.2400",200]],"asks":[["189.2600",100]],"last":{"price":"189.2600","size":100},"volume":123400,"reference":null,"change":null,"change_pct":null,"open":null,"high":null,"low":null,"value":"0.0000","trades":0,"instrument":null}"#))
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(object?["type"] as? String == "snapshot")
     }

@@ -68,6 +68,7 @@ import Testing
                         case .success(.tick(let tick)):
                             #expect(announced.contains(tick.symbol), "directory entry before the first tick")
                             received.append(tick)
+                        case .success(.dayState): Issue.record("a day state on a channel")
                         case .failure(let error): Issue.record("undecodable block: \(error)")
                         }
                     }

@@ -30,6 +30,7 @@ import Testing
         }
         #expect(failures == 0)
         #expect(counts[.quote, default: 0] > 10_000 && counts[.trade, default: 0] > 100 && counts[.status, default: 0] > 0)
+        #expect(counts[.instrument, default: 0] > 0)
     }
 
     @Test func layoutIsTheDocumentedOne() {
@@ -46,12 +47,14 @@ import Testing
         tick.tradeSize = 100
         tick.side = UInt8(ascii: "B")
         tick.matchNumber = 9
+        tick.statistics = DayStatistics(open: 0x0102_0304, high: 5, low: 6, reference: 7, tradeCount: 8, value: 0x0A0B_0C0D_0E0F)
         var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
         let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(tick, into: $0.baseAddress!) }
         #expect(n == NormalizedMessage.Trade.length)
         let expected: [UInt8] = [0x54, 0, 0x01, 0x02] + Array("AAPL    ".utf8) + [0, 0, 0, 0, 0, 0, 0, 43]
             + [0, 0, 0, 0, 0, 0, 0x0A, 0x0B] + [0, 0, 0, 0, 0, 0, 0, 7] + [0, 0, 0, 0, 0, 0x01, 0xE2, 0x08] + [1]
             + [0x00, 0x1C, 0xE0, 0xF8] + [0, 0, 0, 100] + [0x42] + [0, 0, 0, 0, 0, 0, 0, 9]
+            + [1, 2, 3, 4] + [0, 0, 0, 5] + [0, 0, 0, 6] + [0, 0, 0, 7] + [0, 0, 0, 8] + [0, 0, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F]
         #expect(Array(bytes[0..<n]) == expected)
         let d = bytes.withUnsafeMutableBytes { NormalizedMessage.encodeDirectory(symbol: Symbol("MSFT")!, locate: 5, into: $0.baseAddress!) }
         #expect(Array(bytes[0..<d]) == [0x52, 0, 0, 5] + Array("MSFT    ".utf8))
@@ -88,6 +91,91 @@ import Testing
         #expect(accepted < 200, "random bytes should almost never form a valid message")
     }
 
+    /// `I`: the reference data with its names after 1-byte lengths, byte for byte, and back.
+    @Test func instrumentMessageLayoutAndRoundTrip() {
+        var tick = Tick()
+        tick.kind = .instrument
+        tick.symbol = Symbol("005930")!
+        tick.locate = 3
+        tick.seq = 1
+        tick.instrument = InstrumentReference(market: .krx, decimals: 0, referencePrice: 71_000, upperLimit: 0x0102_0304,
+                                              lowerLimit: 5, isin: "KR7005930003", name: "삼성", englishName: "SE")
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(tick, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.Instrument.length(name: 6, englishName: 2))
+        #expect(bytes[0] == UInt8(ascii: "I"))
+        let body = Array(bytes[NormalizedMessage.Header.length..<n])
+        let expected: [UInt8] = [1, 0] + [0, 1, 0x15, 0x58] + [1, 2, 3, 4] + [0, 0, 0, 5] + Array("KR7005930003".utf8)
+            + [6] + Array("삼성".utf8) + [2] + Array("SE".utf8)
+        #expect(body == expected)
+        let back = bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) }
+        #expect(back == .success(.tick(tick)))
+        // A name length that runs past the message, a bad market, bad decimals, bad UTF-8: refused.
+        var bad = bytes
+        bad[NormalizedMessage.Instrument.nameLength] = 200
+        #expect(bad.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badLength(type: 0x49, length: n)))
+        bad = bytes
+        bad[NormalizedMessage.Instrument.market] = 9
+        #expect(bad.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("market 9")))
+        bad = bytes
+        bad[NormalizedMessage.Instrument.decimals] = 9
+        #expect(bad.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("decimals 9")))
+        bad = bytes
+        bad[NormalizedMessage.Instrument.name] = 0xFF
+        if case .success = bad.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: n) }) {
+            Issue.record("a name that is not UTF-8 was accepted")
+        }
+    }
+
+    /// `Q` with an indicative price and volume: 8 more bytes, marked by the wire-only flag bit; a
+    /// quote without them keeps today's length.
+    @Test func indicativeQuoteRoundTripsAndPlainQuotesKeepTheirLength() {
+        var quote = Tick()
+        quote.kind = .quote
+        quote.bidCount = 1
+        quote.bids[0] = PriceLevel(price: 70_000, size: 10)
+        quote.flags = Tick.Flags.viStatic
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        var n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(quote, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.Quote.length(levels: 1))
+        #expect(bytes[NormalizedMessage.Header.flags] == Tick.Flags.viStatic)
+        quote.indicativePrice = 69_900
+        quote.indicativeVolume = 1234
+        n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(quote, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.Quote.length(levels: 1) + 8)
+        #expect(bytes[NormalizedMessage.Header.flags] == Tick.Flags.viStatic | NormalizedMessage.indicativeFlag)
+        let back = bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) }
+        #expect(back == .success(.tick(quote)))
+        if case .success(.tick(let t)) = back { #expect(t.flags == Tick.Flags.viStatic) }
+        #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n - 8) }
+                == .failure(.badLength(type: 0x51, length: n - 8)))
+    }
+
+    /// `D` (snapshots): the last trade and the statistics beside the header's volume and status.
+    @Test func dayStateRoundTrips() {
+        var state = Tick()
+        state.kind = .quote
+        state.symbol = Symbol("AAPL")!
+        state.seq = 77
+        state.volume = 5000
+        state.status = .halted
+        state.tradePrice = 1_900_000
+        state.tradeSize = 100
+        let statistics = DayStatistics(open: 1_890_000, high: 1_910_000, low: 1_880_000, reference: 1_885_000,
+                                       tradeCount: 42, value: 9_500_000_000)
+        var bytes = [UInt8](repeating: 0, count: NormalizedMessage.maxLength)
+        let n = bytes.withUnsafeMutableBytes { NormalizedMessage.encodeDayState(state, statistics: statistics, into: $0.baseAddress!) }
+        #expect(n == NormalizedMessage.DayState.length && bytes[0] == UInt8(ascii: "D"))
+        guard case .success(.dayState(let day)) = bytes.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: n) }) else {
+            Issue.record("the day state did not decode")
+            return
+        }
+        #expect(day.statistics == statistics && day.volume == 5000 && day.status == .halted)
+        #expect(day.tradePrice == 1_900_000 && day.tradeSize == 100 && day.seq == 77)
+        #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n - 1) }
+                == .failure(.badLength(type: 0x44, length: n - 1)))
+    }
+
     /// Pinned values (FNV-1a over the padded symbol, computed independently): a change here would
     /// split a running feed node from its gateways.
     @Test func channelMapIsStable() {
@@ -105,6 +193,7 @@ extension NormalizedMessage.Decoded: Equatable {
         switch (a, b) {
         case (.tick(let x), .tick(let y)): x.hasSameContent(as: y)
         case (.directory(let s, let l), .directory(let t, let m)): s == t && l == m
+        case (.dayState(let x), .dayState(let y)): x.hasSameContent(as: y)
         default: false
         }
     }

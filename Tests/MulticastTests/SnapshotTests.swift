@@ -40,9 +40,9 @@ import Testing
             if message == 30_000 {
                 // Taken on the publisher's thread between two ticks, with packets still pending.
                 for channel in 0..<channels {
-                    let states = feedStates.states.filter { ChannelMap.channel(of: $0.symbol, channels: channels) == channel }
+                    let entries = feedStates.entries.filter { ChannelMap.channel(of: $0.state.symbol, channels: channels) == channel }
                     SnapshotProtocol.encode(channel: channel, session: publisher.sessions[channel],
-                                            nextSequence: publisher.nextSequenceNumber(channel: channel), states: states, to: &snapshotBytes)
+                                            nextSequence: publisher.nextSequenceNumber(channel: channel), entries: entries, to: &snapshotBytes)
                 }
             }
         }
@@ -58,7 +58,12 @@ import Testing
         var gatewayStates = InstrumentStates()
         for snapshot in snapshots {
             #expect(snapshot.session == publisher.sessions[snapshot.channel])
-            for state in snapshot.states { gatewayStates.apply(state) }
+            // As a gateway node writes them into its ring: reference data, day state, merged quote.
+            for entry in snapshot.entries {
+                if let instrument = entry.instrument { gatewayStates.apply(instrument) }
+                gatewayStates.apply(entry.dayState)
+                gatewayStates.apply(entry.state)
+            }
             for bytes in packets[snapshot.channel] {
                 try bytes.withUnsafeBytes { raw in
                     let packet = try MoldUDP64Packet(raw)
@@ -74,10 +79,19 @@ import Testing
             }
         }
         #expect(gatewayStates.states.count == feedStates.states.count)
-        for state in feedStates.states {
-            let mine = try #require(gatewayStates.state(locate: state.locate))
-            #expect(mine.hasSameContent(as: state), "\(state.symbol)")
+        var traded = 0
+        for entry in feedStates.entries {
+            let state = entry.state
+            let mine = try #require(gatewayStates.entry(locate: state.locate))
+            #expect(mine.state.hasSameContent(as: state), "\(state.symbol)")
+            // The day statistics and reference data arrive whole too (a late-joining gateway
+            // serves the same open/high/low/value/trades as one that saw every trade).
+            #expect(mine.statistics == entry.statistics, "\(state.symbol)")
+            #expect(mine.instrument?.instrument == entry.instrument?.instrument, "\(state.symbol)")
+            #expect(entry.instrument != nil)
+            if entry.statistics.tradeCount > 0 { traded += 1 }
         }
+        #expect(traded > 0)
     }
 
     @Test func requestsAreCheckedAndMalformedAnswersRefused() throws {

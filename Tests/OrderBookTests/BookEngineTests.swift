@@ -15,7 +15,9 @@ import ITCH
 
     @Test func addsAggregateIntoLevelsBestFirst() {
         let d = BookDriver()
-        d.directory(7, "AAPL")
+        let announced = d.directory(7, "AAPL")
+        #expect(announced.count == 1 && announced[0].kind == .instrument && announced[0].seq == 1)
+        #expect(announced[0].instrument == InstrumentReference(market: .nasdaq, decimals: 4))
         d.add(7, 1, buy: true, 100, 1_000_000, symbol: "AAPL")
         d.add(7, 2, buy: true, 200, 1_000_100, symbol: "AAPL")
         d.add(7, 3, buy: true, 50, 1_000_000, symbol: "AAPL", mpid: true)
@@ -28,8 +30,8 @@ import ITCH
         #expect(t[0].bidPairs == [[1_000_100, 200], [1_000_000, 150]])
         #expect(t[0].askPairs == [[1_000_200, 10], [1_000_300, 300]])
         #expect(t[0].changedLevel == 0)
-        #expect(d.ticks.map(\.seq) == [1, 2, 3, 4, 5])
-        #expect(d.ticks[2].changedLevel == 1)  // 50 more at the second bid level
+        #expect(d.ticks.map(\.seq) == [1, 2, 3, 4, 5, 6])  // the instrument tick, then five quotes
+        #expect(d.ticks[3].changedLevel == 1)  // 50 more at the second bid level
         #expect(d.engine.checkInvariants() == nil)
     }
 
@@ -136,6 +138,23 @@ import ITCH
         #expect(d.engine.checkInvariants() == nil)
     }
 
+    /// A reference price from `--reference-prices` comes with the directory's instrument tick and
+    /// every trade; the opening cross then leaves it alone.
+    @Test func referencePricesFromTheFileWinOverTheOpeningCross() {
+        let d = BookDriver(configuration: BookConfiguration(referencePrices: [Symbol("MSFT")!: 2_900_000]))
+        let announced = d.directory(4, "MSFT")
+        #expect(announced.count == 1 && announced[0].instrument.referencePrice == 2_900_000)
+        let cross = d.apply { CrossTrade.encode(ITCHHeader(stockLocate: 4, timestamp: 6), shares: 1000,
+                                                 stock: Symbol("MSFT")!, crossPrice: 3_000_100, matchNumber: 12,
+                                                 crossType: 0x4F, into: $0) }
+        #expect(cross.count == 1 && cross[0].kind == .trade)
+        #expect(cross.first?.statistics.reference == 2_900_000 && cross.first?.statistics.open == 3_000_100)
+        #expect(d.engine.instrumentReference(locate: 4)?.referencePrice == 2_900_000)
+        // The same directory again (a replayed day) announces nothing new.
+        #expect(d.directory(4, "MSFT").isEmpty)
+        #expect(d.engine.statistics.instruments == 1)
+    }
+
     @Test func tradeMessagesAndCrossesAndBreaks() {
         let d = BookDriver()
         d.directory(4, "MSFT")
@@ -146,14 +165,24 @@ import ITCH
         let q = d.apply { CrossTrade.encode(ITCHHeader(stockLocate: 4, timestamp: 6), shares: 1000,
                                              stock: Symbol("MSFT")!, crossPrice: 3_000_100, matchNumber: 12,
                                              crossType: 0x4F, into: $0) }
-        #expect(q.count == 1 && q[0].flags & Tick.Flags.cross != 0 && q[0].volume == 1040)
+        // The opening cross sets the reference price (no file gave one): an instrument tick first,
+        // then the cross's trade carrying it.
+        #expect(q.count == 2 && q[0].kind == .instrument && q[0].instrument.referencePrice == 3_000_100)
+        #expect(q.count == 2 && q[1].flags & Tick.Flags.cross != 0 && q[1].volume == 1040)
+        #expect(q.count == 2 && q[1].statistics == DayStatistics(open: 3_000_000, high: 3_000_100, low: 3_000_000,
+                                                                 reference: 3_000_100, tradeCount: 2,
+                                                                 value: 40 * 3_000_000 + 1000 * 3_000_100))
+        #expect(p[0].statistics == DayStatistics(open: 3_000_000, high: 3_000_000, low: 3_000_000, reference: 0,
+                                                 tradeCount: 1, value: 40 * 3_000_000))
         let empty = d.apply { CrossTrade.encode(ITCHHeader(stockLocate: 4, timestamp: 7), shares: 0,
                                                  stock: Symbol("MSFT")!, crossPrice: 0, matchNumber: 13,
                                                  crossType: 0x43, into: $0) }
         #expect(empty.isEmpty)
         let b = d.apply { BrokenTrade.encode(ITCHHeader(stockLocate: 4, timestamp: 8), matchNumber: 11, into: $0) }
         #expect(b.count == 1 && b[0].kind == .tradeBreak && b[0].matchNumber == 11 && b[0].symbol == Symbol("MSFT")!)
-        #expect(d.ticks.map(\.seq) == [1, 2, 3])
+        #expect(d.ticks.map(\.seq) == [1, 2, 3, 4, 5])
+        // A break leaves the statistics as they were (ITCH `B` does not say the broken size).
+        #expect(d.engine.dayStatistics(locate: 4).tradeCount == 2)
         let stray = d.apply { BrokenTrade.encode(ITCHHeader(stockLocate: 77, timestamp: 9), matchNumber: 1, into: $0) }
         #expect(stray.isEmpty && d.engine.statistics.unknownLocate == 1)
     }

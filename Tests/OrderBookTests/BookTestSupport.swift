@@ -5,11 +5,18 @@ import ITCH
 /// Drives a `BookEngine` with encoded ITCH messages and collects the ticks it produces.
 final class BookDriver {
     // A 64-slot window: most orders of a test spill into the hash table, so both paths are exercised.
-    let engine = BookEngine(configuration: BookConfiguration(initialOrderCapacity: 16, orderWindowBits: 6))
+    let engine: BookEngine
     var ticks: [Tick] = []
     var clock: UInt64 = 34_200_000_000_000
     private let scratch = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 8)
     private let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
+
+    init(configuration: BookConfiguration = BookConfiguration()) {
+        var c = configuration
+        c.initialOrderCapacity = 16
+        c.orderWindowBits = 6
+        engine = BookEngine(configuration: c)
+    }
 
     deinit {
         scratch.deallocate()
