@@ -35,7 +35,7 @@ enum KRXBookReport {
                 guard jsonl else { continue }
                 if let filter, !filter.contains(tick.symbol) { continue }
                 if tick.kind == .quote, Int(tick.changedLevel) >= depth { continue }
-                let n = TickJSON.encode(tick, depth: depth, into: line)
+                let n = TickJSON.encode(tick, depth: depth, decimals: 0, into: line)
                 line[n] = 0x0A
                 try stdout.write(UnsafeRawBufferPointer(start: line, count: n + 1))
             }

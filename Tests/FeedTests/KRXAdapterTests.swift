@@ -137,6 +137,20 @@ struct PayloadSource: DatagramSource, ~Copyable {
             #expect(Int64(trade.tradePrice) == state.last && Int64(trade.tradeSize) == state.lastQuantity
                     && Int64(trade.volume) == state.cumulativeVolume)
             #expect(ticks.last { $0.kind == .status }?.status == KRXAdapter.status(of: state))
+            // The model's KRX fields: the reference data, the day's statistics, the auction's estimate,
+            // the VI flags, the close.
+            let reference = try #require(ticks.last { $0.kind == .instrument }?.instrument)
+            #expect(reference.market == .krx && reference.decimals == 0 && reference.isin == state.isin.description
+                    && Int64(reference.referencePrice) == state.basePrice && Int64(reference.upperLimit) == state.upperLimit
+                    && Int64(reference.lowerLimit) == state.lowerLimit && !reference.name.isEmpty
+                    && reference.name == r.market.names[i].korean && reference.englishName == r.market.names[i].english)
+            let statistics = trade.statistics
+            #expect(Int64(statistics.open) == state.open && Int64(statistics.high) == state.high && Int64(statistics.low) == state.low
+                    && Int64(statistics.reference) == state.basePrice
+                    && Int(statistics.tradeCount) == ticks.filter { $0.kind == .trade }.count)
+            #expect(ticks.contains { $0.kind == .quote && $0.indicativePrice > 0 && $0.indicativeVolume > 0 }, "the opening auction's estimate")
+            #expect(ticks.allSatisfy { $0.status != .volatilityInterruption || $0.flags & Tick.Flags.vi != 0 }, "VI flags while in a VI")
+            #expect(ticks.last { $0.kind == .status }?.status == .closed)
             #expect(ticks.contains { $0.kind == .trade && $0.flags & Tick.Flags.cross != 0 && $0.side == 0 }, "the uncrosses")
             #expect(ticks.contains { $0.kind == .trade && ($0.side == 0x42 || $0.side == 0x53) }, "continuous trades")
             // The adapter's snapshot is the state at the last tick.
@@ -153,7 +167,8 @@ struct PayloadSource: DatagramSource, ~Copyable {
                     let level = Int(q.changedLevel)
                     #expect(level < 10)
                     for l in 0..<level { #expect(q.bids[l] == p.bids[l] && q.asks[l] == p.asks[l]) }
-                    #expect(q.bids[level] != p.bids[level] || q.asks[level] != p.asks[level])
+                    #expect(q.bids[level] != p.bids[level] || q.asks[level] != p.asks[level]
+                            || q.indicativePrice != p.indicativePrice || q.indicativeVolume != p.indicativeVolume)
                 }
                 previous = q
             }

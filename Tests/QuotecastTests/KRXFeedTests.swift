@@ -118,7 +118,7 @@ import Testing
     }
 
     /// The status a subscriber sees once an issue has closed for the day (`KRXTickWriter`'s table).
-    static let closedStatus = "halted"
+    static let closedStatus = "closed"
 
     /// Fresh ports below the kernel's ephemeral range, groups of this test's own.
     static func port() -> Int { Int.random(in: 20_000...31_990) }
@@ -229,7 +229,7 @@ import Testing
         #expect(lastQuote.count == 8)
 
         // Read until every instrument is closed for the day with the lossless day's last quote
-        // (bounded: 5 minutes). Today's `Tick` has no `closed` status: a closed issue shows `halted`.
+        // (bounded: 5 minutes).
         var views: [String: SymbolView] = [:]
         func ended() -> Bool {
             views.count == 8 && views.allSatisfy { $0.value.status == Self.closedStatus && $0.value.lastQuote == lastQuote[$0.key] }

@@ -125,8 +125,8 @@ public struct KRXAdapter: ExchangeAdapter, ~Copyable {
         counters.setStaleInstruments(t.staleInstruments)
     }
 
-    /// The instrument's state as a snapshot tick (a quote tick: the 10 levels, last trade, volume,
-    /// status, seq).
+    /// The instrument's state as a snapshot tick (a quote tick: the 10 levels, the auction's estimate,
+    /// last trade, volume, status with its VI flags, seq).
     public func instrumentState(locate: UInt16, into tick: inout Tick) -> Bool {
         let index = Int(locate) - 1
         guard index >= 0, index < market.instruments.count else { return false }
@@ -206,8 +206,8 @@ public struct KRXAdapter: ExchangeAdapter, ~Copyable {
             tally.staleInstruments -= 1
             tally.heals += 1
         }
-        writer.write(changes, of: state, index: index, previous: previous, healed: healed, receiveTime: receiveTime,
-                     into: &ticks)
+        writer.write(changes, of: state, names: market.names[index], index: index, previous: previous, healed: healed,
+                     receiveTime: receiveTime, into: &ticks)
         return true
     }
 
