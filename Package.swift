@@ -32,7 +32,10 @@ let package = Package(
 
         // The data flow, bottom up: market vocabulary → exchange wire → books → simulator → ring → feed.
         .target(name: "Market", dependencies: ["Codecs"], swiftSettings: swiftSettings),
-        .target(name: "ITCH", dependencies: ["Market"], swiftSettings: swiftSettings),
+        // Capture files, knowing no exchange: pcap and pcapng read in place from a mapped file, written
+        // buffered (Ethernet/IPv4/UDP frames). ITCH, KRX captures and the command line use it.
+        .target(name: "PacketCapture", swiftSettings: swiftSettings),
+        .target(name: "ITCH", dependencies: ["Market", "PacketCapture"], swiftSettings: swiftSettings),
         .target(name: "OrderBook", dependencies: ["Market", "ITCH", "CShim"], swiftSettings: swiftSettings),
         .target(name: "Simulator", dependencies: ["Market", "ITCH"], swiftSettings: swiftSettings),
         // The Korea Exchange (docs/krx.md): KOSCOM's records, the state they build, a Korean trading day.
@@ -55,7 +58,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         // The feed thread: sources of bytes, the exchange adapter interface, one folder per exchange's adapter
         // (NasdaqITCH/ the first; a new exchange's adapter goes beside it, its codec in a module of its own).
-        .target(name: "Feed", dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Fanout", "Sockets", "System"],
+        .target(name: "Feed", dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "KRX", "KRXBook", "Fanout", "Sockets", "System"],
                 swiftSettings: swiftSettings),
         // The load-test harness: many WebSocket clients on epoll, checks, latency histogram, report.
         .target(name: "LoadTest", dependencies: ["Market", "Sockets", "WebSocket", "StreamClient", "System", "CShim"],
@@ -68,12 +71,10 @@ let package = Package(
         .plugin(name: "BuildStamp", capability: .buildTool()),
 
         .executableTarget(name: "quotecast",
-                          dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
+                          dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
+                                         "KRX", "KRXBook", "KRXSimulator",
                                          "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
                           swiftSettings: swiftSettings, plugins: ["BuildStamp"]),
-        // A development tool for the KRX codec: pcaps of encoder-built records, and the decoder's view of them.
-        .executableTarget(name: "krx-capture", dependencies: ["KRX", "KRXSimulator", "ITCH", "Market"],
-                          swiftSettings: swiftSettings),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "CRingBaseline", "WebSocket", "Sockets", "LoadTest", "Gateway", "StreamClient",
@@ -84,7 +85,8 @@ let package = Package(
         .testTarget(name: "RateLimitTests", dependencies: ["RateLimit"]),
         .testTarget(name: "AuthTests", dependencies: ["Auth", "Codecs", "Market"]),
         .testTarget(name: "MarketTests", dependencies: ["Market"]),
-        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64"]),
+        .testTarget(name: "PacketCaptureTests", dependencies: ["PacketCapture", "MoldUDP64", "Market"]),
+        .testTarget(name: "ITCHTests", dependencies: ["ITCH", "Market", "MoldUDP64", "PacketCapture"]),
         .testTarget(name: "MoldUDP64Tests", dependencies: ["MoldUDP64", "Market", "ITCH", "Sockets"]),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "ITCH", "Market"]),
         .testTarget(name: "KRXTests", dependencies: ["KRX", "Market"]),
@@ -95,7 +97,8 @@ let package = Package(
         .testTarget(name: "SystemTests", dependencies: ["System"]),
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"]),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "Sockets", "CZlib", "Market", "RateLimit", "System"]),
-        .testTarget(name: "FeedTests", dependencies: ["Feed", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+        .testTarget(name: "FeedTests", dependencies: ["Feed", "PacketCapture", "ITCH", "Market", "MoldUDP64", "OrderBook", "Simulator", "Fanout",
+                                                    "KRX", "KRXBook", "KRXSimulator",
                                                     "Sockets", "System"]),
         .testTarget(name: "MulticastTests", dependencies: ["Multicast", "Market", "MoldUDP64", "ITCH", "OrderBook", "Simulator", "Fanout",
                                                          "Feed", "Sockets", "System"]),
@@ -104,7 +107,7 @@ let package = Package(
                                                        "RateLimit"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
-        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
+        .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Sockets",
                                                          "StreamClient", "Multicast", "Auth", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 
 /// Decodes a framed message and reads its fields, so every view's loads run under AddressSanitizer;
 /// returns a fold of what it read (kept alive by `keep`).

@@ -3,6 +3,7 @@
 
 import ITCH
 import MoldUDP64
+import PacketCapture
 
 func fuzzTargetSeeds() -> [(String, [UInt8])] {
     let frames = seedFrames(seedMoldPackets(seedOrderFlow(seed: 3, count: 40), maxPayload: 300))

@@ -1,3 +1,4 @@
+import KRX
 import Market
 import MoldUDP64
 import Synchronization
@@ -13,12 +14,13 @@ public final class FeedCounters: Sendable {
     private let tally = Mutex(ReceiverTally())
     private let multicast = Atomic<Bool>(false)
     private let staleCount = Atomic<Int>(0)
+    private let krxTally = Mutex<KRXReceiverTally?>(nil)
 
     /// Counters at zero, state `starting`.
     public init() {}
 
     // Relaxed everywhere: these are statistics; nothing is inferred from their order.
-    /// ITCH messages applied.
+    /// Exchange messages applied (ITCH messages; KOSCOM records).
     public var messages: Int { messageCount.load(ordering: .relaxed) }
     /// Ticks written to the ring.
     public var ticks: Int { tickCount.load(ordering: .relaxed) }
@@ -33,6 +35,9 @@ public final class FeedCounters: Sendable {
     public var receiver: ReceiverTally { tally.withLock { $0 } }
     /// Instruments the feed has marked stale now (a gap it could not fill in time).
     public var staleInstruments: Int { staleCount.load(ordering: .relaxed) }
+    /// The KRX adapter's counters (`nil` for other feeds). A copy, taken under a lock: call it from
+    /// the metrics endpoint, not a hot path.
+    public var krx: KRXReceiverTally? { krxTally.withLock { $0 } }
 
     func add(messages: Int, ticks: Int, refusals: Int) {
         messageCount.add(messages, ordering: .relaxed)
@@ -52,6 +57,11 @@ public final class FeedCounters: Sendable {
         tally.withLock { $0 = t }
     }
 
+    /// Copies the KRX adapter's tally (once per receive round, uncontended: only /metrics reads it).
+    func publish(krx t: KRXReceiverTally) {
+        krxTally.withLock { $0 = t }
+    }
+
     /// The `/healthz` body: `{"state":"live","messages":N,"ticks":N,...}` with the receiver's gap
     /// figures when the source is multicast.
     public func healthJSON() -> String {
@@ -62,13 +72,18 @@ public final class FeedCounters: Sendable {
                 + ",\"unrecovered_gaps\":\(t.unrecoveredGaps),\"stale_instruments\":\(staleInstruments)"
                 + ",\"ends_of_session\":\(t.endsOfSession)"
         }
+        if let t = krx {
+            s += ",\"gaps\":\(t.gaps),\"missing_records\":\(t.missingRecords),\"stale_instruments\":\(t.staleInstruments)"
+                + ",\"heals\":\(t.heals),\"refused_records\":\(t.decode.refusedTotal)"
+        }
         return s + "}"
     }
 
     /// The feed's metrics for `/metrics` (`quotecast_feed_*`, documented in docs/feed-input.md).
     public func metricSamples() -> [MetricSample] {
         var out: [MetricSample] = [
-            MetricSample("quotecast_feed_messages_total", .counter, help: "ITCH messages applied to the books", value: Double(messages)),
+            MetricSample("quotecast_feed_messages_total", .counter, help: "Exchange messages applied (ITCH messages, KOSCOM records)",
+                         value: Double(messages)),
             MetricSample("quotecast_feed_ticks_total", .counter, help: "Ticks written to the broadcast ring", value: Double(ticks)),
             MetricSample("quotecast_feed_ring_refusals_total", .counter, help: "Ticks the ring refused", value: Double(ringRefusals)),
         ]
@@ -77,6 +92,7 @@ public final class FeedCounters: Sendable {
             out.append(MetricSample("quotecast_feed_state", .gauge, help: "1 for the feed's current state (starting, live, recovering, stale, silent, ended)",
                                     labels: [("state", state.name)], value: state == h ? 1 : 0))
         }
+        if let t = krx { out += Self.krxSamples(t, stale: staleInstruments) }
         guard multicast.load(ordering: .relaxed) else { return out }
         let t = receiver
         let lines = SessionLine.allCases.map(\.name)
@@ -122,6 +138,46 @@ public final class FeedCounters: Sendable {
             ("quotecast_feed_ends_of_session_total", .counter, "End-of-session packets honoured", t.endsOfSession),
             ("quotecast_feed_silences_total", .counter, "Times a line or the feed went silent", t.silences),
             ("quotecast_feed_next_sequence", .gauge, "Next expected MoldUDP64 sequence number", Int(clamping: t.nextSequence)),
+        ]
+        for (name, kind, help, v) in plain { out.append(MetricSample(name, kind, help: help, value: Double(v))) }
+        return out
+    }
+
+    /// The KRX adapter's metrics (docs/krx.md, "Receiving the feed"): the same names as the MoldUDP64
+    /// receiver's where they mean the same (datagrams and bytes per line, gaps, stale instruments),
+    /// records by kind and refusals by reason for the rest.
+    static func krxSamples(_ t: KRXReceiverTally, stale: Int) -> [MetricSample] {
+        var out: [MetricSample] = []
+        for (i, name) in t.streams.enumerated() where i < t.datagrams.count {
+            out.append(MetricSample("quotecast_feed_datagrams_total", .counter, help: "Datagrams received, by line",
+                                    labels: [("line", name)], value: Double(t.datagrams[i])))
+        }
+        for (i, name) in t.streams.enumerated() where i < t.bytes.count {
+            out.append(MetricSample("quotecast_feed_bytes_total", .counter, help: "Datagram bytes received, by line",
+                                    labels: [("line", name)], value: Double(t.bytes[i])))
+        }
+        for kind in KRXRecordKind.allCases {
+            out.append(MetricSample("quotecast_feed_records_total", .counter, help: "KOSCOM records decoded, by kind",
+                                    labels: [("kind", kind.name)], value: Double(t.decode.accepted(kind))))
+        }
+        for reason in KRXRecordError.allCases {
+            out.append(MetricSample("quotecast_feed_refused_records_total", .counter,
+                                    help: "KOSCOM records refused whole, by reason", labels: [("reason", reason.label)],
+                                    value: Double(t.decode.refused(reason))))
+        }
+        let plain: [(String, MetricSample.Kind, String, Int)] = [
+            ("quotecast_feed_malformed_total", .counter, "Datagrams longer than the receiver keeps, skipped", t.oversize),
+            ("quotecast_feed_gaps_total", .counter, "Holes in an instrument's record sequence", t.gaps),
+            ("quotecast_feed_gap_messages_total", .counter, "Records missing in those holes", Int(clamping: t.missingRecords)),
+            ("quotecast_feed_duplicate_messages_total", .counter, "Records already applied or older than the state (duplicates, late reordered), dropped",
+             t.duplicateRecords),
+            ("quotecast_feed_untracked_records_total", .counter, "Records applied without sequence tracking (tracker full)", t.untrackedRecords),
+            ("quotecast_feed_stale_instruments", .gauge, "Instruments currently marked stale", stale),
+            ("quotecast_feed_unstale_total", .counter, "Stale marks cleared by the instrument's next quote", t.heals),
+            ("quotecast_feed_other_board_records_total", .counter, "Records of boards other than the regular G1, not applied", t.state.otherBoard),
+            ("quotecast_feed_invalid_isin_records_total", .counter, "Records whose ISIN check digit is wrong, not applied", t.state.invalidISIN),
+            ("quotecast_feed_instruments_full_records_total", .counter, "Records of new instruments past the receiver's capacity, not applied",
+             t.state.directoryFull),
         ]
         for (name, kind, help, v) in plain { out.append(MetricSample(name, kind, help: help, value: Double(v))) }
         return out

@@ -13,4 +13,7 @@ public enum FeedEvent: Sendable, Equatable {
     case stale(from: UInt64, instruments: Int)
     /// The gap was filled after all: `instruments` are no longer stale.
     case unstale(instruments: Int)
+    /// Records `from`…`to` of one instrument never arrived (a feed whose instruments are sequenced
+    /// each on its own, the Korea Exchange's): `symbol` is stale until its next quote.
+    case instrumentGap(symbol: String, from: Int64, to: Int64)
 }

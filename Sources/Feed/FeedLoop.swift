@@ -1,6 +1,8 @@
 import Fanout
+import Foundation
 import ITCH
 import Market
+import PacketCapture
 import Sockets
 import System
 
@@ -61,17 +63,46 @@ public struct FeedLoop: Sendable {
         capture: PcapReader, adapter: inout Adapter, writer: consuming RingWriter, ring: BroadcastRing,
         stop: StopFlag, counters: FeedCounters
     ) {
+        var datagrams = CapturedDatagrams(capture)
+        run(datagrams: &datagrams, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
+    }
+
+    /// Hands the datagrams of `source` to `adapter` in order, each when it is due: at its own time
+    /// when the source gives one (a simulated day's clock), else paced at `rate` messages per second.
+    /// Stamps each with the time it is handed over; publishes the ticks (and the adapter's counters)
+    /// whenever it waits, and every 256 messages while it does not.
+    public func run<Source: DatagramSource & ~Copyable, Adapter: ExchangeAdapter & ~Copyable>(
+        datagrams source: inout Source, adapter: inout Adapter, writer: consuming RingWriter, ring: BroadcastRing,
+        stop: StopFlag, counters: FeedCounters
+    ) {
         var ticks = TickSink(writer: writer, messageLimit: messageLimit)
         var pacer = Pacer(rate: rate)
         counters.setHealth(.live)
-        var datagrams = capture.makeIterator()
-        while !stop.isRaised && ticks.acceptsMessages, let datagram = datagrams.next() {
-            while !stop.isRaised, pacer.due(maxBatch: 1) == 0 {
-                ticks.publish(to: counters)
-                pacer.sleepUntilNextBatch()
+        var health = FeedHealth.live
+        let start = Clock.monotonic()
+        func wait(_ ticks: inout TickSink, _ adapter: inout Adapter) {
+            ticks.publish(to: counters)
+            adapter.publish(to: counters)
+            if adapter.health != health {
+                health = adapter.health
+                counters.setHealth(health)
+            }
+        }
+        while !stop.isRaised && ticks.acceptsMessages, let datagram = source.next() {
+            if let due = datagram.due {
+                while !stop.isRaised, case let now = Clock.monotonic(), now < start &+ due {
+                    wait(&ticks, &adapter)
+                    usleep(UInt32(min(start &+ due &- now, 10_000_000) / 1_000))
+                }
+            } else {
+                while !stop.isRaised, pacer.due(maxBatch: 1) == 0 {
+                    wait(&ticks, &adapter)
+                    pacer.sleepUntilNextBatch()
+                }
             }
             let before = ticks.messages
-            adapter.receive(datagram.payload, stream: 0, now: Clock.monotonic(), receiveTime: Clock.realtime(), into: &ticks)
+            adapter.receive(datagram.payload, stream: datagram.stream, now: Clock.monotonic(), receiveTime: Clock.realtime(),
+                            into: &ticks)
             pacer.consumed(ticks.messages - before)
             if ticks.pendingMessages >= 256 { ticks.publish(to: counters) }
         }

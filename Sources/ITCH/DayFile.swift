@@ -8,6 +8,7 @@
 // stops there (`DayFileEnd.garbage`), keeping what came before.
 
 import Market
+import PacketCapture
 
 /// How a walk over a day-file ended.
 public enum DayFileEnd: Equatable, Sendable {

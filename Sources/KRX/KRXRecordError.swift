@@ -23,7 +23,7 @@ public enum KRXRecordError: Error, Sendable, Equatable, Hashable, CaseIterable {
     /// A time field is not `HHMMSS…` with hours, minutes and seconds in range.
     case invalidTime
 
-    /// The reason as a metric label (`quotecast_krx_refused_total{reason="…"}`).
+    /// The reason as a metric label (`quotecast_feed_refused_records_total{reason="…"}`).
     public var label: String {
         switch self {
         case .unknownTRCode: "unknown_tr_code"

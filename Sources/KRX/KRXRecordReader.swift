@@ -244,3 +244,18 @@ extension KRXRecord {
         }
     }
 }
+
+extension KRXRecordReader {
+    /// Whether `payload` begins with a KOSCOM record: a TR code quotecast decodes, and the end
+    /// keyword where that code's length puts it (or where a short end-of-batch marker ends). Only
+    /// the framing is checked, not the fields: this tells a KRX capture from other UDP payloads.
+    public static func beginsWithRecord(_ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let base = payload.baseAddress, payload.count >= 5 else { return false }
+        let r = KRXRecordBytes(base)
+        guard let kind = r.trCode.kind else { return false }
+        if payload.count >= kind.length, r.byte(kind.length - 1) == krxEndKeyword { return true }
+        let short = InstrumentMasterRecord.Layout.shortEndOfBatchLength
+        return kind == .instrumentMaster && payload.count >= short && InstrumentMasterRecord.isEndOfBatch(r)
+            && r.byte(short - 1) == krxEndKeyword
+    }
+}

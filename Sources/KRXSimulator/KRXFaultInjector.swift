@@ -32,8 +32,23 @@ public struct KRXFaultStatistics: Sendable, Equatable {
     /// Damaged copies added, by damage.
     public var cut = 0, nonDigit = 0, missingEndKeyword = 0, unknownTRCode = 0
 
+    /// Nothing done yet.
+    public init() {}
+
     /// All damaged copies.
     public var malformed: Int { cut + nonDigit + missingEndKeyword + unknownTRCode }
+
+    /// Adds another injector's counts (one injector per port).
+    public mutating func add(_ other: KRXFaultStatistics) {
+        received += other.received
+        dropped += other.dropped
+        duplicated += other.duplicated
+        reordered += other.reordered
+        cut += other.cut
+        nonDigit += other.nonDigit
+        missingEndKeyword += other.missingEndKeyword
+        unknownTRCode += other.unknownTRCode
+    }
 }
 
 /// Applies `KRXFaults` to a stream of payloads, one payload in, zero or more out — a function over

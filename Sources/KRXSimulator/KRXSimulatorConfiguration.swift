@@ -58,6 +58,11 @@ public struct KRXSimulatorConfiguration: Sendable, Equatable {
 public enum KRXSchedule {
     /// The instrument master batch (sent in the early morning in reality; here just before the rest).
     public static let masterBatch: Int64 = time(8, 20)
+    /// When the batch goes out: KOSCOM transmits it three times (the Message List: 05:30, 06:10 and
+    /// 06:50, "transmitting three times"; receivers drop the repeats by their sequence numbers), so a
+    /// receiver that lost a copy still learns every instrument. The simulated day, which starts at
+    /// 08:20, sends it at 08:20, 08:21 and 08:22.
+    public static let masterBatchTimes: [Int64] = [time(8, 20), time(8, 21), time(8, 22)]
     /// The base prices and limits of the day.
     public static let basePrices: Int64 = time(8, 25)
     /// The opening single-price auction starts taking orders.

@@ -109,7 +109,7 @@ public struct KRXTradingDay: Sendable {
     // MARK: - The timetable
 
     mutating func schedule() {
-        events.schedule(.masterBatch, at: KRXSchedule.masterBatch)
+        for time in KRXSchedule.masterBatchTimes { events.schedule(.masterBatch, at: time) }
         events.schedule(.basePrices, at: KRXSchedule.basePrices)
         events.schedule(.openingAuctionStart, at: KRXSchedule.openingAuction)
         events.schedule(.openingUncross, at: KRXSchedule.open)

@@ -21,46 +21,26 @@ public struct MoldUDP64FeedConfiguration: Sendable, Equatable {
     /// `rcvbuf` (bytes), `buffer` (packets), `line-wait`, `request-timeout`, `recovery-timeout`,
     /// `silence` (milliseconds), `max-request` (messages), `request-rate` (per second).
     public init(url: String) throws(MoldUDP64URLError) {
-        let scheme = "moldudp64://"
-        guard url.hasPrefix(scheme) else { throw MoldUDP64URLError("expected moldudp64://GROUP:PORT, got '\(url)'") }
-        let rest = url.dropFirst(scheme.count)
-        let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let groupText = String(parts[0])
-        guard let a = SocketAddress(parsing: groupText), a.isMulticast, a.port != 0 else {
-            throw MoldUDP64URLError("line A '\(groupText)' is not a multicast GROUP:PORT (224.0.0.0-239.255.255.255, port 1-65535)")
+        let parsed = try EndpointURL(url, scheme: "moldudp64", example: "GROUP:PORT")
+        guard parsed.endpoints.count == 1 else {
+            throw MoldUDP64URLError("one line A GROUP:PORT before '?', got \(parsed.endpoints.count) (line B is b=GROUP:PORT)")
         }
+        let a = try EndpointURL.multicastGroup(parsed.endpoints[0], what: "line A")
         self.init(lineA: a)
-        guard parts.count == 2 else { return }
-        var seen = Set<String>()
-        for pair in parts[1].split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard kv.count == 2, !kv[1].isEmpty else { throw MoldUDP64URLError("'\(pair)' is not key=value") }
-            let key = String(kv[0]), value = String(kv[1])
-            guard seen.insert(key).inserted else { throw MoldUDP64URLError("'\(key)' given twice") }
+        for (key, value) in parsed.parameters {
             func number(_ range: ClosedRange<Int>) throws(MoldUDP64URLError) -> Int {
-                guard let n = Int(value), range.contains(n) else {
-                    throw MoldUDP64URLError("\(key): expected an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
-                }
-                return n
+                try EndpointURL.integer(value, key: key, in: range)
             }
             func milliseconds(_ range: ClosedRange<Int>) throws(MoldUDP64URLError) -> UInt64 {
-                UInt64(try number(range)) * 1_000_000
+                try EndpointURL.milliseconds(value, key: key, in: range)
             }
             switch key {
-            case "interface":
-                guard SocketAddress(host: value, port: 0) != nil else { throw MoldUDP64URLError("interface: '\(value)' is not an IPv4 address") }
-                sequencing.interface = value
+            case "interface": sequencing.interface = try EndpointURL.interfaceAddress(value, key: key)
             case "b":
-                guard let b = SocketAddress(parsing: value), b.isMulticast, b.port != 0 else {
-                    throw MoldUDP64URLError("b: '\(value)' is not a multicast GROUP:PORT")
-                }
+                let b = try EndpointURL.multicastGroup(value, what: "b:")
                 guard b != a else { throw MoldUDP64URLError("b: line B must differ from line A") }
                 lineB = b
-            case "retransmit":
-                guard let r = SocketAddress(parsing: value), r.port != 0, !r.isMulticast else {
-                    throw MoldUDP64URLError("retransmit: '\(value)' is not a unicast HOST:PORT")
-                }
-                retransmit = r
+            case "retransmit": retransmit = try EndpointURL.unicastEndpoint(value, what: key)
             case "rcvbuf": sequencing.receiveBuffer = try number(65_536...(1 << 30))
             case "buffer": sequencing.bufferPackets = try number(16...1_000_000)
             case "line-wait": sequencing.lineWaitNanoseconds = try milliseconds(0...10_000)
@@ -70,8 +50,9 @@ public struct MoldUDP64FeedConfiguration: Sendable, Equatable {
             case "max-request": sequencing.maxRequestMessages = try number(1...65_534)
             case "request-rate": sequencing.maxRequestsPerSecond = try number(1...100_000)
             default:
-                throw MoldUDP64URLError("unknown key '\(key)' (interface, b, retransmit, rcvbuf, buffer, line-wait, "
-                                   + "request-timeout, recovery-timeout, silence, max-request, request-rate)")
+                throw EndpointURL.unknownKey(key, known: ["interface", "b", "retransmit", "rcvbuf", "buffer", "line-wait",
+                                                          "request-timeout", "recovery-timeout", "silence", "max-request",
+                                                          "request-rate"])
             }
         }
     }
@@ -89,11 +70,4 @@ extension MoldUDP64FeedConfiguration {
 }
 
 /// A `--feed moldudp64://` URL that cannot be used, saying which part and why.
-public struct MoldUDP64URLError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// One line naming the part at fault.
-    public let message: String
-    /// An error saying `message`.
-    public init(_ message: String) { self.message = message }
-    /// The message.
-    public var description: String { message }
-}
+public typealias MoldUDP64URLError = EndpointURLError

@@ -4,6 +4,7 @@ import ITCH
 import Market
 import MoldUDP64
 import OrderBook
+import PacketCapture
 import System
 
 let bookCommand = Command(
@@ -14,11 +15,16 @@ let bookCommand = Command(
                               [--progress|--quiet] [--reference-prices FILE]
 
         Runs the feed handler over FILE, an ITCH 5.0 day-file (2-byte big-endian length before each
-        message) or a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed). The
-        format is recognised from the file's first bytes. `-` reads standard input.
+        message), a pcap/pcapng of MoldUDP64 over UDP (Ethernet, 802.1Q VLAN tags allowed), or a
+        pcap/pcapng of KOSCOM's Korea Exchange records (docs/krx.md). The format is recognised from
+        the content: the file's first bytes, and for a capture its first UDP payload (a KOSCOM TR
+        code with the end keyword where its length puts it; MoldUDP64 otherwise). `-` reads
+        standard input.
 
           --format summary   (default) per-symbol final books (best bid/ask with sizes, last, volume,
-                             messages) and decode statistics
+                             messages) and decode statistics; for KOSCOM records per instrument the
+                             best bid/ask, last, open/high/low, volume, value, change and its sign,
+                             status and Korean name, then records by kind, refusals by reason, gaps
           --format jsonl     every tick as one JSON line, in the WebSocket API's message shapes
           --symbols LIST     only these symbols (comma-separated)
           --depth N          levels per side in jsonl quotes, 1..10 (default 10); a quote is printed
@@ -75,6 +81,10 @@ func runBook(_ argv: [String]) throws -> Int32 {
     let path = args.positionals[0]
     let capture = try CaptureFile(path: path)
     let showProgress = args.flag("progress") || (!args.flag("quiet") && capture.file.bytes.count > 64 << 20)
+    if case .krxCapture = capture.format {
+        return try KRXBookReport.run(capture.file, format: format, filter: filter, depth: depth,
+                                     progress: ProgressLine(enabled: showProgress, total: capture.file.bytes.count))
+    }
 
     let engine = BookEngine(configuration: bookConfiguration)
     let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)

@@ -16,8 +16,8 @@ let feedCommand = Command(
     summary: "feed-handler node: exchange feed in, books, normalized ticks out on multicast channels",
     usage: """
         usage: quotecast feed --publish GROUP:PORT [--channels K] [--interface ADDR] [--ttl N]
-                              [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...]
-                              [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--messages N]
+                              [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...|krx://...] [--market nasdaq|krx]
+                              [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--time-compression X] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
                               [--payload-size BYTES] [--metrics HOST:PORT] [--reference-prices FILE]
                               [--log-level debug|info|warn|error] [--wait blocking|adaptive|spinning]
@@ -37,8 +37,10 @@ let feedCommand = Command(
           --ttl N               multicast TTL, 0..255 (default 1: this network only)
           --service HOST:PORT   snapshot (TCP) and retransmission (UDP) service (default 127.0.0.1:26500;
                                 port 0 picks a free one, logged at start)
-          --feed SOURCE         exchange input as for serve: sim (default), file://PATH, moldudp64://...
-          --symbols, --rate, --seed, --bursty   the simulator, as for serve
+          --feed SOURCE         exchange input as for serve: sim (default), file://PATH, moldudp64://...,
+                                krx://... (the Korea Exchange, docs/krx.md)
+          --market M            nasdaq (default) or krx: which exchange `sim` simulates
+          --symbols, --rate, --seed, --bursty, --time-compression   the simulator, as for serve
           --messages N          stop the input after N messages
           --duration SECONDS    stop after this long
           --linger SECONDS      after the input ends, keep the service up this long (default 5)
@@ -62,7 +64,7 @@ let feedCommand = Command(
     run: runFeed)
 
 func runFeed(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: ["feed", "symbols", "rate", "seed", "publish", "channels", "interface",
+    let args = try Arguments(argv, valueFlags: ["feed", "market", "time-compression", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
                                                 "log-level", "metrics", "payload-size", ReferencePricesFlag.name, WaitFlag.name],
                              switchFlags: ["bursty"])

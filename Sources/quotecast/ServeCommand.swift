@@ -13,7 +13,8 @@ let serveCommand = Command(
     name: "serve",
     summary: "all-in-one daemon: exchange feed in, order books, broadcast ring, status, HTTP/WebSocket listener",
     usage: """
-        usage: quotecast serve [--feed sim|file://PATH|moldudp64://GROUP:PORT[?...]] [--summary FILE] [--symbols N|LIST] [--rate N] [--seed N] [--bursty]
+        usage: quotecast serve [--feed sim|file://PATH|moldudp64://GROUP:PORT[?...]|krx://GROUP:PORT[,...][?...]] [--market nasdaq|krx]
+                               [--summary FILE] [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--time-compression X]
                                [--ring-capacity N] [--status-interval SECONDS] [--duration SECONDS]
                                [--messages N] [--reference-prices FILE] [--log-level debug|info|warn|error]
                                [--listen HOST:PORT] [--echo PATH] [--allowed-origin LIST] [--max-clients N]
@@ -24,7 +25,9 @@ let serveCommand = Command(
 
         Runs the feed handler on its own thread (qc-feed): ITCH 5.0 from the built-in exchange
         simulator (the default) or a day-file/pcap, full order books, ticks written once into the
-        lock-free broadcast ring. Its readers run on their own threads: in this build a status reader
+        lock-free broadcast ring. With --market krx it runs on the Korea Exchange instead: KOSCOM's
+        records from the built-in simulator of a Korean trading day (opening auction, the 09:00 open,
+        VIs, halts, the close; no other flag needed), a capture, or krx:// multicast (docs/krx.md). Its readers run on their own threads: in this build a status reader
         (qc-status) that checks every tick's per-symbol sequence and prints a status line.
 
         The gateway runs on its own thread (qc-gateway): the WebSocket market-data stream
@@ -35,16 +38,24 @@ let serveCommand = Command(
         quotes conflated past --client-buffer and is closed (1008) past --client-buffer-max or after
         --slow-client-timeout over the soft limit; see docs/gateway.md.
 
-          --feed SOURCE          sim (default), file://PATH (a day-file or pcap, paced by --rate), or
+          --feed SOURCE          sim (default), file://PATH (a day-file or pcap, Nasdaq's or KOSCOM's,
+                                 recognised by content, paced by --rate),
                                  moldudp64://GROUP:PORT?interface=ADDR&b=GROUP:PORT&retransmit=HOST:PORT
-                                 (the exchange's multicast: A/B arbitration, gap recovery, stale marking;
-                                 every key in docs/feed-input.md)
+                                 (Nasdaq's multicast: A/B arbitration, gap recovery, stale marking; every
+                                 key in docs/feed-input.md), or
+                                 krx://GROUP:PORT[,GROUP:PORT...]?interface=ADDR (KOSCOM's multicast, every
+                                 port of the product groups; an instrument that loses records is stale
+                                 until its next quote; every key in docs/krx.md)
+          --market M             nasdaq (default) or krx: which exchange `sim` simulates
           --summary FILE         when the feed stops, write the final books there in `quotecast book`'s
                                  summary layout, plus the feed's receive counters
-          --symbols N|LIST       simulator instruments: how many (default 100) or their names
+          --symbols N|LIST       simulator instruments: how many (default 100; 40 with --market krx, at
+                                 most 1000) or their names (Nasdaq)
           --rate N               messages per second (default 10000); 0 = as fast as possible
           --seed N               simulator seed (default 1)
           --bursty               simulator timestamps clustered like a market open
+          --time-compression X   --market krx: simulated seconds per second (default 60: the day in
+                                 7 min 10 s, the open 40 s in); --rate N paces steadily instead
           --ring-capacity N      ring slots, a power of two (default 65536)
           --status-interval S    seconds between status lines (default 5)
           --duration S           stop by itself after S seconds (default: run until SIGINT/SIGTERM)
@@ -62,9 +73,10 @@ let serveCommand = Command(
     run: runServe)
 
 func runServe(_ argv: [String]) throws -> Int32 {
-    let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["feed", "symbols", "rate", "seed", "ring-capacity",
+    let args = try Arguments(argv, valueFlags: FrontEnd.valueFlags.union(["feed", "market", "symbols", "rate", "seed", "ring-capacity",
                                                                           "status-interval", "duration", "messages",
-                                                                          "log-level", "summary", ReferencePricesFlag.name, WaitFlag.name]),
+                                                                          "log-level", "summary", "time-compression",
+                                                                          ReferencePricesFlag.name, WaitFlag.name]),
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -124,9 +136,10 @@ func runServe(_ argv: [String]) throws -> Int32 {
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }
         let engine = BookEngine(configuration: bookConfiguration)
+        var outcome = FeedOutcome.nasdaq
         do {
-            try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
-                        counters: counters, onEvent: feedEventLogger(log))
+            outcome = try runFeed(source, loop: feed, engine: engine, writer: ring.makeWriter(), ring: ring, stop: stop,
+                                  counters: counters, onEvent: feedEventLogger(log))
         } catch {
             // A source that cannot be read on, or a day-file that turns to garbage: what was applied
             // before stays published (and in --summary); the exit status says the feed failed.
@@ -134,17 +147,22 @@ func runServe(_ argv: [String]) throws -> Int32 {
             log(.error, "feed_failed", ["error": "\(error)", "messages_applied": engine.statistics.messages])
             ring.close()
         }
-        let stats = engine.statistics
         if let summaryPath {
             do {
-                try writeFeedSummary(engine, counters: counters, to: summaryPath)
+                try writeFeedSummary(outcome, engine: engine, counters: counters, to: summaryPath)
             } catch {
                 feedFailed.raise()
                 log(.error, "summary_failed", ["file": summaryPath, "error": "\(error)"])
             }
         }
-        log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
-                                    "bad_length": stats.badLength, "unknown_type": stats.unknownType])
+        if case .krx(_, let tally) = outcome {
+            log(.info, "feed_stopped", ["records": tally.decode.acceptedTotal, "refused": tally.decode.refusedTotal,
+                                        "gaps": tally.gaps, "stale_instruments": tally.staleInstruments])
+        } else {
+            let stats = engine.statistics
+            log(.info, "feed_stopped", ["messages": stats.messages, "unknown_reference": stats.unknownReference,
+                                        "bad_length": stats.badLength, "unknown_type": stats.unknownType])
+        }
     }
     log(frontEnd.startupLevel, "serve_started", ["url": "http://\(server.localAddress)/", "feed": feedText, "rate": rate,
                                  "ring_capacity": capacity, "threads": "qc-feed,qc-status,qc-gateway",

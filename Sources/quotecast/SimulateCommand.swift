@@ -3,20 +3,24 @@ import Foundation
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 import Simulator
 import Sockets
 import System
 
 let simulateCommand = Command(
     name: "simulate",
-    summary: "the exchange: a deterministic ITCH 5.0 stream on multicast (MoldUDP64, lines A/B, retransmission)",
+    summary: "the exchange: a deterministic ITCH 5.0 stream on multicast (MoldUDP64, lines A/B, retransmission), or KOSCOM's with --market krx",
     usage: """
-        usage: quotecast simulate [--messages N] [--symbols N|A,B,...] [--seed N] [--rate R] [--max] [--bursty]
+        usage: quotecast simulate [--market nasdaq|krx] [--messages N] [--symbols N|A,B,...] [--seed N] [--rate R] [--max] [--bursty]
                                   [--line-a GROUP:PORT] [--line-b GROUP:PORT] [--interface ADDR] [--ttl N]
                                   [--retransmit HOST:PORT] [--payload-size BYTES] [fault injection flags]
                quotecast simulate --output FILE --messages N [--symbols ...] [--seed N] [--rate R] [--bursty]
                                   [--output-format dayfile|pcap] [--line-a GROUP:PORT] [--line-b GROUP:PORT]
                                   [--vlan ID] [--payload-size BYTES]
+               quotecast simulate --market krx [--output FILE] [--symbols N] [--seed N] [--rate N|--bursty|--time-compression X]
+                                  [--kospi LIST] [--kosdaq LIST] [--interface ADDR] [--ttl N] [--payload-size BYTES]
+                                  [--drop R] [--duplicate R] [--reorder R] [--malformed R] [--faults-until HH:MM]
 
         Generates the built-in exchange simulator's order flow: system events, a stock directory, then
         adds, cancels, executions, replaces and deletes around a random walk, with occasional halts.
@@ -50,6 +54,7 @@ let simulateCommand = Command(
                             each packet twice when --line-b is given (A then B), 802.1Q-tagged with
                             --vlan ID; capture times are the ITCH timestamps on 2026-01-02 (UTC)
 
+        \(KRXSimulateCommand.usage)
         """,
     run: runSimulate)
 
@@ -84,9 +89,14 @@ func simulatorConfiguration(_ args: Arguments) throws(UsageError) -> SimulatorCo
 
 func runSimulate(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: Set(["output", "messages", "symbols", "seed", "rate", "output-format",
-                                                    "vlan", "log-level"]).union(WireOptions.valueFlags),
+                                                    "vlan", "log-level", "market"]).union(WireOptions.valueFlags)
+                                                    .union(KRXSimulateCommand.valueFlags),
                              switchFlags: ["bursty", "max"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
+    if try args.choice("market", ["nasdaq", "krx"], default: "nasdaq") == "krx" { return try KRXSimulateCommand.run(args) }
+    for flag in KRXSimulateCommand.valueFlags where args.string(flag) != nil {
+        throw UsageError("--\(flag): only with --market krx")
+    }
     let configuration = try simulatorConfiguration(args)
     guard let path = args.string("output") else { return try runSimulateOnWire(args, configuration) }
     guard args.string("messages") != nil else { throw UsageError("--messages N is required with --output") }

@@ -6,7 +6,8 @@ import Synchronization
 import System
 
 /// The status stage: a non-gating ring reader that checks every tick's per-symbol sequence (each
-/// symbol's `seq` must rise by exactly one, unless the reader was lapped) and prints a status line.
+/// symbol's `seq` must rise by exactly one, unless the reader was lapped or the feed announced the
+/// hole with a `stale` status just before it) and prints a status line.
 ///
 /// It is not on anyone's critical path, so it reads in rounds: it drains the ring, sleeps out the
 /// rest of a `roundNanoseconds` round, and only then looks again (parking on the ring, a blocking
@@ -39,6 +40,7 @@ final class StatusReader: Sendable {
     func run(reader: inout RingReader, ring: BroadcastRing, counters: FeedCounters) {
         var tick = Tick()
         var lastSeq = [UInt64](repeating: 0, count: 1 << 16)
+        var staleAnnounced = [Bool](repeating: false, count: 1 << 16)
         var nextLine = Clock.monotonic() + UInt64(intervalSeconds) * 1_000_000_000
         var resync = false
         var symbolCount = 0
@@ -56,9 +58,13 @@ final class StatusReader: Sendable {
             case .tick:
                 let i = Int(tick.locate)
                 if lastSeq[i] == 0 { symbolCount += 1; symbols.store(symbolCount, ordering: .relaxed) }
-                // After a lap the first tick of each symbol may jump: start its line afresh.
-                if !resync, lastSeq[i] != 0, tick.seq != lastSeq[i] &+ 1 { holes.add(1, ordering: .relaxed) }
+                // After a lap the first tick of each symbol may jump: start its line afresh. A feed that
+                // heals by itself (KRX) announces the updates it lost with a `stale` status tick and
+                // leaves one seq out right after it: that hole is announced, not an error.
+                let announced = staleAnnounced[i] && tick.seq == lastSeq[i] &+ 2
+                if !resync, lastSeq[i] != 0, tick.seq != lastSeq[i] &+ 1, !announced { holes.add(1, ordering: .relaxed) }
                 lastSeq[i] = tick.seq
+                staleAnnounced[i] = tick.kind == .status && tick.status == .stale
                 seen.add(1, ordering: .relaxed)
                 if tick.kind == .trade { trades.add(1, ordering: .relaxed) }
             case .lapped(let n):

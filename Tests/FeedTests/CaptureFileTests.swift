@@ -2,6 +2,7 @@ import Foundation
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 import Testing
 @testable import Feed
 

@@ -4,6 +4,7 @@ import ITCH
 import Market
 import MoldUDP64
 import OrderBook
+import PacketCapture
 import Simulator
 import Sockets
 import System

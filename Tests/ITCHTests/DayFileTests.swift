@@ -1,4 +1,5 @@
 import Foundation
+import PacketCapture
 import Testing
 import Market
 @testable import ITCH

@@ -191,9 +191,16 @@ import Testing
             // Payloads: in time order, none over the size limit.
             #expect(zip(day.payloads, day.payloads.dropFirst()).allSatisfy { $0.time <= $1.time }, "seed \(seed)")
             #expect(day.payloads.allSatisfy { $0.bytes.count <= day.configuration.maxPayloadSize }, "seed \(seed)")
-            // The master first: every listing, then each market's marker numbered after its records.
+            // The master first, three times (KOSCOM repeats the batch): every listing, then each
+            // market's marker numbered after its records.
             let masters = day.records.prefix { if case .master = $0.record { true } else if case .endOfBatch = $0.record { true } else { false } }
-            #expect(masters.count == day.listings.count + Set(day.listings.map(\.market)).count, "seed \(seed)")
+            let batch = day.listings.count + Set(day.listings.map(\.market)).count
+            #expect(masters.count == 3 * batch, "seed \(seed)")
+            #expect(Set(masters.map(\.time)) == Set(KRXSchedule.masterBatchTimes), "seed \(seed)")
+            for copy in 1..<3 {
+                #expect(zip(masters.prefix(batch), masters.dropFirst(copy * batch).prefix(batch)).allSatisfy { "\($0.record)" == "\($1.record)" },
+                        "seed \(seed): copy \(copy) of the batch repeats the first")
+            }
             var names = Set<String>()
             for case (_, .master(let m)) in masters {
                 names.insert(m.koreanName ?? "")

@@ -5,6 +5,7 @@ import Market
 import MoldUDP64
 import Multicast
 import OrderBook
+import PacketCapture
 import Sockets
 import Testing
 

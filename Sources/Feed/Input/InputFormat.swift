@@ -1,29 +1,45 @@
 import ITCH
+import KRX
+import PacketCapture
 
 /// What an input file (`quotecast book FILE`, `serve --feed file://`, `replay FILE`) holds, told from
-/// its content, never from its name.
+/// its content, never from its name, so the command picks the exchange adapter that reads it. The one
+/// place that knows every input format quotecast reads; a new exchange's captures are recognised here.
 public enum InputFormat: Equatable, Sendable {
     /// An ITCH 5.0 day-file: 2-byte big-endian lengths, each followed by a message of that length.
     case dayFile
-    /// A packet capture of this format (MoldUDP64 over UDP inside).
+    /// A packet capture of this format whose UDP payloads are MoldUDP64 packets of ITCH messages.
     case pcap(PcapFormat)
+    /// A packet capture of this format whose UDP payloads are KOSCOM records (the Korea Exchange's
+    /// feed, docs/krx.md).
+    case krxCapture(PcapFormat)
 
     /// What the recognisers accept, in words, for the refusal of anything else.
     public static let expected = "an ITCH 5.0 day-file (a 2-byte big-endian length, then a message of a known type "
-        + "and that length), a pcap or a pcapng"
+        + "and that length), a pcap or a pcapng (of MoldUDP64 packets or KOSCOM records)"
 
     /// The format of `bytes`, or nil when no recogniser accepts them. The recognisers are tried in
     /// order, each on the first bytes only; what comes later is the reader's to judge.
     public static func recognise(_ bytes: UnsafeRawBufferPointer) -> InputFormat? {
-        // A capture: its magic number (classic pcap in either byte order and timestamp unit, pcapng).
-        // KRX captures (KOSCOM records over UDP, docs/krx.md) are pcaps too: when the command line
-        // takes them, their recogniser goes here, ahead of this one, telling the two apart by the
-        // first UDP payload (MoldUDP64's session and count, or a KOSCOM TR code), with its own case.
-        if let format = try? PcapReader.format(of: bytes) { return .pcap(format) }
+        // A capture: its magic number (classic pcap in either byte order and timestamp unit, pcapng),
+        // then its first UDP payload tells the exchange: KOSCOM's when it begins with a record (a TR
+        // code quotecast decodes and the end keyword where that code's length puts it), MoldUDP64
+        // otherwise (also when the capture holds no UDP datagram).
+        if let format = try? PcapReader.format(of: bytes) {
+            return isKRXCapture(bytes) ? .krxCapture(format) : .pcap(format)
+        }
         // A day-file has no magic number: its first frame must be an ITCH message of a known type at
         // exactly that type's length (the chance that other bytes do so is about 1 in 100 000).
         if DayFileReader.looksLikeDayFile(bytes) { return .dayFile }
         return nil
+    }
+
+    /// Whether the capture in `bytes` begins with a UDP payload of KOSCOM records.
+    static func isKRXCapture(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let reader = try? PcapReader(bytes: bytes) else { return false }
+        var datagrams = reader.makeIterator()
+        guard let first = datagrams.next() else { return false }
+        return KRXRecordReader.beginsWithRecord(first.payload)
     }
 }
 

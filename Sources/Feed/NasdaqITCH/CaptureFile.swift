@@ -1,6 +1,7 @@
 import ITCH
 import Market
 import MoldUDP64
+import PacketCapture
 
 /// One ITCH message read from a capture, with when and in which MoldUDP64 packet it arrived.
 @frozen
@@ -75,12 +76,20 @@ public struct CaptureStatistics: Equatable, Sendable {
 /// Packets are delivered in capture order as they are: duplicate (session, sequence) packets from a
 /// second line, gaps and heartbeats are for the caller's sequencer to judge (`forEachPacket`).
 public struct CaptureFile: Sendable {
-    /// What a capture file turned out to be.
-    public typealias Kind = InputFormat
+    /// The container a capture file turned out to be: how `forEachMessage` and `forEachPacket` walk it.
+    public enum Kind: Equatable, Sendable {
+        /// 2-byte-length-prefixed ITCH messages.
+        case dayFile
+        /// A packet capture of this format.
+        case pcap(PcapFormat)
+    }
 
     /// The mapped file.
     public let file: MappedFile
-    /// Its format.
+    /// What it holds, recognised by content: a day-file, a capture of MoldUDP64 (ITCH), or a capture
+    /// of KOSCOM records (the KRX adapter's to read; its container is a pcap all the same).
+    public let format: InputFormat
+    /// Its container.
     public let kind: Kind
 
     /// Maps `path` (`"-"` reads standard input) and recognises its format; throws when it cannot be
@@ -93,12 +102,16 @@ public struct CaptureFile: Sendable {
 
     /// Recognises the format of `file`; throws when it is none of `InputFormat.expected`.
     public init(_ file: MappedFile) throws(InputFileError) {
-        guard let kind = InputFormat.recognise(file.bytes) else {
+        guard let format = InputFormat.recognise(file.bytes) else {
             throw .unrecognised(path: file.path, size: file.bytes.count,
                                 firstBytes: Array(file.bytes.prefix(InputFileError.shownBytes)))
         }
         self.file = file
-        self.kind = kind
+        self.format = format
+        switch format {
+        case .dayFile: kind = .dayFile
+        case .pcap(let container), .krxCapture(let container): kind = .pcap(container)
+        }
     }
 
     /// Calls `body` with every ITCH message in file order (for a pcap: every block of every MoldUDP64

@@ -2,7 +2,20 @@ import Foundation
 import Market
 import MoldUDP64
 import Testing
-@testable import ITCH
+@testable import PacketCapture
+
+/// A path in a fresh temporary directory, removed by the caller.
+func temporaryPath(_ name: String) -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quotecast-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent(name).path
+}
+
+/// Messages of assorted lengths and bytes to carry in packets (a capture knows nothing of them).
+func sampleMessages(count: Int, seed: UInt64) -> [[UInt8]] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in (0..<Int.random(in: 12...50, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+}
 
 /// Bytes in either byte order, for hand-made captures.
 struct ByteWriter {
