@@ -56,6 +56,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .success(.directory(let symbol, let locate)):
         let n = again.withUnsafeMutableBytes { NormalizedMessage.encodeDirectory(symbol: symbol, locate: locate, into: $0.baseAddress!) }
         if n != size || again[0] != input[0] || !again[2..<n].elementsEqual(input[2...]) { propertyFailed("directory does not encode back") }
+    case .success(.dayState(let day)):
+        let n = again.withUnsafeMutableBytes { NormalizedMessage.encodeDayState(day, statistics: day.statistics, into: $0.baseAddress!) }
+        if n != size || !again[0..<n].elementsEqual(input) { propertyFailed("a day state does not encode back to its \(size) bytes") }
     case .success(.tick(let tick)):
         let n = again.withUnsafeMutableBytes { NormalizedMessage.encode(tick, into: $0.baseAddress!) }
         if n != size || !again[0..<n].elementsEqual(input) { propertyFailed("\(tick.kind) does not encode back to its \(size) bytes") }

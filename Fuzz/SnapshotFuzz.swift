@@ -25,8 +25,9 @@ func fuzzTargetSeeds() -> [(String, [UInt8])] {
     other.askCount = 1
     other.asks[0] = PriceLevel(price: 4_100_000, size: 10)
     var answer: [UInt8] = [0]
-    SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, states: [quote, other], to: &answer)
-    SnapshotProtocol.encode(channel: 3, session: MoldUDP64Session("Q1234567")!, nextSequence: 1, states: [], to: &answer)
+    SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17,
+                            entries: [InstrumentSnapshot(state: quote), InstrumentSnapshot(state: other)], to: &answer)
+    SnapshotProtocol.encode(channel: 3, session: MoldUDP64Session("Q1234567")!, nextSequence: 1, entries: [], to: &answer)
     return [
         ("answer.snap", answer),
         ("cut.snap", Array(answer.dropLast(9))),
@@ -47,8 +48,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if consumed > bytes.count { propertyFailed("consumed \(consumed) of \(bytes.count) bytes") }
     var again: [UInt8] = []
     for s in snapshots {
-        if s.states.contains(where: { $0.kind != .quote }) { propertyFailed("a state that is not a quote") }
-        SnapshotProtocol.encode(channel: s.channel, session: s.session, nextSequence: s.nextSequence, states: s.states, to: &again)
+        if s.entries.contains(where: { $0.state.kind != .quote }) { propertyFailed("a state that is not a quote") }
+        if s.entries.contains(where: { $0.instrument.map { $0.kind != .instrument } ?? false }) {
+            propertyFailed("an entry's reference data that is not an instrument tick")
+        }
+        SnapshotProtocol.encode(channel: s.channel, session: s.session, nextSequence: s.nextSequence, entries: s.entries, to: &again)
     }
     // Byte for byte, but for the directory entries' reserved byte (sent 0, ignored when read).
     var sent = Array(bytes[0..<consumed])
