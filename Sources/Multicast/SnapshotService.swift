@@ -231,16 +231,15 @@ public enum SnapshotProtocol {
                     case .success(.tick(let tick)) where tick.kind == .instrument && state == nil: instrument = tick
                     case .success(.tick(let tick)) where tick.kind == .quote && state == nil: state = tick
                     case .success(.dayState(let day)):
-                        guard var state else { throw .malformed("a day state before the entry's quote") }
-                        // The day state repeats the quote's header (found by the `snapshot` fuzz target: a
-                        // disagreeing one was accepted and its fields dropped); it adds the last trade.
+                        guard let state else { throw .malformed("a day state before the entry's quote") }
+                        // The day state repeats the quote's header and last trade (found by the `snapshot`
+                        // fuzz target: a disagreeing one was accepted and its fields dropped unseen).
                         guard day.locate == state.locate, day.symbol == state.symbol, day.seq == state.seq,
                               day.timestamp == state.timestamp, day.receiveTime == state.receiveTime,
-                              day.volume == state.volume, day.status == state.status, day.flags == state.flags else {
+                              day.volume == state.volume, day.status == state.status, day.flags == state.flags,
+                              day.tradePrice == state.tradePrice, day.tradeSize == state.tradeSize else {
                             throw .malformed("the day state of \(day.symbol)/\(day.locate) disagrees with its quote")
                         }
-                        state.tradePrice = day.tradePrice
-                        state.tradeSize = day.tradeSize
                         entries.append(InstrumentSnapshot(state: state, instrument: instrument, statistics: day.statistics))
                         continue entry
                     default: throw .malformed("an entry holds an unexpected message")

@@ -191,6 +191,7 @@ import Testing
     @Test func indicativeQuoteRoundTripsAndPlainQuotesKeepTheirLength() {
         var quote = Tick()
         quote.kind = .quote
+        quote.symbol = Symbol("005930")!   // a symbol off the network must have one (symbolsThatAreNotPrintableASCIIAreRefused)
         quote.bidCount = 1
         quote.bids[0] = PriceLevel(price: 70_000, size: 10)
         quote.flags = Tick.Flags.viStatic

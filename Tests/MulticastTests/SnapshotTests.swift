@@ -135,4 +135,30 @@ import Testing
         otherSymbol.replaceSubrange(directory + 4..<directory + 12, with: Array("MSFT    ".utf8))
         #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode(otherSymbol) }
     }
+
+    /// Found by the `snapshot` fuzz target: an entry's day state (`D`) repeats its quote's header and
+    /// last trade; one that disagrees (another status, here) was accepted and its fields dropped, so
+    /// the answer did not say one thing. It is refused now.
+    @Test func aDayStateThatDisagreesWithItsQuoteIsRefused() throws {
+        var quote = Tick()
+        quote.kind = .quote
+        quote.symbol = Symbol("AAPL")!
+        quote.locate = 7
+        quote.seq = 42
+        quote.status = .trading
+        quote.tradePrice = 1_892_500
+        quote.tradeSize = 300
+        var answer: [UInt8] = []
+        SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17,
+                                entries: [InstrumentSnapshot(state: quote)], to: &answer)
+        #expect(try SnapshotProtocol.decode(answer).snapshots[0].entries.map(\.state.tradeSize) == [300])
+        // The day state is the entry's last message; its status byte sits where the header puts it.
+        let dayAt = answer.count - NormalizedMessage.DayState.length
+        #expect(answer[dayAt] == UInt8(ascii: "D"))
+        for (field, offset) in [("status", NormalizedMessage.Header.status), ("last size", NormalizedMessage.DayState.lastSize)] {
+            var changed = answer
+            changed[dayAt + offset + (field == "status" ? 0 : 3)] ^= 0x01
+            #expect(throws: SnapshotProtocolError.self, "\(field)") { try SnapshotProtocol.decode(changed) }
+        }
+    }
 }
