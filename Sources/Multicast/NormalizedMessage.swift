@@ -286,6 +286,9 @@ public enum NormalizedMessage {
         var tick = Tick()
         tick.kind = kind
         let wireFlags = r.u8(Header.flags)
+        // The indicative bit is a quote's (found by the `normalized` fuzz target: on a status it was
+        // accepted and dropped, so the message did not encode back).
+        guard kind == .quote || wireFlags & indicativeFlag == 0 else { return .failure(.badValue("flags \(wireFlags)")) }
         tick.flags = wireFlags & ~indicativeFlag
         tick.locate = r.u16(Header.locate)
         tick.symbol = r.symbol(Header.symbol)

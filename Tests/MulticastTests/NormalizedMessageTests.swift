@@ -209,6 +209,14 @@ import Testing
         if case .success(.tick(let t)) = back { #expect(t.flags == Tick.Flags.viStatic) }
         #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n - 8) }
                 == .failure(.badLength(type: 0x51, length: n - 8)))
+        // The bit belongs to quotes: on any other message it is refused, not dropped.
+        var status = Tick()
+        status.kind = .status
+        status.symbol = Symbol("005930")!
+        n = bytes.withUnsafeMutableBytes { NormalizedMessage.encode(status, into: $0.baseAddress!) }
+        bytes[NormalizedMessage.Header.flags] |= NormalizedMessage.indicativeFlag
+        #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) }
+                == .failure(.badValue("flags \(NormalizedMessage.indicativeFlag)")))
     }
 
     /// `D` (snapshots): the last trade and the statistics beside the header's volume and status.
