@@ -317,6 +317,11 @@ public enum NormalizedMessage {
             if indicative {
                 tick.indicativePrice = r.u32(at)
                 tick.indicativeVolume = r.u32(at + 4)
+                // The bit says the fields are there because they are not both zero (found by the
+                // `normalized` fuzz target: zeros behind the bit were accepted and dropped).
+                guard tick.indicativePrice != 0 || tick.indicativeVolume != 0 else {
+                    return .failure(.badValue("indicative fields flagged but zero"))
+                }
             }
         case .trade where type == MessageType.dayState:
             guard length == DayState.length else { return .failure(.badLength(type: type, length: length)) }

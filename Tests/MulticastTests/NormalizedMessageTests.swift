@@ -209,6 +209,11 @@ import Testing
         if case .success(.tick(let t)) = back { #expect(t.flags == Tick.Flags.viStatic) }
         #expect(bytes.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n - 8) }
                 == .failure(.badLength(type: 0x51, length: n - 8)))
+        // The bit says the fields are there because they are not both zero.
+        var zeros = bytes
+        zeros.replaceSubrange(n - 8..<n, with: [UInt8](repeating: 0, count: 8))
+        #expect(zeros.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) }
+                == .failure(.badValue("indicative fields flagged but zero")))
         // The bit belongs to quotes: on any other message it is refused, not dropped.
         var status = Tick()
         status.kind = .status
