@@ -111,6 +111,10 @@ public struct Tick: Sendable, BitwiseCopyable {
     public enum Flags {
         /// The trade is a Nasdaq cross (ITCH `Q`).
         public static let cross: UInt8 = 1
+        /// A quote that replaced unsent quotes of its instrument at a feed node over its bandwidth
+        /// budget (issue 24; the value the phase-2 data model reserves): the seqs between the
+        /// previous tick of the instrument and this one were quotes, never sent. On the wire.
+        public static let conflated: UInt8 = 8
         /// The tick is an instrument's whole state from a feed node's snapshot (a quote tick), not a
         /// change: a gateway node writes these into its ring when it (re)synchronizes a channel.
         /// Internal to a process; never on any wire.
