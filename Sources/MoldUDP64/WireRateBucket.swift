@@ -34,12 +34,16 @@ public struct WireRateBucket: Sendable {
     @inline(__always)
     public static func wireBytes(datagram: Int) -> Int { datagram + ipUDPHeaderBytes }
 
-    /// Adds what the budget earned since the last fill, up to the burst.
-    @inline(__always)
-    public mutating func fill(now: UInt64) {
-        guard now > filledAt else { return }
-        tokens = min(Double(burstBytes), tokens + Double(now - filledAt) * bytesPerNanosecond)
+    /// Adds what the budget earned since the last fill, up to the burst. Returns for how long the
+    /// bucket was full (nanoseconds): budget that went unused, which a sender that had something
+    /// waiting lost (it was not running: a stalled thread).
+    @inline(__always) @discardableResult
+    public mutating func fill(now: UInt64) -> UInt64 {
+        guard now > filledAt else { return 0 }
+        let earned = tokens + Double(now - filledAt) * bytesPerNanosecond
+        tokens = min(Double(burstBytes), earned)
         filledAt = now
+        return earned > Double(burstBytes) ? UInt64((earned - Double(burstBytes)) / bytesPerNanosecond) : 0
     }
 
     /// Whether `wireBytes` may leave now (after `fill`).

@@ -26,7 +26,9 @@ extension FeedNodePublisher {
                     break reading
                 }
             }
-            let deadline = sending.pump(now: Clock.monotonic(), draining: false)
+            // With the ring empty there is nothing to batch with: channels within budget send what
+            // is pending at once (latency), as without a budget.
+            let deadline = sending.pump(now: Clock.monotonic(), draining: false, ringEmpty: read < 256 && !closed)
             if pending.load(ordering: .acquiring) { serveSnapshots() }
             if closed || read == 256 { continue }
             if deadline != 0 {
@@ -110,9 +112,10 @@ final class BudgetedSending {
     }
 
     /// Releases held quotes on channels with no packet waiting (until one packet is full, or all of
-    /// them with `draining`), flushes due packets (all, with `draining`), sends what the budget
+    /// them with `draining`), flushes due packets (all, with `draining`; those of channels within
+    /// budget, with `ringEmpty`), sends what the budget
     /// allows and updates the metrics. Returns when the next waiting packet may leave (0: none waits).
-    func pump(now: UInt64, draining: Bool) -> UInt64 {
+    func pump(now: UInt64, draining: Bool, ringEmpty: Bool = false) -> UInt64 {
         self.now = now
         for channel in 0..<publisher.configuration.channels where held.pendingCount[channel] > 0 {
             while held.pendingCount[channel] > 0, draining || publisher.waiting[channel] == 0, !publisher.outboxIsFull,
@@ -122,6 +125,9 @@ final class BudgetedSending {
         }
         if draining {
             publisher.flushAll(now: now)
+        } else if ringEmpty {
+            publisher.flushAll(now: now, holding: isBehind)
+            publisher.flushDue(now: now, holding: isBehind)  // heartbeats
         } else {
             publisher.flushDue(now: now, holding: isBehind)
         }
@@ -145,7 +151,7 @@ final class BudgetedSending {
     /// budget holds back all). Returns when the first held-back packet may leave (0: none waits).
     private func send() -> UInt64 {
         guard publisher.outboxCount > 0 else { return 0 }
-        pacer.fill(now: now)
+        pacer.fill(now: now) { self.publisher.waiting[$0] > 0 }
         for i in blocked.indices { blocked[i] = false }
         var deadline = UInt64.max
         var anySent = false

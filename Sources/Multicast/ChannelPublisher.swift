@@ -186,11 +186,11 @@ public final class ChannelPublisher {
         }
     }
 
-    /// Moves every pending packet to the outbox (as many as fit; call again after sending if not all did).
-    /// Returns whether nothing is left pending.
+    /// Moves every pending packet to the outbox (as many as fit; call again after sending if not all did),
+    /// but for channels for which `holding` is true. Returns whether nothing is left pending.
     @discardableResult
-    public func flushAll(now: UInt64) -> Bool {
-        for channel in 0..<configuration.channels where firstPending[channel] != 0 {
+    public func flushAll(now: UInt64, holding: (Int) -> Bool = { _ in false }) -> Bool {
+        for channel in 0..<configuration.channels where firstPending[channel] != 0 && !holding(channel) {
             if outboxIsFull { return false }
             moveToOutbox(channel: channel, now: now)
         }

@@ -78,6 +78,9 @@ public final class ChannelSendCounters: Sendable {
     public let overBudgetEpisodes = Atomic<Int>(0)
     /// With a budget: the longest a packet waited for it, nanoseconds.
     public let longestPacingDelayNanoseconds = Atomic<Int>(0)
+    /// With a budget: time the channel's budget went unused while its packets waited (the publisher
+    /// thread did not run: a loaded host), nanoseconds.
+    public let budgetUnusedNanoseconds = Atomic<Int>(0)
     /// With a budget: bits on the wire per second over the last whole second.
     public let wireBitsPerSecond = Atomic<Int>(0)
     /// With a budget: datagrams per second over the last whole second.
@@ -138,6 +141,8 @@ public final class FeedNodeCounters: Sendable {
                                     labels: labels, value: v(c.overBudgetNanoseconds) / 1e9))
             out.append(MetricSample("quotecast_publish_over_budget_episodes_total", .counter, help: "Over-budget episodes begun (one over_budget log line each), per channel",
                                     labels: labels, value: v(c.overBudgetEpisodes)))
+            out.append(MetricSample("quotecast_publish_budget_unused_seconds_total", .counter, help: "Time the channel's budget went unused while its packets waited (the publisher was not running)",
+                                    labels: labels, value: v(c.budgetUnusedNanoseconds) / 1e9))
             out.append(MetricSample("quotecast_publish_pacing_delay_max_seconds", .gauge, help: "Longest time a packet waited for the budget, per channel",
                                     labels: labels, value: v(c.longestPacingDelayNanoseconds) / 1e9))
         }

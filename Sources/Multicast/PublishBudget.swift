@@ -1,4 +1,5 @@
 import MoldUDP64
+import System
 
 /// A feed node's bandwidth budget (issue 24): bits per second on the wire, per channel and/or
 /// across all channels, counting every datagram's UDP payload plus its IPv4 and UDP headers
@@ -29,6 +30,10 @@ public struct PublishBudget: Sendable, Equatable {
 public enum BudgetEvent: Sendable, Equatable {
     case overBudget(channel: Int, limit: String, bitsPerSecond: UInt64)
     case withinBudget(channel: Int, seconds: Double, conflated: Int, longestDelayNanoseconds: UInt64)
+    /// Packets waited while the budget went unused for `nanoseconds` (a bucket stayed full: the
+    /// publisher thread did not run), ending at `realtime` (ns since the epoch); channel nil: the
+    /// total budget.
+    case unused(channel: Int?, nanoseconds: UInt64, realtime: UInt64)
 }
 
 /// The publisher thread's pacing state: the token buckets, and per channel the over-budget
@@ -46,6 +51,8 @@ final class BudgetPacer {
     private var episodeLongestDelay: [UInt64]
     private var overBudgetBefore: [UInt64]
     private var secondStart: UInt64
+    /// Whether each channel's last held-back packet waited for the total bucket.
+    private var heldByTotal: [Bool]
     private var secondBytes: [Int]
     private var secondPackets: [Int]
 
@@ -65,16 +72,36 @@ final class BudgetPacer {
         episodeLongestDelay = Array(repeating: 0, count: channels)
         overBudgetBefore = Array(repeating: 0, count: channels)
         secondStart = now
+        heldByTotal = Array(repeating: false, count: channels)
         secondBytes = Array(repeating: 0, count: channels)
         secondPackets = Array(repeating: 0, count: channels)
     }
 
-    /// Fills the buckets to `now`.
+    /// Fills the buckets to `now`; `waiting(c)` says whether channel `c` has packets waiting, whose
+    /// buckets' overflow is budget lost to a stalled publisher (counted; reported from 1 ms).
     @inline(__always)
-    func fill(now: UInt64) {
-        for i in channelBuckets.indices { channelBuckets[i].fill(now: now) }
-        total?.fill(now: now)
+    func fill(now: UInt64, waiting: (Int) -> Bool) {
+        // A bucket's overflow is lost budget only while a packet waits for that very bucket (a
+        // channel's bucket also fills while its packets wait for the total one).
+        var totalHeld = false
+        for i in counters.indices where waiting(i) {
+            if heldByTotal[i] { totalHeld = true }
+        }
+        for i in channelBuckets.indices {
+            let unused = channelBuckets[i].fill(now: now)
+            if unused > 0, waiting(i), !heldByTotal[i] { lost(channel: i, unused, now: now) }
+        }
+        if let unused = total?.fill(now: now), totalHeld, unused > 0 { lost(channel: nil, unused, now: now) }
     }
+
+    private func lost(channel: Int?, _ nanoseconds: UInt64, now: UInt64) {
+        if let channel { counters[channel].budgetUnusedNanoseconds.add(Int(nanoseconds), ordering: .relaxed) }
+        else { totalUnusedNanoseconds &+= nanoseconds }
+        if nanoseconds >= 1_000_000 { onEvent(.unused(channel: channel, nanoseconds: nanoseconds, realtime: Clock.realtime())) }
+    }
+
+    /// Budget of the total bucket lost while packets waited, nanoseconds.
+    private(set) var totalUnusedNanoseconds: UInt64 = 0
 
     /// When a datagram of `wireBytes` may leave on `channel` (≤ `now`: at once), and which bucket
     /// holds it back.
@@ -108,6 +135,7 @@ final class BudgetPacer {
     /// (an episode starts unless one is running).
     func heldBack(channel: Int, limit: String, now: UInt64, conflatedSoFar: Int) {
         lastBehind[channel] = now
+        heldByTotal[channel] = limit == "total"
         guard episodeStart[channel] == 0 else { return }
         episodeStart[channel] = now
         conflatedAtStart[channel] = conflatedSoFar

@@ -14,6 +14,7 @@ let allBenchmarks: [Benchmark] =
     + gatewaySuite
     + multicastSuite
     + hopSuite
+    + budgetSuite
     + endToEndSuite
     + authSuite
     + []

@@ -130,6 +130,9 @@ func runFeed(_ argv: [String]) throws -> Int32 {
                 log(.info, "within_budget", ["channel": channel, "over_s": String(format: "%.3f", seconds),
                                              "quotes_conflated": conflated,
                                              "longest_delay_ms": String(format: "%.3f", Double(longest) / 1e6)])
+            case let .unused(channel, nanoseconds, realtime):
+                log(.debug, "budget_unused", ["channel": channel.map { "\($0)" } ?? "all",
+                                              "lost_ms": String(format: "%.3f", Double(nanoseconds) / 1e6), "at_ns": realtime])
             }
         }
     } catch {
