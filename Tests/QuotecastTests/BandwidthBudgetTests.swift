@@ -1,10 +1,8 @@
 import Foundation
 import Glibc
-import ITCH
 import Market
 import MoldUDP64
 import Multicast
-import OrderBook
 import Sockets
 import Testing
 
@@ -105,21 +103,11 @@ import Testing
     @Test func twoGatewaysBehindABudgetGetEveryTradeAndTheWireKeepsTheBudget() throws {
         let dir = try QuotecastProcess.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("day.itch").path
-        let made = try QuotecastProcess.run(["simulate", "--output", file, "--messages", "300000", "--seed", "31", "--symbols", "12"])
-        #expect(made.status == 0, "\(made.stderr)")
-
         // What the feed node would publish without a budget: the feed handler's ticks over the file.
+        let (file, ticks) = try FeedNodeTests.simulatedDay(in: dir, messages: 300_000, seed: 31, symbols: 12)
         let channels = 2
         var expected: [[Tick]] = Array(repeating: [], count: channels)
-        let mapped = try MappedFile(path: file)
-        let engine = BookEngine()
-        let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
-        defer { out.deallocate() }
-        for message in DayFileReader(bytes: mapped.bytes) {
-            let n = engine.apply(message.base, length: message.length, receiveTime: 0, into: out)
-            for i in 0..<n { expected[ChannelMap.channel(of: out[i].symbol, channels: channels)].append(out[i]) }
-        }
+        for tick in ticks { expected[ChannelMap.channel(of: tick.symbol, channels: channels)].append(tick) }
 
         let port = UInt16.random(in: 20_000...29_000)
         let third = Int.random(in: 1...250)
