@@ -232,17 +232,18 @@ def load(path, problems, name):
     return messages
 
 
-def per_symbol(messages, problems, name, inside):
+def per_symbol(messages, problems, name, inside, feed_conflation=False):
     """symbol -> its snapshots and updates in arrival order; checks the stream on its own: no gap,
     error, conflated quote or stale status, and each update the seq after the one before (problems
-    only for messages received inside the window)."""
+    only for messages received inside the window). With feed_conflation (a feed node over its
+    bandwidth budget), a quote marked conflated is allowed, and so is a seq hole right before it."""
     by = {}
     for m in messages:
         if m.type in ("gap", "error") and inside(m):
             problems.append(f"{name}: {m.text[:200]}")
         if m.type in UPDATE_TYPES or m.type == "snapshot":
             if inside(m):
-                if '"conflated":true' in m.text:
+                if '"conflated":true' in m.text and not feed_conflation:
                     problems.append(f"{name}: conflated quote {m.symbol} seq {m.seq} (the client was slow)")
                 if '"status":"stale"' in m.text:
                     problems.append(f"{name}: {m.symbol} stale at seq {m.seq}")
@@ -256,7 +257,8 @@ def per_symbol(messages, problems, name, inside):
             if expected is None:
                 if inside(m):
                     problems.append(f"{name}: {symbol} update seq {m.seq} before any snapshot")
-            elif m.seq != expected and inside(m):
+            elif m.seq != expected and inside(m) and not (
+                    feed_conflation and m.type == "quote" and m.seq > expected and '"conflated":true' in m.text):
                 problems.append(f"{name}: {symbol} seq {m.seq} after {expected - 1} (hole)")
             expected = m.seq + 1
     return by
@@ -316,14 +318,14 @@ def comparable(text, ignore_rt):
     return RT.sub("", text) if ignore_rt else text
 
 
-def compare(label, path_a, path_b, window, minimum, ignore_rt, expect_symbols):
+def compare(label, path_a, path_b, window, minimum, ignore_rt, expect_symbols, feed_conflation=False):
     problems = []
 
     def inside(m):
         return not window or window[0] <= m.recv <= window[1]
 
-    by_a = per_symbol(load(path_a, problems, "A"), problems, "A", inside)
-    by_b = per_symbol(load(path_b, problems, "B"), problems, "B", inside)
+    by_a = per_symbol(load(path_a, problems, "A"), problems, "A", inside, feed_conflation)
+    by_b = per_symbol(load(path_b, problems, "B"), problems, "B", inside, feed_conflation)
     compared = snapshots_checked = differences = 0
     symbols = sorted(set(by_a) | set(by_b))
     missing = [s for s in symbols if s not in by_a or s not in by_b]
@@ -447,7 +449,7 @@ def main(argv):
         record(argv[1], argv[2], symbols, seconds, expect)
         return 0
     if len(argv) >= 4 and argv[0] == "compare":
-        window, minimum, ignore_rt, expect_symbols = None, 100, False, 0
+        window, minimum, ignore_rt, expect_symbols, feed_conflation = None, 100, False, 0, False
         rest = argv[4:]
         while rest:
             if rest[0] == "--window":
@@ -462,9 +464,13 @@ def main(argv):
             elif rest[0] == "--ignore-rt":
                 ignore_rt = True
                 rest = rest[1:]
+            elif rest[0] == "--feed-conflation":
+                feed_conflation = True
+                rest = rest[1:]
             else:
                 sys.exit(f"unknown flag {rest[0]}")
-        return 0 if compare(argv[1], argv[2], argv[3], window, minimum, ignore_rt, expect_symbols) else 1
+        return 0 if compare(argv[1], argv[2], argv[3], window, minimum, ignore_rt, expect_symbols,
+                            feed_conflation) else 1
     sys.exit(__doc__)
 
 

@@ -11,13 +11,14 @@ extension Gateway {
         guard first < Tick.depth else { return }
         let limit = e.encodedDepthLimit
         var used = 0
+        let conflated = tick.flags & Tick.Flags.conflated != 0  // by the feed node, over its budget
         for d in (first + 1)...Tick.depth where !e.subscribers[d - 1].isEmpty {
             let effective = min(d, limit)
             let frame: WebSocketFrame
             if let f = frameCache[effective - 1] {
                 frame = f
             } else {
-                let n = TickJSON.encode(tick, depth: effective, decimals: e.decimals, into: scratch)
+                let n = TickJSON.encode(tick, depth: effective, conflated: conflated, decimals: e.decimals, into: scratch)
                 frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
                 frameCache[effective - 1] = frame
                 used = max(used, effective)

@@ -82,7 +82,10 @@ extension Gateway {
         case .synced:
             // Not the next seq (a gateway node's feed node restarted and numbers from 1 again): the
             // cache is not exact until the next quote, which subscribers get as gap + snapshot.
-            if tick.seq != e.state.seq &+ 1 {
+            // A later quote flagged conflated explains its hole: a feed node over its bandwidth
+            // budget replaced unsent quotes by it (docs/wire-format.md), and a quote is a whole picture.
+            let explained = tick.kind == .quote && tick.flags & Tick.Flags.conflated != 0 && tick.seq > e.state.seq
+            if tick.seq != e.state.seq &+ 1 && !explained {
                 let from = tick.seq > e.state.seq ? e.state.seq &+ 1 : tick.seq
                 e.sync = .awaitingQuote(gapFrom: from)
                 e.apply(tick)

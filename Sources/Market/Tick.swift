@@ -141,7 +141,9 @@ public struct Tick: Sendable, BitwiseCopyable {
         public static let viStatic: UInt8 = 2
         /// The instrument is in a dynamic volatility interruption (KRX VI against the last price).
         public static let viDynamic: UInt8 = 4
-        /// Reserved for the feed node's bandwidth budget (issue 24): a quote that replaced unsent ones.
+        /// A quote that replaced unsent quotes of its instrument at a feed node over its bandwidth
+        /// budget (issue 24): the seqs between the previous tick of the instrument and this one were
+        /// quotes, never sent. On the wire.
         public static let conflated: UInt8 = 8
         /// Both VI kinds.
         public static let vi: UInt8 = viStatic | viDynamic

@@ -28,6 +28,8 @@ public struct OutgoingPacket {
     public let channel: Int
     /// The datagram.
     public let bytes: UnsafeRawBufferPointer
+    /// When it was queued (monotonic ns).
+    public let queuedAt: UInt64
 }
 
 /// Packs normalized ticks into MoldUDP64 packets, one stream per channel, each with its own session
@@ -57,8 +59,12 @@ public final class ChannelPublisher {
     private let outboxStorage: UnsafeMutableRawPointer
     private var outboxLengths: [Int]
     private var outboxChannels: [Int]
+    /// When each outbox packet was queued (monotonic ns), for the pacing delay.
+    private var outboxQueuedAt: [UInt64]
     /// Packets in the outbox.
     public private(set) var outboxCount = 0
+    /// Packets in the outbox per channel (a channel with packets waiting for the budget is behind).
+    public private(set) var waiting: [Int]
     /// Scratch space for one encoded message.
     private let scratch: UnsafeMutableRawPointer
 
@@ -85,6 +91,8 @@ public final class ChannelPublisher {
         outboxStorage = .allocate(byteCount: size * configuration.outboxCapacity, alignment: 64)
         outboxLengths = Array(repeating: 0, count: configuration.outboxCapacity)
         outboxChannels = Array(repeating: 0, count: configuration.outboxCapacity)
+        outboxQueuedAt = Array(repeating: 0, count: configuration.outboxCapacity)
+        waiting = Array(repeating: 0, count: configuration.channels)
         scratch = .allocate(byteCount: NormalizedMessage.maxLength, alignment: 8)
         channelOfLocate = .allocate(capacity: 1 << 16)
         channelOfLocate.initialize(repeating: UInt16.max, count: 1 << 16)
@@ -164,8 +172,10 @@ public final class ChannelPublisher {
     /// Moves every channel's pending packet that is older than the flush bound to the outbox (as
     /// many as fit); and, with `heartbeats`, queues a heartbeat on channels idle for the heartbeat
     /// interval. Call between ring reads, and whenever the ring is empty.
-    public func flushDue(now: UInt64, heartbeats: Bool = true) {
-        for channel in 0..<configuration.channels where !outboxIsFull {
+    /// Channels for which `holding` is true are left alone: a channel over its bandwidth budget
+    /// sends full packets only.
+    public func flushDue(now: UInt64, heartbeats: Bool = true, holding: (Int) -> Bool = { _ in false }) {
+        for channel in 0..<configuration.channels where !outboxIsFull && !holding(channel) {
             let first = firstPending[channel]
             if first != 0, now &- first >= configuration.flushAfterNanoseconds {
                 moveToOutbox(channel: channel, now: now)
@@ -176,11 +186,11 @@ public final class ChannelPublisher {
         }
     }
 
-    /// Moves every pending packet to the outbox (as many as fit; call again after sending if not all did).
-    /// Returns whether nothing is left pending.
+    /// Moves every pending packet to the outbox (as many as fit; call again after sending if not all did),
+    /// but for channels for which `holding` is true. Returns whether nothing is left pending.
     @discardableResult
-    public func flushAll(now: UInt64) -> Bool {
-        for channel in 0..<configuration.channels where firstPending[channel] != 0 {
+    public func flushAll(now: UInt64, holding: (Int) -> Bool = { _ in false }) -> Bool {
+        for channel in 0..<configuration.channels where firstPending[channel] != 0 && !holding(channel) {
             if outboxIsFull { return false }
             moveToOutbox(channel: channel, now: now)
         }
@@ -201,14 +211,39 @@ public final class ChannelPublisher {
             for i in 0..<outboxCount {
                 let start = outboxStorage + i * configuration.maxPayload
                 list.initializeElement(at: i, to: OutgoingPacket(channel: outboxChannels[i],
-                                                                 bytes: UnsafeRawBufferPointer(start: start, count: outboxLengths[i])))
+                                                                 bytes: UnsafeRawBufferPointer(start: start, count: outboxLengths[i]),
+                                                                 queuedAt: outboxQueuedAt[i]))
             }
             return try body(UnsafeBufferPointer(rebasing: list[0..<outboxCount]))
         }
     }
 
     /// Empties the outbox (after its packets were sent).
-    public func clearOutbox() { outboxCount = 0 }
+    public func clearOutbox() {
+        outboxCount = 0
+        for channel in waiting.indices { waiting[channel] = 0 }
+    }
+
+    /// Removes the outbox packets whose `sent[i]` is true (they were sent), keeping the others in
+    /// order: a paced sender sends what its budget allows and keeps the rest for later.
+    public func removeFromOutbox(sent: UnsafeBufferPointer<Bool>) {
+        var kept = 0
+        for i in 0..<outboxCount {
+            if sent[i] {
+                waiting[outboxChannels[i]] -= 1
+                continue
+            }
+            if kept != i {
+                (outboxStorage + kept * configuration.maxPayload).copyMemory(from: outboxStorage + i * configuration.maxPayload,
+                                                                             byteCount: outboxLengths[i])
+                outboxLengths[kept] = outboxLengths[i]
+                outboxChannels[kept] = outboxChannels[i]
+                outboxQueuedAt[kept] = outboxQueuedAt[i]
+            }
+            kept += 1
+        }
+        outboxCount = kept
+    }
 
     private func moveToOutbox(channel: Int, now: UInt64) {
         precondition(!outboxIsFull, "send and clear the outbox before publishing more")
@@ -216,7 +251,9 @@ public final class ChannelPublisher {
         (outboxStorage + outboxCount * configuration.maxPayload).copyMemory(from: packet.baseAddress!, byteCount: packet.count)
         outboxLengths[outboxCount] = packet.count
         outboxChannels[outboxCount] = channel
+        outboxQueuedAt[outboxCount] = now
         outboxCount += 1
+        waiting[channel] += 1
         packetsPublished &+= 1
         builders[channel].reset()
         firstPending[channel] = 0
@@ -230,7 +267,9 @@ public final class ChannelPublisher {
                               count: count, to: out)
         outboxLengths[outboxCount] = MoldUDP64.headerLength
         outboxChannels[outboxCount] = channel
+        outboxQueuedAt[outboxCount] = now
         outboxCount += 1
+        waiting[channel] += 1
         lastSent[channel] = now
     }
 }

@@ -23,6 +23,8 @@ public struct FeedNodeOutput: Sendable {
     /// more ticks per datagram and so per system call. Gateways must accept it (`--max-datagram`).
     /// At least `ChannelPublisherConfiguration.minimumPayload`.
     public var payloadSize = MoldUDP64.defaultMaxPayloadSize
+    /// The bandwidth budget the publisher keeps (off by default).
+    public var budget = PublishBudget()
 
     public init(group: SocketAddress, interface: String, ttl: Int) {
         self.group = group
@@ -66,6 +68,23 @@ public final class ChannelSendCounters: Sendable {
     public let heartbeats = Atomic<Int>(0)
     /// Ends of session sent (count 0xFFFF).
     public let endsOfSession = Atomic<Int>(0)
+    /// Bytes on the wire: UDP payload plus IPv4 and UDP headers (`WireRateBucket.wireBytes`).
+    public let wireBytes = Atomic<Int>(0)
+    /// With a budget: quotes replaced by a newer one of their instrument before they were sent.
+    public let quotesConflated = Atomic<Int>(0)
+    /// With a budget: time spent over it (episodes, from the first held-back packet to the last).
+    public let overBudgetNanoseconds = Atomic<Int>(0)
+    /// With a budget: over-budget episodes begun.
+    public let overBudgetEpisodes = Atomic<Int>(0)
+    /// With a budget: the longest a packet waited for it, nanoseconds.
+    public let longestPacingDelayNanoseconds = Atomic<Int>(0)
+    /// With a budget: time the channel's budget went unused while its packets waited (the publisher
+    /// thread did not run: a loaded host), nanoseconds.
+    public let budgetUnusedNanoseconds = Atomic<Int>(0)
+    /// With a budget: bits on the wire per second over the last whole second.
+    public let wireBitsPerSecond = Atomic<Int>(0)
+    /// With a budget: datagrams per second over the last whole second.
+    public let packetsPerSecond = Atomic<Int>(0)
 
     init() {}
 }
@@ -78,10 +97,13 @@ public final class FeedNodeCounters: Sendable {
     let sendFailures = Atomic<Int>(0)
     /// Per channel, what was sent.
     public let channels: [ChannelSendCounters]
+    /// The budget kept (its samples are listed when one is set).
+    public let budget: PublishBudget
 
     /// Counters for `channels` channels.
-    public init(channels: Int = 1) {
+    public init(channels: Int = 1, budget: PublishBudget = PublishBudget()) {
         self.channels = (0..<max(channels, 1)).map { _ in ChannelSendCounters() }
+        self.budget = budget
     }
 
     /// Samples for `/metrics`: per channel (label `channel`) packets, messages, bytes, heartbeats and
@@ -101,6 +123,32 @@ public final class FeedNodeCounters: Sendable {
                                     labels: labels, value: v(c.heartbeats)))
             out.append(MetricSample("quotecast_publish_end_of_session_total", .counter, help: "End-of-session packets sent, per channel",
                                     labels: labels, value: v(c.endsOfSession)))
+            out.append(MetricSample("quotecast_publish_wire_bytes_total", .counter,
+                                    help: "Bytes on the wire sent, per channel: UDP payload plus 28 bytes of IPv4 and UDP headers per datagram",
+                                    labels: labels, value: v(c.wireBytes)))
+            guard budget.isEnabled else { continue }
+            if let rate = budget.channelBitsPerSecond {
+                out.append(MetricSample("quotecast_publish_budget_bits_per_second", .gauge, help: "The bandwidth budget (--max-rate per channel, --max-rate-total across channels)",
+                                        labels: labels, value: Double(rate)))
+            }
+            out.append(MetricSample("quotecast_publish_wire_bits_per_second", .gauge, help: "Bits on the wire per second over the last whole second, per channel",
+                                    labels: labels, value: v(c.wireBitsPerSecond)))
+            out.append(MetricSample("quotecast_publish_packets_per_second", .gauge, help: "Datagrams per second over the last whole second, per channel",
+                                    labels: labels, value: v(c.packetsPerSecond)))
+            out.append(MetricSample("quotecast_publish_quotes_conflated_total", .counter, help: "Quotes replaced by a newer quote of their instrument while over budget (never sent), per channel",
+                                    labels: labels, value: v(c.quotesConflated)))
+            out.append(MetricSample("quotecast_publish_over_budget_seconds_total", .counter, help: "Time spent over the budget (packets or quotes held back), per channel",
+                                    labels: labels, value: v(c.overBudgetNanoseconds) / 1e9))
+            out.append(MetricSample("quotecast_publish_over_budget_episodes_total", .counter, help: "Over-budget episodes begun (one over_budget log line each), per channel",
+                                    labels: labels, value: v(c.overBudgetEpisodes)))
+            out.append(MetricSample("quotecast_publish_budget_unused_seconds_total", .counter, help: "Time the channel's budget went unused while its packets waited (the publisher was not running)",
+                                    labels: labels, value: v(c.budgetUnusedNanoseconds) / 1e9))
+            out.append(MetricSample("quotecast_publish_pacing_delay_max_seconds", .gauge, help: "Longest time a packet waited for the budget, per channel",
+                                    labels: labels, value: v(c.longestPacingDelayNanoseconds) / 1e9))
+        }
+        if let rate = budget.totalBitsPerSecond {
+            out.append(MetricSample("quotecast_publish_budget_bits_per_second", .gauge, help: "The bandwidth budget (--max-rate per channel, --max-rate-total across channels)",
+                                    labels: [("channel", "all")], value: Double(rate)))
         }
         out.append(MetricSample("quotecast_publish_send_failures_total", .counter, help: "Datagrams the socket did not take",
                                 value: v(sendFailures)))
@@ -125,20 +173,28 @@ public final class FeedNodePublisher: @unchecked Sendable {
     public let publisher: ChannelPublisher
     public let windows: [RetransmissionWindow]
     public let counters: FeedNodeCounters
-    private let output: FeedNodeOutput
+    let output: FeedNodeOutput
     private let groups: [SocketAddress]
     private let socket: UDPSocket
-    private var states = InstrumentStates()
+    var states = InstrumentStates()
+    let onBudgetEvent: @Sendable (BudgetEvent) -> Void
     private let mailbox = Mutex<[SnapshotRequest]>([])
-    private let pending = Atomic<Bool>(false)
+    let pending = Atomic<Bool>(false)
 
-    /// A publisher sending `channels` channels as `output` says, sessions named from `sessionBase`.
-    public init(channels: Int, output: FeedNodeOutput, sessionBase: String) throws(SystemError) {
+    /// A publisher sending `channels` channels as `output` says, sessions named from `sessionBase`;
+    /// with a budget, `onBudgetEvent` hears each over-budget episode begin and end (on the publisher
+    /// thread: log and return).
+    public init(channels: Int, output: FeedNodeOutput, sessionBase: String,
+                onBudgetEvent: @escaping @Sendable (BudgetEvent) -> Void = { _ in }) throws(SystemError) {
+        precondition(!output.budget.isEnabled
+                     || output.budget.burstBytes(payloadSize: output.payloadSize) >= WireRateBucket.wireBytes(datagram: output.payloadSize),
+                     "the burst must hold one packet")
+        self.onBudgetEvent = onBudgetEvent
         var configuration = ChannelPublisherConfiguration(channels: channels)
         configuration.outboxCapacity = 64
         configuration.maxPayload = output.payloadSize
         publisher = ChannelPublisher(configuration: configuration, sessionBase: sessionBase)
-        counters = FeedNodeCounters(channels: channels)
+        counters = FeedNodeCounters(channels: channels, budget: output.budget)
         self.output = output
         var groups: [SocketAddress] = []
         for channel in 0..<channels {
@@ -174,6 +230,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
     /// Runs until the ring is closed and drained: publishes every tick, then ends the session on every
     /// channel (after `lingerNanoseconds`, snapshots are still answered until `stop` is raised).
     public func run(reader: inout RingReader, stop: StopFlag) {
+        if output.budget.isEnabled { return runWithinBudget(reader: &reader, stop: stop) }
         var tick = Tick()
         var now = Clock.monotonic()
         var sinceClock = 0
@@ -223,7 +280,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
         }
     }
 
-    private func serveSnapshots() {
+    func serveSnapshots() {
         let requests = mailbox.withLock { list in
             defer { list.removeAll() }
             return list
@@ -246,12 +303,20 @@ public final class FeedNodePublisher: @unchecked Sendable {
     /// Sends the outbox: per channel one `sendmmsg` batch to its group, remembered in its window.
     private func send() {
         guard publisher.outboxCount > 0 else { return }
+        transmit(selected: nil)
+        publisher.clearOutbox()
+    }
+
+    /// Sends the outbox's packets (those with `selected[i]` true, or all): per channel one `sendmmsg`
+    /// batch to its group, in order; each channel's retransmission window remembers exactly the
+    /// packets that went out, so a gateway recovering a gap gets the bytes the others got.
+    func transmit(selected: UnsafeMutableBufferPointer<Bool>?) {
         publisher.withOutbox { list in
             withUnsafeTemporaryAllocation(of: UnsafeRawPointer?.self, capacity: list.count) { pointers in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: list.count) { lengths in
                     for channel in 0..<groups.count {
                         var n = 0
-                        for packet in list where packet.channel == channel {
+                        for (i, packet) in list.enumerated() where packet.channel == channel && selected?[i] ?? true {
                             pointers[n] = packet.bytes.baseAddress
                             lengths[n] = UInt32(packet.bytes.count)
                             n += 1
@@ -271,7 +336,6 @@ public final class FeedNodePublisher: @unchecked Sendable {
             }
         }
         counters.messages.store(publisher.messagesPublished, ordering: .relaxed)
-        publisher.clearOutbox()
     }
 
     /// Adds the first `sent` packets of a channel's batch to its counters, by the message count in
@@ -295,6 +359,7 @@ public final class FeedNodePublisher: @unchecked Sendable {
         c.packets.add(sent, ordering: .relaxed)
         c.messages.add(messages, ordering: .relaxed)
         c.bytes.add(bytes, ordering: .relaxed)
+        c.wireBytes.add(bytes + sent * WireRateBucket.ipUDPHeaderBytes, ordering: .relaxed)
         if heartbeats > 0 { c.heartbeats.add(heartbeats, ordering: .relaxed) }
         if ends > 0 { c.endsOfSession.add(ends, ordering: .relaxed) }
     }

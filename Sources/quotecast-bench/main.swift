@@ -15,6 +15,7 @@ let allBenchmarks: [Benchmark] =
     + gatewayDeflateSuite
     + multicastSuite
     + hopSuite
+    + budgetSuite
     + endToEndSuite
     + authSuite
     + []

@@ -93,6 +93,26 @@ struct Arguments {
         return address
     }
 
+    /// A rate in bits per second (`800k`, `20M`, `1.5G`: decimal suffixes k, M, G) within `range`,
+    /// or nil when absent.
+    func bitsPerSecond(_ name: String, in range: ClosedRange<UInt64>) throws(UsageError) -> UInt64? {
+        guard let text = values[name] else { return nil }
+        var digits = Substring(text.replacingOccurrences(of: "_", with: ""))
+        var scale = 1.0
+        switch digits.last {
+        case "k": scale = 1e3
+        case "M": scale = 1e6
+        case "G": scale = 1e9
+        default: break
+        }
+        if scale != 1 { digits = digits.dropLast() }
+        guard let number = Double(digits), number.isFinite, number >= 0, (number * scale).rounded() <= Double(range.upperBound),
+              case let v = UInt64((number * scale).rounded()), range.contains(v) else {
+            throw UsageError("--\(name): expected bits per second (suffix k, M or G) in \(range.lowerBound)...\(range.upperBound), got '\(text)'")
+        }
+        return v
+    }
+
     /// A flag whose value must be one of `choices`.
     func choice(_ name: String, _ choices: [String], default defaultValue: String) throws(UsageError) -> String {
         guard let text = values[name] else { return defaultValue }

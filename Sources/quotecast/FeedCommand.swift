@@ -19,7 +19,8 @@ let feedCommand = Command(
                               [--service HOST:PORT] [--feed sim|file://PATH|moldudp64://...|krx://...] [--market nasdaq|krx]
                               [--symbols N|LIST] [--rate N] [--seed N] [--bursty] [--time-compression X] [--messages N]
                               [--duration SECONDS] [--linger SECONDS] [--ring-capacity N]
-                              [--payload-size BYTES] [--metrics HOST:PORT] [--reference-prices FILE]
+                              [--payload-size BYTES] [--max-rate BITS/S] [--max-rate-total BITS/S]
+                              [--burst PACKETS] [--metrics HOST:PORT] [--reference-prices FILE]
                               [--log-level debug|info|warn|error] [--wait blocking|adaptive|spinning]
 
         The feed-handler node of a scale-out deployment (docs/operations.md): runs the feed handler
@@ -48,8 +49,17 @@ let feedCommand = Command(
           --payload-size BYTES  largest MoldUDP64 packet, header included, \(ChannelPublisherConfiguration.minimumPayload)..65000 (default
                                 1400, for a 1500-byte MTU; ~8900 on a 9000-byte jumbo network carries
                                 ~6x the ticks per datagram); gateways need a --max-datagram at least as large
+          --max-rate BITS/S     bandwidth budget of each channel, bits per second on the wire (IPv4 +
+                                UDP + MoldUDP64 headers counted; suffixes k, M, G: 20M); default off.
+                                Packets are paced to it; while a channel is over it, quotes are
+                                conflated per instrument (the latest replaces the unsent one, flagged
+                                conflated) and trades, status changes and breaks all still go out
+          --max-rate-total BITS/S  the same budget for all channels together (with or without --max-rate)
+          --burst PACKETS       with a budget: full-size packets that may leave back to back, 1..1000
+                                (default 4)
           --metrics HOST:PORT   serve GET /metrics (Prometheus text: feed, ring, per-channel packets,
-                                messages, bytes, heartbeats, ends of session, snapshots,
+                                messages, bytes, wire bytes, heartbeats, ends of session, snapshots,
+                                with a budget its rate, quotes conflated and time over budget,
                                 retransmission requests) and GET /healthz (200 with JSON while the
                                 input runs, 503 after it ends or while it is stale) on this address,
                                 thread qc-metrics (default off; port 0 picks a free one, logged as
@@ -66,7 +76,8 @@ let feedCommand = Command(
 func runFeed(_ argv: [String]) throws -> Int32 {
     let args = try Arguments(argv, valueFlags: ["feed", "market", "time-compression", "symbols", "rate", "seed", "publish", "channels", "interface",
                                                 "ttl", "service", "messages", "duration", "linger", "ring-capacity",
-                                                "log-level", "metrics", "payload-size", ReferencePricesFlag.name, WaitFlag.name],
+                                                "log-level", "metrics", "payload-size", "max-rate", "max-rate-total", "burst",
+                                                ReferencePricesFlag.name, WaitFlag.name],
                              switchFlags: ["bursty"])
     guard args.positionals.isEmpty else { throw UsageError("unexpected argument '\(args.positionals[0])'") }
     let levelName = try args.choice("log-level", ["debug", "info", "warn", "error"], default: "info")
@@ -98,6 +109,11 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     output.windowMessages = 1_000_000
     output.payloadSize = try args.int("payload-size", default: MoldUDP64.defaultMaxPayloadSize,
                                       in: ChannelPublisherConfiguration.minimumPayload...65_000)
+    // Below one full packet a second a budget could not send a packet at all.
+    let lowestRate = UInt64(WireRateBucket.wireBytes(datagram: output.payloadSize) * 8)
+    output.budget.channelBitsPerSecond = try args.bitsPerSecond("max-rate", in: lowestRate...400_000_000_000)
+    output.budget.totalBitsPerSecond = try args.bitsPerSecond("max-rate-total", in: lowestRate...400_000_000_000)
+    output.budget.burstPackets = try args.int("burst", default: 4, in: 1...1_000)
     guard output.group(ofChannel: channels - 1) != nil else {
         throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
     }
@@ -109,7 +125,19 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     let publisher: FeedNodePublisher
     let service: FeedNodeService
     do {
-        publisher = try FeedNodePublisher(channels: channels, output: output, sessionBase: sessionBase)
+        publisher = try FeedNodePublisher(channels: channels, output: output, sessionBase: sessionBase) { event in
+            switch event {
+            case let .overBudget(channel, limit, rate):
+                log(.warn, "over_budget", ["channel": channel, "limit": limit, "budget_bps": rate])
+            case let .withinBudget(channel, seconds, conflated, longest):
+                log(.info, "within_budget", ["channel": channel, "over_s": String(format: "%.3f", seconds),
+                                             "quotes_conflated": conflated,
+                                             "longest_delay_ms": String(format: "%.3f", Double(longest) / 1e6)])
+            case let .unused(channel, nanoseconds, realtime):
+                log(.debug, "budget_unused", ["channel": channel.map { "\($0)" } ?? "all",
+                                              "lost_ms": String(format: "%.3f", Double(nanoseconds) / 1e6), "at_ns": realtime])
+            }
+        }
     } catch {
         throw RuntimeFailure("--interface: cannot send multicast from \(interface): \(error)")
     }
@@ -158,6 +186,8 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     log(.info, "feed_started", ["feed": feedText, "publish": "\(group)", "channels": channels, "interface": interface,
                                 "ttl": ttl, "service": "\(service.address)", "session": sessionBase,
                                 "payload_size": output.payloadSize, "wait": wait.rawValue,
+                                "max_rate": output.budget.channelBitsPerSecond.map { "\($0)" } ?? "off",
+                                "max_rate_total": output.budget.totalBitsPerSecond.map { "\($0)" } ?? "off",
                                 "metrics": metrics.map { "\($0.localAddress)" } ?? "off",
                                 "threads": "qc-feed,qc-publish,qc-service,qc-retransmit" + (metrics == nil ? "" : ",qc-metrics")])
 

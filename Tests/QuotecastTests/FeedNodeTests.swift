@@ -14,27 +14,37 @@ import Testing
 /// a snapshot taken afterwards holds each instrument's state at the channel's next sequence number;
 /// a retransmission request is answered with the very messages first sent.
 @Suite struct FeedNodeTests {
-    @Test func publishesEveryTickOnItsChannelAndServesSnapshotsAndRetransmissions() throws {
-        let dir = try QuotecastProcess.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// A simulated day-file `day.itch` in `dir`, and the feed handler's ticks over it in order (what
+    /// a feed node publishes from it without a budget).
+    static func simulatedDay(in dir: URL, messages: Int, seed: Int, symbols: Int) throws -> (file: String, ticks: [Tick]) {
         let file = dir.appendingPathComponent("day.itch").path
-        let made = try QuotecastProcess.run(["simulate", "--output", file, "--messages", "20000", "--seed", "23", "--symbols", "30"])
+        let made = try QuotecastProcess.run(["simulate", "--output", file, "--messages", "\(messages)", "--seed", "\(seed)",
+                                             "--symbols", "\(symbols)"])
         #expect(made.status == 0, "\(made.stderr)")
-
-        // What the feed node must publish: the feed handler's ticks over the same file.
-        let channels = 3
-        var expected: [[String]] = Array(repeating: [], count: channels)
-        var states = InstrumentStates()
+        var ticks: [Tick] = []
         let mapped = try MappedFile(path: file)
         let engine = BookEngine()
         let out = UnsafeMutablePointer<Tick>.allocate(capacity: BookEngine.maxTicksPerMessage)
         defer { out.deallocate() }
         for message in DayFileReader(bytes: mapped.bytes) {
             let n = engine.apply(message.base, length: message.length, receiveTime: 0, into: out)
-            for i in 0..<n {
-                states.apply(out[i])
-                expected[ChannelMap.channel(of: out[i].symbol, channels: channels)].append(TickJSON.string(out[i]))
-            }
+            for i in 0..<n { ticks.append(out[i]) }
+        }
+        return (file, ticks)
+    }
+
+    @Test func publishesEveryTickOnItsChannelAndServesSnapshotsAndRetransmissions() throws {
+        let dir = try QuotecastProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (file, ticks) = try Self.simulatedDay(in: dir, messages: 20_000, seed: 23, symbols: 30)
+
+        // What the feed node must publish: the feed handler's ticks over the same file.
+        let channels = 3
+        var expected: [[String]] = Array(repeating: [], count: channels)
+        var states = InstrumentStates()
+        for tick in ticks {
+            states.apply(tick)
+            expected[ChannelMap.channel(of: tick.symbol, channels: channels)].append(TickJSON.string(tick))
         }
 
         #expect(expected.allSatisfy { $0.count > 1_000 }, "every channel carries a share of the ticks")
