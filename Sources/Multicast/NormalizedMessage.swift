@@ -376,6 +376,11 @@ public enum NormalizedMessage {
                   tick.instrument.withEnglishNameBytes({ $0.count }) == englishLength else {
                 return .failure(.badValue("a name holds a character that does not fit"))
             }
+            // An ISIN is 12 printable ASCII characters, or 12 spaces when there is none (found by the
+            // `normalized` fuzz target: other bytes were accepted and turned into spaces).
+            guard tick.instrument.withISINBytes({ $0.elementsEqual((0..<12).map { r.u8(Instrument.isin + $0) }) }) else {
+                return .failure(.badValue("ISIN"))
+            }
         }
         // Found by the `normalized` fuzz target: a symbol with a control character became invalid JSON
         // in every subscriber's messages. Refused here, where the bytes come off the network.

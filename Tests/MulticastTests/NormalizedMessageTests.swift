@@ -180,6 +180,9 @@ import Testing
         bad[NormalizedMessage.Instrument.decimals] = 9
         #expect(bad.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("decimals 9")))
         bad = bytes
+        bad[NormalizedMessage.Instrument.isin + 11] = 0x1C   // an ISIN is printable (or all spaces)
+        #expect(bad.withUnsafeBytes { NormalizedMessage.decode($0.baseAddress!, length: n) } == .failure(.badValue("ISIN")))
+        bad = bytes
         bad[NormalizedMessage.Instrument.name] = 0xFF
         if case .success = bad.withUnsafeBytes({ NormalizedMessage.decode($0.baseAddress!, length: n) }) {
             Issue.record("a name that is not UTF-8 was accepted")
