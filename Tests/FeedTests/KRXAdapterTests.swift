@@ -239,7 +239,9 @@ struct PayloadSource: DatagramSource, ~Copyable {
                 try writer.write(payload: p, timestamp: 1, source: IPv4Endpoint("10.0.0.1:1")!, destination: IPv4Endpoint("239.1.1.1:2")!)
             }
             try writer.close()
-            return try #require(InputFormat.recognise(try MappedFile(path: path).bytes), "\(name) was not recognised")
+            let file = try MappedFile(path: path)   // kept alive while its mapped bytes are read
+            let format = withExtendedLifetime(file) { InputFormat.recognise(file.bytes) }
+            return try #require(format, "\(name) was not recognised")
         }
         let day = Self.day.payloads
         guard case .krxCapture = try capture("krx.pcap", day.prefix(3).map(\.bytes)) else { Issue.record("not KRX"); return }
