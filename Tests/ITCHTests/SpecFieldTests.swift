@@ -109,10 +109,11 @@ import Testing
         return result
     }
 
-    /// The committed fixtures, written by our encoder (the edge cases hold one unknown type, one bad
-    /// length and a truncated final message, which are not compared).
+    /// The committed fixtures, written by our encoder (the edge cases end in a truncated final
+    /// message, which is not compared; since a frame of an unknown type or length ends a day-file's
+    /// walk as garbage, they hold neither).
     @Test(arguments: [("sim-seed7.itch", 0, DayFileEnd.complete),
-                      ("edge-cases.itch", 2, DayFileEnd.truncated(offset: 985, declaredLength: 36, available: 10))])
+                      ("edge-cases.itch", 0, DayFileEnd.truncated(offset: 941, declaredLength: 36, available: 10))])
     func committedFixturesDecodeAsTheSpecificationReadsThem(name: String, undecodable: Int, end: DayFileEnd) throws {
         let path = NasdaqCapture.root.appendingPathComponent("Fixtures").appendingPathComponent(name).path
         let result = try Self.compareEveryField(of: path)

@@ -30,7 +30,7 @@ import Testing
         ["--clients", "0"], ["--depth", "11"], ["--bogus"], ["--profile", "stampede"], ["--fail-if", "p99<ten"],
         ["--fail-if", "latency<1ms"], ["--storm-at", "3"], ["--slow-fraction", "1.5"], ["--duration", "-1"],
         ["--url", "http://x"], ["--distribution", "pareto"], ["--zipf-exponent", "2"], ["extra"],
-        ["--symbol-list", "WAYTOOLONGSYMBOL"], ["--json", "/nonexistent-dir/r.json"],
+        ["--symbol-list", "WAYTOOLONGSYMBOL"],
         ["--token", "a", "--token-key-file", "/x"], ["--token-kid", "k1"], ["--token-ttl", "1h"], ["--token", "two words"],
     ])
     func badFlagsExit2NamingTheFlag(_ args: [String]) throws {
@@ -39,6 +39,15 @@ import Testing
         let r = try QuotecastProcess.run(["load"] + args + rest)
         #expect(r.status == 2, "\(args): status \(r.status), stderr \(r.stderr)")
         #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+    }
+
+    /// A report file that cannot be written is a runtime failure (exit 1, docs/operations.md's exit
+    /// statuses), found before the run starts, with the operating system's reason.
+    @Test func aReportFileThatCannotBeWrittenExits1BeforeTheRun() throws {
+        let r = try QuotecastProcess.run(["load", "--json", "/nonexistent-dir/r.json", "--url", "ws://127.0.0.1:1/v1/stream"])
+        #expect(r.status == 1, "status \(r.status), stderr \(r.stderr)")
+        #expect(r.stderr.contains("--json: cannot write /nonexistent-dir/r.json: No such file or directory"), "\(r.stderr)")
+        #expect(!r.stderr.contains("cannot fetch the symbol list"), "\(r.stderr)")
     }
 
     @Test func noGatewayExits1WithAClearMessage() throws {
