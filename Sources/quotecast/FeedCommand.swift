@@ -117,8 +117,12 @@ func runFeed(_ argv: [String]) throws -> Int32 {
     guard output.group(ofChannel: channels - 1) != nil else {
         throw UsageError("--channels: \(channels) channels from \(group.host) leave the multicast range")
     }
-    // A session name per start: "Q" and the start time's last 7 decimal digits of seconds.
-    let sessionBase = "Q" + String(String(Int(Date().timeIntervalSince1970)).suffix(7))
+    // A session name per start: "Q" and the start time in milliseconds, 7 base-36 digits (they repeat
+    // after about 2.5 years). Seconds were not enough: a feed node restarted within the second it
+    // stopped reused its predecessor's sessions, and gateways took the new day for old packets.
+    let startMilliseconds = UInt64(Date().timeIntervalSince1970 * 1000) % 78_364_164_096  // 36^7
+    let digits = String(startMilliseconds, radix: 36, uppercase: true)
+    let sessionBase = "Q" + String(repeating: "0", count: 7 - digits.count) + digits
 
     var signals = StopSignals.block()
 
