@@ -38,8 +38,14 @@ extension Gateway {
     }
 
     /// Sends the trade, status, trade break or instrument in `tick` to every subscriber of the symbol.
+    /// A trade of an instrument with a reference price carries its change sign (against the limits
+    /// the instrument has); without a reference price it is encoded exactly as before.
     func fanOutEvent(_ e: SymbolEntry) {
-        let n = TickJSON.encode(tick, decimals: e.decimals, into: scratch)
+        let sign: ChangeSign? = tick.kind == .trade
+            ? ChangeSign.of(price: tick.tradePrice, reference: e.statistics.reference,
+                            upperLimit: e.instrument?.upperLimit ?? 0, lowerLimit: e.instrument?.lowerLimit ?? 0)
+            : nil
+        let n = TickJSON.encode(tick, decimals: e.decimals, sign: sign, into: scratch)
         let frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
         statistics.framesEncoded.add(1)
         let kind: MessageKind = switch tick.kind {

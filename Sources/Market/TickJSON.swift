@@ -11,7 +11,7 @@
 public enum TickJSON {
     /// Upper bound of one encoded message (a snapshot with 10 levels a side at the widest values, the
     /// day's statistics and an instrument's names with every byte escaped).
-    public static let maxLength = 2400
+    public static let maxLength = 2432
 
     /// A byte cursor over the caller's buffer. Invariant: callers never write more than `maxLength`.
     @usableFromInline struct Writer {
@@ -124,10 +124,11 @@ public enum TickJSON {
     /// Encodes `tick` as its WebSocket message, quotes cut to `depth` levels a side (1...10), prices
     /// with `decimals` decimals. `out` must have room for `maxLength` bytes. Returns the byte count.
     /// `conflated` adds `"conflated":true` to a quote (the gateway's mark that earlier quotes of the
-    /// symbol were collapsed into this one for a slow client).
+    /// symbol were collapsed into this one for a slow client). `sign` adds `"sign":…` to a trade (the
+    /// gateway's, for an instrument with a reference price; nil leaves the trade as before).
     @inlinable
     public static func encode(_ tick: Tick, depth: Int = Tick.depth, conflated: Bool = false,
-                              decimals: Int = Price.defaultDecimals,
+                              decimals: Int = Price.defaultDecimals, sign: ChangeSign? = nil,
                               into out: UnsafeMutablePointer<UInt8>) -> Int {
         var w = Writer(out, decimals: decimals)
         switch tick.kind {
@@ -151,6 +152,7 @@ public enum TickJSON {
             } else {
                 w.byte(0x22); w.byte(tick.side); w.byte(0x22)
             }
+            if let sign { signField(sign, &w) }
         case .status:
             w.header("status", tick)
             w.raw(",\"status\":\"")
@@ -192,7 +194,8 @@ public enum TickJSON {
         w.raw(",\"asks\":")
         w.levels(tick.asks, count: min(Int(tick.askCount), depth))
         if tick.indicativePrice != 0 || tick.indicativeVolume != 0 { indicative(tick, &w) }
-        dayFields(tick, hasTraded: hasTraded, statistics: statistics, &w)
+        dayFields(tick, hasTraded: hasTraded, statistics: statistics,
+                  upperLimit: instrument?.upperLimit ?? 0, lowerLimit: instrument?.lowerLimit ?? 0, &w)
         w.raw(",\"instrument\":")
         if let instrument {
             w.byte(0x7B)
@@ -208,8 +211,10 @@ public enum TickJSON {
     /// `,"last":…,"volume":…,"reference":…,"change":…,"change_pct":…,"open":…,"high":…,"low":…,
     /// "value":…,"trades":…`: the snapshot's day fields. `change` and
     /// `change_pct` are `null` until both a trade and the reference price are known; `change_pct` is
-    /// a percentage with 2 decimals, rounded half away from zero.
-    @inlinable static func dayFields(_ tick: Tick, hasTraded: Bool, statistics s: DayStatistics, _ w: inout Writer) {
+    /// a percentage with 2 decimals, rounded half away from zero. `sign` follows `change_pct` only
+    /// when they are known (against the limits, 0 when none).
+    @inlinable static func dayFields(_ tick: Tick, hasTraded: Bool, statistics s: DayStatistics,
+                                     upperLimit: UInt32, lowerLimit: UInt32, _ w: inout Writer) {
         w.raw(",\"last\":")
         if hasTraded {
             w.raw("{\"price\":")
@@ -234,6 +239,10 @@ public enum TickJSON {
             let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
             w.raw(",\"change_pct\":")
             w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
+            if let sign = ChangeSign.of(price: tick.tradePrice, reference: s.reference,
+                                        upperLimit: upperLimit, lowerLimit: lowerLimit) {
+                signField(sign, &w)
+            }
         } else {
             w.raw(",\"change\":null,\"change_pct\":null")
         }
@@ -247,6 +256,19 @@ public enum TickJSON {
         w.amount(s.value)
         w.raw(",\"trades\":")
         w.int(UInt64(s.tradeCount))
+    }
+
+    /// `,"sign":"up"`: the change sign (`ChangeSign.name`).
+    @inlinable static func signField(_ sign: ChangeSign, _ w: inout Writer) {
+        w.raw(",\"sign\":\"")
+        switch sign {
+        case .upperLimit: w.raw("upper_limit")
+        case .up: w.raw("up")
+        case .unchanged: w.raw("unchanged")
+        case .lowerLimit: w.raw("lower_limit")
+        case .down: w.raw("down")
+        }
+        w.byte(0x22)
     }
 
     /// `,"indicative":{"price":…,"volume":…}`: a call auction's estimated uncross.

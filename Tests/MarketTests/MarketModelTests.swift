@@ -119,7 +119,7 @@ import Testing
             let n = TickJSON.encodeSnapshot(t, hasTraded: true, statistics: s, instrument: r, into: buf.baseAddress!)
             return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
-        #expect(text.contains(#""status":"vi","vi":"dynamic","bids":[],"asks":[],"indicative":{"price":"69400","volume":1200},"last":{"price":"69500","size":10},"volume":30,"reference":"71000","change":"-1500","change_pct":"-2.11","open":"70000","high":"71500","low":"69500","value":"2100000","trades":3,"instrument":{"market":"krx""#))
+        #expect(text.contains(#""status":"vi","vi":"dynamic","bids":[],"asks":[],"indicative":{"price":"69400","volume":1200},"last":{"price":"69500","size":10},"volume":30,"reference":"71000","change":"-1500","change_pct":"-2.11","sign":"down","open":"70000","high":"71500","low":"69500","value":"2100000","trades":3,"instrument":{"market":"krx""#))
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
     }
 
