@@ -51,11 +51,19 @@ extension Gateway {
 
     /// `GET /v1/symbols`: every symbol on an open gateway; with tokens, 401 without a valid one, and
     /// only the symbols the token entitles to.
+    /// `?q=TEXT&limit=N` searches (`SymbolSearch`); a bad `q` or `limit` is answered 400 (after the
+    /// token check, so an unauthenticated client learns nothing from it).
     public func symbolsResponse(_ request: HTTPRequest) -> HTTPResponse {
-        guard access.verifier != nil else { return .json(.ok, symbolsJSON()) }
-        switch authenticate(request, stage: .request) {
-        case .success(let token): return .json(.ok, symbolsJSON(visibleTo: token.entitlements))
-        case .failure(let refusal): return Gateway.unauthorized(refusal)
+        var entitlements: Entitlements?
+        if access.verifier != nil {
+            switch authenticate(request, stage: .request) {
+            case .success(let token): entitlements = token.entitlements
+            case .failure(let refusal): return Gateway.unauthorized(refusal)
+            }
+        }
+        switch SymbolSearch.parse(query: request.query) {
+        case .success(let search): return .json(.ok, symbolsJSON(visibleTo: entitlements, search: search))
+        case .failure(let refusal): return .json(.badRequest, ControlMessage.error(refusal.code, refusal.message))
         }
     }
 
