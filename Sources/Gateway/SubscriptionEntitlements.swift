@@ -6,10 +6,9 @@ import Market
 /// says so, and `subs` lowers the connection's subscription limit. An open gateway's connections
 /// (no session) are unrestricted.
 extension Gateway {
-    /// The market an instrument is listed on, for the `mkt` claim. Every symbol is Nasdaq's until
-    /// the gateway learns each instrument's market from the ring (the KRX feed, issue 18, and the
-    /// `.instrument` tick of issue 19): this is the one place to read it from the entry then.
-    func market(of e: SymbolEntry) -> String { "nasdaq" }
+    /// The market an instrument is listed on, for the `mkt` claim: its latest instrument tick's
+    /// (the feeds publish one per listing before its first quote); Nasdaq's until one arrives.
+    func market(of e: SymbolEntry) -> String { (e.instrument?.market ?? .nasdaq).name }
 
     /// The names of `requested` that `c` may ask for, and those its entitlements refuse (canonical
     /// names, in request order). A name the gateway does not know is refused only by `sym`: whether it

@@ -238,12 +238,24 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         let only = try #require(c.next())
         #expect(only["code"] as? String == "not_entitled" && only["symbols"] as? [String] == ["IBM"])
 
-        // Markets: every symbol is Nasdaq's today, so a KRX-only user sees none of them.
+        // Markets, from each instrument's reference data (Nasdaq's without any): a KRX-only user gets
+        // the Korean listing and not AAPL; a Nasdaq-only one the other way round.
+        h.write(.instrument, "005930", locate: 5, instrument: InstrumentReference(
+            market: .krx, decimals: 0, referencePrice: 71_000, name: "삼성전자", englishName: "SamsungElec"))
+        quote(h, "005930", 5, bid: 71_000)
+        try h.waitForGateway()
         let krx = try TestClient(h.address, headers: ["Authorization: Bearer \(setup.token(sub: "kim", entitlements: Entitlements(markets: ["krx"])))"])
-        try krx.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
+        try krx.send(#"{"op":"subscribe","symbols":["AAPL","005930"]}"#)
+        let kSubscribed = try #require(krx.next())
+        #expect(kSubscribed.type == "subscribed" && kSubscribed["symbols"] as? [String] == ["005930"])
+        #expect(krx.next()?.symbol == "005930")
         let k = try #require(krx.next())
         #expect(k["code"] as? String == "not_entitled" && k["symbols"] as? [String] == ["AAPL"])
-        #expect(h.gateway.accessStatistics.entitlementRefusals("mkt") == 1)
+        let nasdaq = try TestClient(h.address, headers: ["Authorization: Bearer \(setup.token(sub: "lee", entitlements: Entitlements(markets: ["nasdaq"])))"])
+        try nasdaq.send(#"{"op":"subscribe","symbols":["005930"]}"#)
+        let n = try #require(nasdaq.next())
+        #expect(n["code"] as? String == "not_entitled" && n["symbols"] as? [String] == ["005930"])
+        #expect(h.gateway.accessStatistics.entitlementRefusals("mkt") == 2)
 
         // /v1/symbols needs a token and lists only what it entitles to.
         #expect(try httpGet(h.address, "/v1/symbols").status == 401)
