@@ -98,7 +98,9 @@ public struct HTTPRequestParser: Sendable {
         if requestLine.utf8.count > limits.maxRequestLine { return .failure(.uriTooLong, "request line longer than \(limits.maxRequestLine) bytes") }
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-              parts[0].allSatisfy({ $0.isLetter && $0.isUppercase }) else {
+              // ASCII capitals only (found by the `http` fuzz target: Character's isUppercase let
+              // other scripts' capital letters through, e.g. "GEUTߏ").
+              parts[0].utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
             return .failure(.badRequest, "malformed request line")
         }
         let minor: Int

@@ -63,7 +63,8 @@ import Testing
                       "GET / HTTP/1.1\r\nHost a\r\n\r\n", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", "GET / HTTP/1.1\r\n\r\n",
                       "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", "GET / HTTP/1.1\nHost: a\r\n\r\n",
                       "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",
-                      "GET / HTTP/1.1\r\nHost: a\u{1}\r\n\r\n"])
+                      "GET / HTTP/1.1\r\nHost: a\u{1}\r\n\r\n",
+                      "GEUT\u{7EF} \u{330} HTTP/1.0\r\nt:a\r\n\r\n", "GÉT / HTTP/1.1\r\nHost: a\r\n\r\n"])  // methods: ASCII capitals only (http fuzz target)
     func malformedRequestsAre400(text: String) {
         #expect(status(parse(text)) == 400)
     }
