@@ -28,8 +28,14 @@ func fuzzTargetSeeds() -> [(String, [UInt8])] {
         ("deflated.frame", [0x40] + masked(0xC1, [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])),
         ("bad-utf8.frame", server + masked(0x81, [0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE, 0xB5, 0xED, 0xA0, 0x80])),
         ("unmasked.frame", server + [0x81, 0x02, 0x68, 0x69]),
-        ("server.frame", client + Array(WebSocketFrame.make(.text, quote).bytes) + Array(WebSocketFrame.close(.goingAway, reason: "bye").bytes)),
+        ("server.frame", client + frameBytes(WebSocketFrame.make(.text, quote)) + frameBytes(WebSocketFrame.close(.goingAway, reason: "bye"))),
     ]
+}
+
+/// A frame's wire bytes, copied while the frame (which owns them) is alive: `Array(frame.bytes)` on a
+/// temporary let the optimizer release the frame first (AddressSanitizer: heap-use-after-free).
+func frameBytes(_ frame: WebSocketFrame) -> [UInt8] {
+    withExtendedLifetime(frame) { Array(frame.bytes) }
 }
 
 /// One parser event with the payload it made available.
