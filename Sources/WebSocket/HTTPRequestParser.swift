@@ -62,9 +62,12 @@ public struct HTTPRequestParser: Sendable {
         return parseHead(UnsafeRawBufferPointer(rebasing: bytes[0..<end]), headLength: headLength)
     }
 
+    /// The first CRLF starting before `limit` and inside `bytes` (found by the `http` fuzz target: with
+    /// one byte past the request-line limit received, the scan read beyond what had arrived).
     private func firstCRLF(_ bytes: UnsafeRawBufferPointer, upTo limit: Int) -> Int? {
+        let end = min(limit, bytes.count)
         var i = 0
-        while i + 1 < limit {
+        while i + 1 < end {
             if bytes[i] == 13 && bytes[i + 1] == 10 { return i }
             i += 1
         }
