@@ -67,6 +67,15 @@ public struct LoadReport: Sendable {
         return (a - b, (a - b) / (Double(deliveries) / 1e6))
     }
 
+    /// The server's `writev` calls over the run (`quotecast_websocket_write_calls_total` between the
+    /// two /metrics samples) and those calls per message delivered: how well its fan-out batches
+    /// (1.0 = one system call per message; below it, several messages per write). Nil without the metric.
+    public var serverWrites: (calls: Double, perDelivery: Double)? {
+        let name = "quotecast_websocket_write_calls_total"
+        guard let b = metricsBefore?[name], let a = metricsAfter?[name], a >= b, totalMessages > 0 else { return nil }
+        return (a - b, (a - b) / Double(totalMessages))
+    }
+
     /// Spread of per-client message counts over the window for one group of clients (those open
     /// for the whole window): count, min, median, max, mean, coefficient of variation.
     public struct Spread: Sendable {
@@ -223,6 +232,8 @@ public struct LoadReport: Sendable {
         report["server_metrics"] = server
         report["server_cpu"] = serverCPU.map { ["cpu_s": $0.seconds, "cpu_s_per_million_deliveries": $0.perMillionDeliveries,
                                                 "deliveries": totalMessages] as [String: Any] } ?? NSNull()
+        report["server_writes"] = serverWrites.map { ["write_calls": $0.calls, "write_calls_per_delivery": $0.perDelivery] as [String: Any] }
+            ?? NSNull()
         return report
     }
 
@@ -272,6 +283,9 @@ public struct LoadReport: Sendable {
         if let cpu = serverCPU {
             row("server CPU", String(format: "%.2f s, %.3f CPU-s per million deliveries (its process_cpu_seconds_total)",
                                      cpu.seconds, cpu.perMillionDeliveries))
+        }
+        if let writes = serverWrites {
+            row("server writes", String(format: "%.0f writev calls, %.3f per delivered message", writes.calls, writes.perDelivery))
         }
         if let before = metricsBefore, let after = metricsAfter {
             let interesting = after.keys.filter { k in (after[k] ?? 0) != (before[k] ?? 0) }.sorted().prefix(12)

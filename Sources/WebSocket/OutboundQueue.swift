@@ -27,8 +27,10 @@ struct OutboundQueue {
         case failed(SystemError)
     }
 
-    /// Writes as much as the socket takes, up to `vectorCount` frames per `writev`.
-    mutating func flush(to connection: TCPConnection, vectors: UnsafeMutablePointer<iovec>, vectorCount: Int) -> FlushResult {
+    /// Writes as much as the socket takes, up to `vectorCount` frames per `writev`; adds the number
+    /// of `writev` calls it made to `writeCalls` (the server's system calls per delivered message).
+    mutating func flush(to connection: TCPConnection, vectors: UnsafeMutablePointer<iovec>, vectorCount: Int,
+                        writeCalls: inout Int) -> FlushResult {
         while head < frames.count {
             var n = 0
             var i = head
@@ -39,6 +41,7 @@ struct OutboundQueue {
                 n += 1
                 i += 1
             }
+            writeCalls += 1
             switch connection.write(vectors: vectors, count: n) {
             case .bytes(var written):
                 pendingBytes -= written

@@ -622,7 +622,10 @@ public final class WebSocketServer: @unchecked Sendable {
     private func flush(_ c: ServerConnection) {
         guard isLive(c) else { return }
         let before = c.outbound.pendingBytes
-        let result = c.outbound.flush(to: c.tcp, vectors: vectors, vectorCount: WebSocketServer.vectorCount)
+        var writeCalls = 0
+        let result = c.outbound.flush(to: c.tcp, vectors: vectors, vectorCount: WebSocketServer.vectorCount,
+                                      writeCalls: &writeCalls)
+        statistics.writeCalls.increment(by: writeCalls)
         statistics.bytesOut.increment(by: before - c.outbound.pendingBytes)
         c.backlogBytes = c.outbound.pendingBytes
         switch result {
@@ -791,6 +794,9 @@ public final class WebSocketServerStatistics: Sendable {
     public let messagesIn = Atomic<Int>(0)
     /// Frames (and HTTP responses) queued.
     public let framesOut = Atomic<Int>(0)
+    /// `writev` calls made to write clients' output (`framesOut` / this = frames per system call:
+    /// the fan-out's batching, one write per client per loop turn).
+    public let writeCalls = Atomic<Int>(0)
     /// Bytes read.
     public let bytesIn = Atomic<Int>(0)
     /// Bytes written.
