@@ -144,7 +144,7 @@ func chart(title: String, xLabel: String, yLabel: String, series: [(String, Stri
         guard !pts.isEmpty else { continue }
         svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(pts.map { "\(px($0.0)),\(py($0.1))" }.joined(separator: " "))\"/>\n"
         for p in pts {
-            svg += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"4\" fill=\"\(color)\"><title>\(name): \(human(p.1)) at \(Int(p.0)) clients</title></circle>\n"
+            svg += "<circle cx=\"\(px(p.0))\" cy=\"\(py(p.1))\" r=\"4\" fill=\"\(color)\"><title>\(name): \(human(p.1)) at \(human(p.0)) (\(xLabel))</title></circle>\n"
         }
         let ly = top + 14 + Double(k) * 20
         svg += "<line x1=\"\(width - right + 12)\" y1=\"\(ly - 4)\" x2=\"\(width - right + 32)\" y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
@@ -181,6 +181,35 @@ if !clientCounts.isEmpty {
                                ("msgs/s", "#2ca02c", clientCounts.compactMap { c in byClients[c]?["msgs"].map { (Double(c), $0) } }),
                            ])
     for (file, svg) in [("e2e-latency.svg", latency), ("e2e-throughput.svg", throughput)] where !svg.isEmpty {
+        let path = svgDir + "/" + file
+        do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { fail("cannot write \(path): \(error)") }
+        plots.append("![\(file)](\(relative(path)))")
+    }
+}
+
+// curve.<wait>.<rate>.<figure> → CPU and p99 against delivered msgs/s, a series per wait strategy.
+var curves: [String: [Int: [String: Double]]] = [:]
+for name in order where name.hasPrefix("curve.") {
+    let parts = name.split(separator: ".", maxSplits: 3)
+    guard parts.count == 4, let rate = Int(parts[2]), let m = median(values[name] ?? []) else { continue }
+    curves[String(parts[1]), default: [:]][rate, default: [:]][String(parts[3])] = m
+}
+if !curves.isEmpty {
+    let colors = ["adaptive": "#1f77b4", "spinning": "#d62728", "blocking": "#2ca02c"]
+    func series(_ figure: String) -> [(String, String, [(Double, Double)])] {
+        curves.keys.sorted().map { wait in
+            let points = curves[wait]!.keys.sorted().compactMap { rate -> (Double, Double)? in
+                guard let f = curves[wait]![rate], let x = f["msgs"], let y = f[figure], x > 0, y > 0 else { return nil }
+                return (x, y)
+            }
+            return (wait, colors[wait] ?? "#555", points)
+        }
+    }
+    let cpu = chart(title: "Server CPU per million deliveries against load (1 000 clients, depth 5, server on its own core)",
+                    xLabel: "delivered messages/s", yLabel: "server CPU-s per million deliveries", series: series("server_cpu_s_per_million"))
+    let p99 = chart(title: "p99 (now − rt) against load (same runs)", xLabel: "delivered messages/s", yLabel: "p99, ms",
+                    series: series("p99"))
+    for (file, svg) in [("curve-cpu.svg", cpu), ("curve-p99.svg", p99)] where !svg.isEmpty {
         let path = svgDir + "/" + file
         do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { fail("cannot write \(path): \(error)") }
         plots.append("![\(file)](\(relative(path)))")

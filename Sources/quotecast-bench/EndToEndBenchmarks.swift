@@ -17,7 +17,38 @@ let endToEndSuite: [Benchmark] = [
     Benchmark(name: "e2e.1000") { endToEnd(clients: isOptimizedBuild ? 1000 : 100) },
     Benchmark(name: "e2e.10000") { endToEnd(clients: isOptimizedBuild ? 10_000 : 300) },
     Benchmark(name: "idle.serve") { idleServe() },
+    Benchmark(name: "curve.adaptive") { cpuCurve(wait: "adaptive") },
+    Benchmark(name: "curve.spinning") { cpuCurve(wait: "spinning") },
 ]
+
+/// Whether `taskset` can pin the server and the load driver to a core each.
+private let canPin = FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset") && sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2
+
+/// Issue 23's curve: 1 000 clients (100 in a debug build) on 10 of 100 symbols at depth 5, the
+/// server pinned to CPU 0 and `quotecast load` to CPU 1, at five simulator rates chosen to offer
+/// ~100 k to ~1 M deliveries/s. Per point: delivered msgs/s, the server's CPU-s per million
+/// deliveries (its own process_cpu_seconds_total, as `quotecast load` reports it), p99 (now − rt)
+/// and `writev` calls per delivered message. Median of the runs at each point.
+private func cpuCurve(wait: String) -> [BenchmarkResult] {
+    let clients = isOptimizedBuild ? 1_000 : 100
+    raiseOpenFileLimit(to: 2 * clients + 1024)
+    var results: [BenchmarkResult] = []
+    for rate in isOptimizedBuild ? [1_200, 3_000, 6_000, 9_000, 13_000] : [500, 2_000] {
+        let runs = (0..<e2eRuns).compactMap { _ in
+            e2eRun(clients: clients, rate: rate, depth: 5, serveExtra: ["--wait", wait], pinned: canPin)
+        }
+        let prefix = "curve.\(wait).\(rate)"
+        results += [
+            BenchmarkResult(name: prefix + ".msgs", value: median(runs.map(\.msgsPerSecond)), unit: "msgs/s", runs: runs.count),
+            BenchmarkResult(name: prefix + ".server_cpu_s_per_million", value: median(runs.compactMap(\.serverCPUPerMillion)),
+                            unit: "CPU-s", runs: runs.count),
+            BenchmarkResult(name: prefix + ".p99", value: median(runs.compactMap(\.p99)), unit: "ms", runs: runs.count),
+            BenchmarkResult(name: prefix + ".writes_per_msg", value: median(runs.compactMap(\.writesPerDelivery)),
+                            unit: "writev/msg", runs: runs.count),
+        ]
+    }
+    return results
+}
 
 /// `quotecast serve` with no client connected (issue 23): % of one core over 10 s, from
 /// /proc/PID/stat, at `--rate 10000` and `--rate 100` under each `--wait`; the server pinned to CPU 0
@@ -32,13 +63,7 @@ private func idleServe() -> [BenchmarkResult] {
             for _ in 0..<3 {
                 let server = Process()
                 let serve = ["serve", "--listen", "127.0.0.1:0", "--rate", String(rate), "--wait", wait, "--status-interval", "5"]
-                if taskset {
-                    server.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-                    server.arguments = ["-c", "0", quotecastBinary] + serve
-                } else {
-                    server.executableURL = URL(fileURLWithPath: quotecastBinary)
-                    server.arguments = serve
-                }
+                setCommand(of: server, serve, pinnedTo: taskset ? 0 : nil)
                 server.standardError = FileHandle.nullDevice
                 server.standardOutput = FileHandle.nullDevice
                 do { try server.run() } catch { printError("idle.serve: cannot start serve: \(error)"); return results }
@@ -118,10 +143,9 @@ private var quotecastBinary: String {
 }
 
 /// Runs `quotecast args` to the end (bounded by `timeout`), returning its exit status and stdout.
-private func runQuotecast(_ args: [String], timeout: Double) -> (status: Int32, stdout: String) {
+private func runQuotecast(_ args: [String], timeout: Double, pinnedTo cpu: Int? = nil) -> (status: Int32, stdout: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: quotecastBinary)
-    process.arguments = args
+    setCommand(of: process, args, pinnedTo: cpu)
     let out = Pipe()
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
@@ -160,6 +184,17 @@ private func loadSelfTest() -> [BenchmarkResult] {
             BenchmarkResult(name: "load.selftest.wall", value: median(wall), unit: "msgs/s", runs: wall.count)]
 }
 
+/// Makes `process` run `quotecast args`, under `taskset -c cpu` when `cpu` is given.
+private func setCommand(of process: Process, _ args: [String], pinnedTo cpu: Int?) {
+    if let cpu {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+        process.arguments = ["-c", String(cpu), quotecastBinary] + args
+    } else {
+        process.executableURL = URL(fileURLWithPath: quotecastBinary)
+        process.arguments = args
+    }
+}
+
 private func readJSON(_ path: String) -> [String: Any]? {
     guard let data = FileManager.default.contents(atPath: path) else { return nil }
     return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
@@ -181,88 +216,104 @@ private func residentKiB(_ pid: Int32) -> Double {
     return Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
 }
 
-/// `quotecast serve` (simulator at `e2eRate(clients:)`) in its own process and `quotecast load` with
-/// `clients` clients, each subscribed to 10 of its 100 symbols, for a few seconds; per run a fresh
-/// server. Reports delivered msgs/s, latency p50/p99/p99.9 (ms, from `rt`) and the server's
+/// What one end-to-end run measured.
+private struct EndToEndRun {
+    var msgsPerSecond = 0.0
+    var p50: Double?, p99: Double?, p999: Double?
+    /// The server's CPU over the load run per million messages delivered (from /proc/PID/stat).
+    var serverCPUPerMillion: Double?
+    /// The server's resident memory growth per connected client, KiB.
+    var kibPerClient: Double?
+    /// The server's `writev` calls per delivered message (`quotecast load`'s `server_writes`).
+    var writesPerDelivery: Double?
+}
+
+/// `quotecast serve` (simulator at `rate`) in its own process and `quotecast load` with `clients`
+/// clients, each subscribed to 10 of its 100 symbols at `depth`, for a few seconds, on a fresh
+/// server; with `pinned`, the server runs on CPU 0 and the load on CPU 1. Nil when it did not run.
+private func e2eRun(clients: Int, rate: Int, depth: Int = 10, serveExtra: [String] = [], pinned: Bool = false) -> EndToEndRun? {
+    let log = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-serve-\(getpid()).log")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: log) }
+    let server = Process()
+    setCommand(of: server, ["serve", "--listen", "127.0.0.1:0", "--rate", String(rate), "--max-clients", String(clients + 100),
+                            "--status-interval", "600"] + serveExtra, pinnedTo: pinned ? 0 : nil)
+    server.standardError = try? FileHandle(forWritingTo: log)
+    server.standardOutput = FileHandle.nullDevice
+    do { try server.run() } catch { printError("e2e: cannot start serve: \(error)"); return nil }
+    defer {
+        if server.isRunning { server.terminate() }
+        server.waitUntilExit()
+    }
+    var port = ""
+    let deadline = Date().addingTimeInterval(20)
+    while port.isEmpty && Date() < deadline {
+        usleep(50_000)
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        if let line = text.split(separator: "\n").first(where: { $0.contains("event=serve_started") }),
+           let listen = line.split(separator: " ").first(where: { $0.hasPrefix("listen=") }) {
+            port = String(listen.split(separator: ":").last ?? "")
+        }
+    }
+    guard !port.isEmpty else { printError("e2e: serve did not start"); return nil }
+    usleep(500_000)
+    let baseKiB = residentKiB(server.processIdentifier)
+    let json = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-\(getpid()).json").path
+    defer { try? FileManager.default.removeItem(atPath: json) }
+    // Sample the server's memory while the clients are connected.
+    let peak = Box(baseKiB)
+    let stop = Box(false)
+    let pid = server.processIdentifier
+    let sampling = DispatchSemaphore(value: 0)
+    Thread {
+        while !stop.value { peak.value = max(peak.value, residentKiB(pid)); usleep(200_000) }
+        sampling.signal()
+    }.start()
+    let cpuBefore = processCPUSeconds(pid)
+    let result = runQuotecast(["load", "--url", "ws://127.0.0.1:\(port)/v1/stream", "--clients", String(clients),
+                               "--symbols-per-client", "10", "--depth", String(depth), "--duration", isOptimizedBuild ? "5" : "2",
+                               "--connect-rate", "2000", "--connect-timeout", "30", "--quiet", "--json", json],
+                              timeout: 180, pinnedTo: pinned ? 1 : nil)
+    let cpuAfter = processCPUSeconds(pid)
+    stop.value = true
+    sampling.wait()
+    guard let report = readJSON(json) else { printError("e2e: load wrote no report (status \(result.status))"); return nil }
+    if result.status != 0 { printError("e2e.\(clients): load exited \(result.status) (see its report)") }
+    let delivered = report["delivered"] as? [String: Any]
+    let latency = report["latency_ms"] as? [String: Any]
+    var run = EndToEndRun()
+    run.msgsPerSecond = delivered?["msgs_per_s"] as? Double ?? 0
+    run.p50 = latency?["p50"] as? Double
+    run.p99 = latency?["p99"] as? Double
+    run.p999 = latency?["p99.9"] as? Double
+    // The server's CPU over the whole load run (connects included) per million messages it
+    // delivered in that run; `quotecast load` reports the same from the server's
+    // process_cpu_seconds_total (server_cpu in its report).
+    if let total = delivered?["total_messages"] as? Double, total > 0, let before = cpuBefore, let after = cpuAfter {
+        run.serverCPUPerMillion = (after - before) / (total / 1e6)
+    }
+    run.writesPerDelivery = (report["server_writes"] as? [String: Any])?["write_calls_per_delivery"] as? Double
+    let connected = (report["connects"] as? [String: Any])?["ok"] as? Double ?? Double(clients)
+    if connected > 0 { run.kibPerClient = (peak.value - baseKiB) / connected }
+    return run
+}
+
+/// `e2e.<clients>`: `e2eRun` at `e2eRate(clients:)`, depth 10, `e2eRuns` times. Reports delivered
+/// msgs/s, latency p50/p99/p99.9 (ms, from `rt`), the server's CPU per million deliveries and its
 /// resident memory growth per client.
 private func endToEnd(clients: Int) -> [BenchmarkResult] {
     // Children inherit the descriptor limit: raise it here for both server and harness.
     raiseOpenFileLimit(to: 2 * clients + 1024)
-
-    var rates: [Double] = [], p50: [Double] = [], p99: [Double] = [], p999: [Double] = [], memory: [Double] = []
-    var cpuPerMillion: [Double] = []
-    for _ in 0..<e2eRuns {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-serve-\(getpid()).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: quotecastBinary)
-        server.arguments = ["serve", "--listen", "127.0.0.1:0", "--rate", String(e2eRate(clients: clients)), "--max-clients", String(clients + 100),
-                            "--status-interval", "600"]
-        server.standardError = try? FileHandle(forWritingTo: log)
-        server.standardOutput = FileHandle.nullDevice
-        do { try server.run() } catch { printError("e2e: cannot start serve: \(error)"); break }
-        defer {
-            if server.isRunning { server.terminate() }
-            server.waitUntilExit()
-        }
-        var port = ""
-        let deadline = Date().addingTimeInterval(20)
-        while port.isEmpty && Date() < deadline {
-            usleep(50_000)
-            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("event=serve_started") }),
-               let listen = line.split(separator: " ").first(where: { $0.hasPrefix("listen=") }) {
-                port = String(listen.split(separator: ":").last ?? "")
-            }
-        }
-        guard !port.isEmpty else { printError("e2e: serve did not start"); break }
-        usleep(500_000)
-        let baseKiB = residentKiB(server.processIdentifier)
-        let json = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-\(getpid()).json").path
-        defer { try? FileManager.default.removeItem(atPath: json) }
-        // Sample the server's memory while the clients are connected.
-        let peak = Box(baseKiB)
-        let stop = Box(false)
-        let pid = server.processIdentifier
-        let sampling = DispatchSemaphore(value: 0)
-        Thread {
-            while !stop.value { peak.value = max(peak.value, residentKiB(pid)); usleep(200_000) }
-            sampling.signal()
-        }.start()
-        let cpuBefore = processCPUSeconds(pid)
-        let result = runQuotecast(["load", "--url", "ws://127.0.0.1:\(port)/v1/stream", "--clients", String(clients),
-                                   "--symbols-per-client", "10", "--duration", isOptimizedBuild ? "5" : "2",
-                                   "--connect-rate", "2000", "--connect-timeout", "30", "--quiet", "--json", json], timeout: 180)
-        let cpuAfter = processCPUSeconds(pid)
-        stop.value = true
-        sampling.wait()
-        let peakKiB = peak.value
-        guard let report = readJSON(json) else { printError("e2e: load wrote no report (status \(result.status))"); continue }
-        if result.status != 0 { printError("e2e.\(clients): load exited \(result.status) (see its report)") }
-        let delivered = report["delivered"] as? [String: Any]
-        let latency = report["latency_ms"] as? [String: Any]
-        if let v = delivered?["msgs_per_s"] as? Double { rates.append(v) }
-        if let v = latency?["p50"] as? Double { p50.append(v) }
-        // The server's CPU over the whole load run (connects included) per million messages it
-        // delivered in that run; `quotecast load` reports the same from the server's
-        // process_cpu_seconds_total once /metrics has it (server_cpu in its report).
-        if let total = delivered?["total_messages"] as? Double, total > 0, let before = cpuBefore, let after = cpuAfter {
-            cpuPerMillion.append((after - before) / (total / 1e6))
-        }
-        if let v = latency?["p99"] as? Double { p99.append(v) }
-        if let v = latency?["p99.9"] as? Double { p999.append(v) }
-        let connected = (report["connects"] as? [String: Any])?["ok"] as? Double ?? Double(clients)
-        if connected > 0 { memory.append((peakKiB - baseKiB) / connected) }
-    }
+    let runs = (0..<e2eRuns).compactMap { _ in e2eRun(clients: clients, rate: e2eRate(clients: clients)) }
     let prefix = "e2e.\(clients)"
-    return [BenchmarkResult(name: "\(prefix).msgs", value: median(rates), unit: "msgs/s", runs: rates.count),
-            BenchmarkResult(name: "\(prefix).p50", value: median(p50), unit: "ms", runs: p50.count),
-            BenchmarkResult(name: "\(prefix).p99", value: median(p99), unit: "ms", runs: p99.count),
-            BenchmarkResult(name: "\(prefix).p99.9", value: median(p999), unit: "ms", runs: p999.count),
-            BenchmarkResult(name: "\(prefix).server_cpu_s_per_million", value: median(cpuPerMillion), unit: "CPU-s",
-                            runs: cpuPerMillion.count),
-            BenchmarkResult(name: "\(prefix).server_kib_per_client", value: median(memory), unit: "KiB", runs: memory.count)]
+    return [BenchmarkResult(name: "\(prefix).msgs", value: median(runs.map(\.msgsPerSecond)), unit: "msgs/s", runs: runs.count),
+            BenchmarkResult(name: "\(prefix).p50", value: median(runs.compactMap(\.p50)), unit: "ms", runs: runs.count),
+            BenchmarkResult(name: "\(prefix).p99", value: median(runs.compactMap(\.p99)), unit: "ms", runs: runs.count),
+            BenchmarkResult(name: "\(prefix).p99.9", value: median(runs.compactMap(\.p999)), unit: "ms", runs: runs.count),
+            BenchmarkResult(name: "\(prefix).server_cpu_s_per_million", value: median(runs.compactMap(\.serverCPUPerMillion)),
+                            unit: "CPU-s", runs: runs.count),
+            BenchmarkResult(name: "\(prefix).server_kib_per_client", value: median(runs.compactMap(\.kibPerClient)), unit: "KiB",
+                            runs: runs.count)]
 }
 
 /// A value shared between the benchmark thread and one helper thread, behind a lock.
