@@ -195,7 +195,7 @@ for name in order where name.hasPrefix("curve.") {
     curves[String(parts[1]), default: [:]][rate, default: [:]][String(parts[3])] = m
 }
 if !curves.isEmpty {
-    let colors = ["adaptive": "#1f77b4", "spinning": "#d62728", "blocking": "#2ca02c"]
+    let colors = ["adaptive": "#1f77b4", "spinning": "#d62728", "blocking": "#2ca02c", "node": "#9467bd"]
     func series(_ figure: String) -> [(String, String, [(Double, Double)])] {
         curves.keys.sorted().map { wait in
             let points = curves[wait]!.keys.sorted().compactMap { rate -> (Double, Double)? in

@@ -19,6 +19,7 @@ let endToEndSuite: [Benchmark] = [
     Benchmark(name: "idle.serve") { idleServe() },
     Benchmark(name: "curve.adaptive") { cpuCurve(wait: "adaptive") },
     Benchmark(name: "curve.spinning") { cpuCurve(wait: "spinning") },
+    Benchmark(name: "curve.node") { cpuCurve(wait: "adaptive", node: true) },
 ]
 
 /// Whether `taskset` can pin the server and the load driver to a core each.
@@ -28,16 +29,17 @@ private let canPin = FileManager.default.isExecutableFile(atPath: "/usr/bin/task
 /// server pinned to CPU 0 and `quotecast load` to CPU 1, at five simulator rates chosen to offer
 /// ~100 k to ~1 M deliveries/s. Per point: delivered msgs/s, the server's CPU-s per million
 /// deliveries (its own process_cpu_seconds_total, as `quotecast load` reports it), p99 (now − rt)
-/// and `writev` calls per delivered message. Median of the runs at each point.
-private func cpuCurve(wait: String) -> [BenchmarkResult] {
+/// and `writev` calls per delivered message. Median of the runs at each point. `node`: a `gateway`
+/// node behind a `feed` node (on the load's core) instead of `serve`; its figures are the gateway's.
+private func cpuCurve(wait: String, node: Bool = false) -> [BenchmarkResult] {
     let clients = isOptimizedBuild ? 1_000 : 100
     raiseOpenFileLimit(to: 2 * clients + 1024)
     var results: [BenchmarkResult] = []
     for rate in isOptimizedBuild ? [1_200, 3_000, 6_000, 9_000, 13_000] : [500, 2_000] {
         let runs = (0..<e2eRuns).compactMap { _ in
-            e2eRun(clients: clients, rate: rate, depth: 5, serveExtra: ["--wait", wait], pinned: canPin)
+            e2eRun(clients: clients, rate: rate, depth: 5, serveExtra: ["--wait", wait], pinned: canPin, node: node)
         }
-        let prefix = "curve.\(wait).\(rate)"
+        let prefix = "curve.\(node ? "node" : wait).\(rate)"
         results += [
             BenchmarkResult(name: prefix + ".msgs", value: median(runs.map(\.msgsPerSecond)), unit: "msgs/s", runs: runs.count),
             BenchmarkResult(name: prefix + ".server_cpu_s_per_million", value: median(runs.compactMap(\.serverCPUPerMillion)),
@@ -228,19 +230,45 @@ private struct EndToEndRun {
     var writesPerDelivery: Double?
 }
 
-/// `quotecast serve` (simulator at `rate`) in its own process and `quotecast load` with `clients`
-/// clients, each subscribed to 10 of its 100 symbols at `depth`, for a few seconds, on a fresh
-/// server; with `pinned`, the server runs on CPU 0 and the load on CPU 1. Nil when it did not run.
-private func e2eRun(clients: Int, rate: Int, depth: Int = 10, serveExtra: [String] = [], pinned: Bool = false) -> EndToEndRun? {
+/// `quotecast serve` (simulator at `rate`) in its own process — or, with `node`, a `quotecast feed`
+/// (simulator at `rate`, multicast on loopback) and a `quotecast gateway` behind it — and `quotecast
+/// load` with `clients` clients, each subscribed to 10 of its 100 symbols at `depth`, for a few
+/// seconds, on fresh processes. With `pinned`, the server (the gateway node) runs on CPU 0, the load
+/// (and the feed node) on CPU 1. The figures are the server's (the gateway node's). Nil when it did
+/// not run.
+private func e2eRun(clients: Int, rate: Int, depth: Int = 10, serveExtra: [String] = [], pinned: Bool = false,
+                    node: Bool = false) -> EndToEndRun? {
     let log = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-serve-\(getpid()).log")
     _ = FileManager.default.createFile(atPath: log.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: log) }
+    var feed: Process?
+    defer {
+        if let feed {
+            if feed.isRunning { feed.terminate() }
+            feed.waitUntilExit()
+        }
+    }
+    let clientFlags = ["--listen", "127.0.0.1:0", "--max-clients", String(clients + 100)] + serveExtra
     let server = Process()
-    setCommand(of: server, ["serve", "--listen", "127.0.0.1:0", "--rate", String(rate), "--max-clients", String(clients + 100),
-                            "--status-interval", "600"] + serveExtra, pinnedTo: pinned ? 0 : nil)
+    if node {
+        // A group and service port of this process's own, so two benchmark runs do not meet.
+        let group = "239.255.\(Int(getpid()) % 200 + 20).\(Int.random(in: 1...200)):\(Int.random(in: 20_000...40_000))"
+        let service = "127.0.0.1:\(Int.random(in: 40_001...60_000))"
+        let f = Process()
+        setCommand(of: f, ["feed", "--publish", group, "--channels", "4", "--service", service, "--rate", String(rate),
+                           "--linger", "0"], pinnedTo: pinned ? 1 : nil)
+        f.standardError = FileHandle.nullDevice
+        f.standardOutput = FileHandle.nullDevice
+        do { try f.run() } catch { printError("e2e: cannot start feed: \(error)"); return nil }
+        feed = f
+        setCommand(of: server, ["gateway", "--upstream", group, "--channels", "4", "--service", service] + clientFlags,
+                   pinnedTo: pinned ? 0 : nil)
+    } else {
+        setCommand(of: server, ["serve", "--rate", String(rate), "--status-interval", "600"] + clientFlags, pinnedTo: pinned ? 0 : nil)
+    }
     server.standardError = try? FileHandle(forWritingTo: log)
     server.standardOutput = FileHandle.nullDevice
-    do { try server.run() } catch { printError("e2e: cannot start serve: \(error)"); return nil }
+    do { try server.run() } catch { printError("e2e: cannot start the server: \(error)"); return nil }
     defer {
         if server.isRunning { server.terminate() }
         server.waitUntilExit()
@@ -250,12 +278,16 @@ private func e2eRun(clients: Int, rate: Int, depth: Int = 10, serveExtra: [Strin
     while port.isEmpty && Date() < deadline {
         usleep(50_000)
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-        if let line = text.split(separator: "\n").first(where: { $0.contains("event=serve_started") }),
+        if let line = text.split(separator: "\n").first(where: { $0.contains("event=serve_started") || $0.contains("event=gateway_started") }),
            let listen = line.split(separator: " ").first(where: { $0.hasPrefix("listen=") }) {
             port = String(listen.split(separator: ":").last ?? "")
         }
     }
-    guard !port.isEmpty else { printError("e2e: serve did not start"); return nil }
+    if node {
+        // A gateway node refuses clients (503 not_ready) until it has synchronized with the feed node.
+        while Date() < deadline, !(httpStatus(port: port, path: "/healthz") == 200) { usleep(100_000) }
+    }
+    guard !port.isEmpty else { printError("e2e: the server did not start"); return nil }
     usleep(500_000)
     let baseKiB = residentKiB(server.processIdentifier)
     let json = FileManager.default.temporaryDirectory.appendingPathComponent("qc-e2e-\(getpid()).json").path
@@ -326,4 +358,18 @@ private final class Box<T>: @unchecked Sendable {
         get { lock.lock(); defer { lock.unlock() }; return stored }
         set { lock.lock(); stored = newValue; lock.unlock() }
     }
+}
+
+/// The HTTP status of `GET path` on 127.0.0.1:`port` (nil when nothing answers within 2 s).
+private func httpStatus(port: String, path: String) -> Int? {
+    guard let p = UInt16(port), let address = SocketAddress(host: "127.0.0.1", port: p),
+          let c = try? TCPConnection.connect(to: address, blocking: true) else { return nil }
+    defer { c.close() }
+    guard (try? c.writeAll(Array("GET \(path) HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".utf8))) != nil else { return nil }
+    var ready = pollfd(fd: c.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+    guard poll(&ready, 1, 2000) > 0 else { return nil }
+    var head = [UInt8](repeating: 0, count: 64)
+    let n = head.withUnsafeMutableBytes { recv(c.descriptor.rawValue, $0.baseAddress, 64, 0) }
+    guard n >= 12 else { return nil }
+    return Int(String(decoding: head[9..<12], as: UTF8.self))  // "HTTP/1.1 200"
 }
