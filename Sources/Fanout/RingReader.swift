@@ -36,7 +36,8 @@ public struct RingReader: ~Copyable, Sendable {
     public let index: Int
     /// Whether this reader gates the writer.
     public let isGating: Bool
-    let capacity: Int
+    /// Slots in the ring.
+    public let capacity: Int
     /// How `next` waits: spin, yield, park (one value per reader, owned by its thread).
     var backoff: IdleBackoff
     let cursorCell: AtomicIntCell

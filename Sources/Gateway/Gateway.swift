@@ -34,6 +34,8 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     var parked = false
     /// Whether the ring was closed and drained (the loop then sleeps on its sockets alone).
     var ringClosed = false
+    /// Ticks read since the last idle round ended (no stream client: `RingReading.swift`).
+    var idleRoundTicks = 0
     /// The tick being processed (read into in place from the ring).
     var tick = Tick()
     var cache = LastValueCache()

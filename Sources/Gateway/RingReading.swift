@@ -37,22 +37,50 @@ extension Gateway {
                 handleLap(lost: lost)
                 lapped = true
             case .empty:
+                // No stream client: nobody waits for a tick, so the loop reads the ring in idle rounds
+                // (and catches up before serving any socket) instead of waking at every publish.
+                if clientCount == 0 && conflatingSlots.isEmpty {
+                    // A round that brought more than an eighth of the ring sleeps 1 ms instead, so even
+                    // a replay at millions of ticks a second does not lap the gateway between rounds.
+                    let round = idleRoundTicks + n
+                    idleRoundTicks = 0
+                    return LoopHookTurn(didWork: n > 0 || lapped,
+                                        sleepMilliseconds: round > reader.capacity / 8 ? 1 : Gateway.idleRoundMilliseconds,
+                                        latencySensitive: false)
+                }
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: conflatingSlots.isEmpty ? 250 : 50)
             case .closed:
                 ringClosed = true
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
             }
         }
+        idleRoundTicks &+= n
         return LoopHookTurn(didWork: true, sleepMilliseconds: 0)
     }
 
-    /// The server's loop is about to sleep: parks the reader so the next publish wakes the loop.
+    /// How long the loop sleeps between reads of the ring while no stream client is connected, ms:
+    /// at 10 000 ticks/s a hundred wakeups a second instead of one per publish (~1 000), and the ring
+    /// (65 536 slots by default) holds far more than one round of any feed.
+    static let idleRoundMilliseconds: Int32 = 10
+
+    /// The server's loop is about to sleep: parks the reader so the next publish wakes the loop —
+    /// unless no stream client is connected: then the loop sleeps an idle round on its sockets alone,
+    /// and the feed's publishes do not wake it (nor cost the writer a wakeup call).
     public func serverWillPark(_ server: WebSocketServer) -> Bool {
         // A closed ring has nothing more to wake anyone for: sleep on the sockets alone.
         if ringClosed { return true }
+        if clientCount == 0 && conflatingSlots.isEmpty { return true }
         guard reader.prepareToPark() else { return false }
         parked = true
         return true
+    }
+
+    /// Sockets woke the loop from an idle round: reads what the ring holds first, so `/v1/symbols`,
+    /// `/metrics` and a first subscription's snapshot see every tick published before the request.
+    public func serverWillServeSockets(_ server: WebSocketServer) {
+        var turns = 0
+        while turns < 64, serverWillWait(server).sleepMilliseconds == 0 { turns += 1 }
+        server.flushQueued()
     }
 
     /// Ends a park on the ring.

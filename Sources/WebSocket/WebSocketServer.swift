@@ -121,12 +121,18 @@ public final class WebSocketServer: @unchecked Sendable {
         while true {
             var timeout: Int32 = 250
             var parked = false
+            var catchUpFirst = false
             if let hook {
                 let turn = hook.serverWillWait(self)
                 flushQueued()
                 if turn.didWork { backoff.worked() }
                 if turn.sleepMilliseconds <= 0 {
                     timeout = 0
+                } else if !turn.latencySensitive {
+                    // Nobody waits on the hook's work: no spinning, sleep a round, catch up before sockets.
+                    parked = hook.serverWillPark(self)
+                    timeout = parked ? min(250, turn.sleepMilliseconds) : 0
+                    catchUpFirst = parked
                 } else if backoff.idle() {
                     timeout = 0
                 } else if hook.serverWillPark(self) {
@@ -141,6 +147,10 @@ public final class WebSocketServer: @unchecked Sendable {
             do {
                 try loop.wait(timeoutMilliseconds: timeout) { token, events in
                     if token == EventLoop.wakeToken || token == WebSocketServer.hookToken { return }
+                    if catchUpFirst {
+                        catchUpFirst = false
+                        hook?.serverWillServeSockets(self)
+                    }
                     if token == WebSocketServer.listenerToken { acceptAll(); return }
                     handle(token: token, events: events)
                 }
@@ -742,6 +752,15 @@ public protocol WebSocketServerLoopHook: AnyObject {
     /// The loop woke up from a sleep that `serverWillPark` armed (events, the hook's descriptor, or
     /// the timeout).
     func serverDidWake(_ server: WebSocketServer)
+    /// The loop woke from a sleep with sockets to serve and is about to serve them: a hook that slept
+    /// without arming its wakeup descriptor (an idle round, `LoopHookTurn.latencySensitive` false)
+    /// catches up here, so a request sees state as fresh as if it had been woken at every publish.
+    func serverWillServeSockets(_ server: WebSocketServer)
+}
+
+extension WebSocketServerLoopHook {
+    /// Nothing to catch up on by default.
+    public func serverWillServeSockets(_ server: WebSocketServer) {}
 }
 
 /// What one turn of a loop hook found.
@@ -750,11 +769,16 @@ public struct LoopHookTurn: Sendable, Equatable {
     public var didWork: Bool
     /// How long the loop may sleep once its wait strategy parks, ms; 0 when more work is ready at once.
     public var sleepMilliseconds: Int32
+    /// Whether anyone waits on the hook's work (a gateway with stream clients): the loop then spins
+    /// and yields by its wait strategy before it parks. When false it parks at once, for
+    /// `sleepMilliseconds`, and calls `serverWillServeSockets` before serving any socket.
+    public var latencySensitive: Bool
 
     /// A turn's outcome.
-    public init(didWork: Bool, sleepMilliseconds: Int32) {
+    public init(didWork: Bool, sleepMilliseconds: Int32, latencySensitive: Bool = true) {
         self.didWork = didWork
         self.sleepMilliseconds = sleepMilliseconds
+        self.latencySensitive = latencySensitive
     }
 }
 
