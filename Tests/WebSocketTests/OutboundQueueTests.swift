@@ -26,44 +26,38 @@ import Testing
         return out
     }
 
-    @Test func fiftyQueuedFramesGoOutInOneWriteAndInOrder() throws {
+    /// Queues `count` small text frames and flushes them with `vectorCount` vectors per `writev`:
+    /// the calls counted, and whether the reader got exactly the frames' bytes in order.
+    func flush(frames count: Int, vectorCount: Int) throws -> (calls: Int, inOrder: Bool) {
         let (writer, reader) = try socketPair()
         defer { writer.close(); close(reader) }
         var queue = OutboundQueue()
         var expected: [UInt8] = []
-        for i in 0..<50 {
+        for i in 0..<count {
             let frame = WebSocketFrame.text("{\"n\":\(i)}")
             queue.append(frame)
             expected += frame.bytes
         }
-        let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 1024)
+        let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: vectorCount)
         defer { vectors.deallocate() }
         var calls = 0
-        guard case .done = queue.flush(to: writer, vectors: vectors, vectorCount: 1024, writeCalls: &calls) else {
-            Issue.record("the socket took less than 50 small frames"); return
+        guard case .done = queue.flush(to: writer, vectors: vectors, vectorCount: vectorCount, writeCalls: &calls) else {
+            Issue.record("the socket did not take \(count) small frames")
+            return (calls, false)
         }
-        #expect(calls == 1)
         #expect(queue.isEmpty && queue.pendingBytes == 0)
-        #expect(readAll(reader, count: expected.count) == expected)
+        return (calls, readAll(reader, count: expected.count) == expected)
+    }
+
+    @Test func fiftyQueuedFramesGoOutInOneWriteAndInOrder() throws {
+        let result = try flush(frames: 50, vectorCount: 1024)
+        #expect(result.calls == 1)
+        #expect(result.inOrder)
     }
 
     @Test func theVectorLimitSplitsTheWritesAndEveryCallIsCounted() throws {
-        let (writer, reader) = try socketPair()
-        defer { writer.close(); close(reader) }
-        var queue = OutboundQueue()
-        var expected: [UInt8] = []
-        for i in 0..<10 {
-            let frame = WebSocketFrame.text("frame \(i)")
-            queue.append(frame)
-            expected += frame.bytes
-        }
-        let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 4)
-        defer { vectors.deallocate() }
-        var calls = 0
-        guard case .done = queue.flush(to: writer, vectors: vectors, vectorCount: 4, writeCalls: &calls) else {
-            Issue.record("not all written"); return
-        }
-        #expect(calls == 3)  // 4 + 4 + 2 frames
-        #expect(readAll(reader, count: expected.count) == expected)
+        let result = try flush(frames: 10, vectorCount: 4)
+        #expect(result.calls == 3)  // 4 + 4 + 2 frames
+        #expect(result.inOrder)
     }
 }
