@@ -44,7 +44,7 @@ extension Gateway {
         sendText(ControlMessage.subscribed(accepted.map(\.name), id: request.id, channels: request.channels,
                                            depth: depth, capped: depthCapped), to: c, kind: .control)
         for e in accepted where e.sync == .synced {
-            send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
+            sendSnapshot(e, to: c, depth: depth)
         }
         if !unknown.isEmpty {
             statistics.countError("unknown_symbol")
