@@ -34,25 +34,11 @@ struct ChainFollower {
 /// `prev` on every update, as a WebSocket client sees it (issue 19): a real loopback server, the
 /// gateway reading ticks the test writes into its ring.
 @Suite struct ChainTests {
-    func quote(_ h: GatewayHarness, _ locate: UInt16 = 1, bid: UInt32, changedLevel: Int = 0, symbol: String = "AAPL") -> UInt64 {
-        let bids = (0..<10).map { (bid - UInt32($0) * 100, UInt32(100 + $0)) }
-        let asks = (0..<10).map { (bid + 100 + UInt32($0) * 100, UInt32(200 + $0)) }
-        return h.write(.quote, symbol, locate: locate, bids: bids, asks: asks, changedLevel: changedLevel)
-    }
-
-    /// Messages up to the answer to a ping sent now, without the pong.
-    func untilPong(_ c: TestClient) throws -> [[String: Any]] {
-        try c.send(#"{"op":"ping","id":"barrier"}"#)
-        let (found, before) = c.until { $0.type == "pong" }
-        try #require(found != nil)
-        return before
-    }
-
     @Test func everyUpdateCarriesThePrevOfTheLastMessageThisClientWasSent() throws {
         let h = try GatewayHarness(ringCapacity: 1 << 14)
         defer { h.stop() }
-        _ = quote(h, bid: 1_000_000)
-        _ = quote(h, 2, bid: 2_000_000, symbol: "MSFT")
+        _ = quote10(h, bid: 1_000_000)
+        _ = quote10(h, 2, bid: 2_000_000, symbol: "MSFT")
         try h.waitForGateway()
         let requests = [
             #"{"op":"subscribe","symbols":["AAPL","MSFT"],"depth":1}"#,
@@ -75,7 +61,7 @@ struct ChainFollower {
         for _ in 0..<600 {
             let (locate, symbol) = rng.next() % 2 == 0 ? (UInt16(1), "AAPL") : (UInt16(2), "MSFT")
             switch rng.next() % 10 {
-            case 0..<6: _ = quote(h, locate, bid: 1_000_000 + UInt32(rng.next() % 50) * 100, changedLevel: Int(rng.next() % 10), symbol: symbol)
+            case 0..<6: _ = quote10(h, locate, bid: 1_000_000 + UInt32(rng.next() % 50) * 100, changedLevel: Int(rng.next() % 10), symbol: symbol)
             case 6, 7: h.write(.trade, symbol, locate: locate, price: 1_000_000, size: 10)
             case 8: h.write(.status, symbol, locate: locate, status: rng.next() % 2 == 0 ? .trading : .halted)
             default:
@@ -100,7 +86,7 @@ struct ChainFollower {
     @Test func framesAreSharedByEveryClientWithTheSamePrev() throws {
         let h = try GatewayHarness()
         defer { h.stop() }
-        _ = quote(h, bid: 1_000_000)
+        _ = quote10(h, bid: 1_000_000)
         try h.waitForGateway()
         let quotesOnly = try (0..<10).map { _ in try TestClient(h.address) }
         let standard = try (0..<10).map { _ in try TestClient(h.address) }
@@ -108,9 +94,9 @@ struct ChainFollower {
         for c in standard { try c.send(#"{"op":"subscribe","symbols":["AAPL"],"depth":1}"#) }
         for c in quotesOnly + standard { _ = c.next(); _ = c.next() }
         let before = h.gateway.statistics.framesEncoded.load(ordering: .relaxed)
-        let q1 = quote(h, bid: 1_000_100)
+        let q1 = quote10(h, bid: 1_000_100)
         let t = h.write(.trade, "AAPL", locate: 1, price: 1_000_100, size: 5)
-        let q2 = quote(h, bid: 1_000_200)
+        let q2 = quote10(h, bid: 1_000_200)
         for c in quotesOnly {
             #expect(c.next()?.seq == Int(q1))
             let m = try #require(c.next())
@@ -133,7 +119,7 @@ struct ChainFollower {
     @Test func aGapRestartsTheChainAtItsSnapshot() throws {
         let h = try GatewayHarness()
         defer { h.stop() }
-        _ = quote(h, bid: 1_000_000)
+        _ = quote10(h, bid: 1_000_000)
         try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL"],"depth":1}"#)
@@ -142,7 +128,7 @@ struct ChainFollower {
         f.observe(try #require(c.next()))
         h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
         h.skip(1, 5)  // five ticks lost on the way to the gateway
-        let resync = quote(h, bid: 1_000_300, changedLevel: 4)
+        let resync = quote10(h, bid: 1_000_300, changedLevel: 4)
         let t = h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
         let messages = [try #require(c.next()), try #require(c.next()), try #require(c.next()), try #require(c.next())]
         #expect(messages.map(\.type) == ["trade", "gap", "snapshot", "trade"])
@@ -164,7 +150,7 @@ struct ChainFollower {
             s.closeTimeout = 1
         }
         defer { h.stop() }
-        _ = quote(h, bid: 1_000_000)
+        _ = quote10(h, bid: 1_000_000)
         try h.waitForGateway()
         let fast = try TestClient(h.address)
         let slow = try TestClient(h.address, receiveBuffer: 1024)
@@ -183,9 +169,9 @@ struct ChainFollower {
             if i % 25 == 24 {
                 lastSent = h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 1)
             } else if i % 3 == 0 {
-                _ = quote(h, bid: 1_000_000 + UInt32(i) * 100, changedLevel: 5)  // hidden at depth 1
+                _ = quote10(h, bid: 1_000_000 + UInt32(i) * 100, changedLevel: 5)  // hidden at depth 1
             } else {
-                lastVisible = quote(h, bid: 1_000_000 + UInt32(i) * 100, changedLevel: 0)
+                lastVisible = quote10(h, bid: 1_000_000 + UInt32(i) * 100, changedLevel: 0)
                 lastSent = lastVisible
             }
             if i % 5 == 4 {
@@ -193,8 +179,8 @@ struct ChainFollower {
             }
         }
         // The last quote its depth shows, then one it does not show: the conflated quote is the first.
-        lastVisible = quote(h, bid: 2_900_000, changedLevel: 0)
-        _ = quote(h, bid: 3_000_000, changedLevel: 7)
+        lastVisible = quote10(h, bid: 2_900_000, changedLevel: 0)
+        _ = quote10(h, bid: 3_000_000, changedLevel: 7)
         try h.waitForGateway()
         fastChain.observe(try untilPong(fast))
         #expect(h.gateway.statistics.conflationEpisodes.load(ordering: .relaxed) >= 1)
@@ -210,7 +196,7 @@ struct ChainFollower {
         #expect(got.last?.seq == Int(lastVisible) && got.last?["conflated"] as? Bool == true,
                 "the last message: \(got.last ?? [:]), last visible \(lastVisible); \(got.suffix(4).map { "\($0.type ?? "") \($0.seq ?? 0)" })")
         // Drained: the next quote is the same bytes for both.
-        let next = quote(h, bid: 4_000_000)
+        let next = quote10(h, bid: 4_000_000)
         #expect(fast.next()?.seq == Int(next))
         #expect(slow.next()?.seq == Int(next))
         #expect(fast.frames.last?.message == slow.frames.last?.message)

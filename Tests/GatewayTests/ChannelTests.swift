@@ -10,14 +10,6 @@ import Testing
         h.write(.quote, s, locate: locate, bids: [(bid, 100)], asks: [(bid + 100, 200)], changedLevel: changedLevel)
     }
 
-    /// Messages up to the answer to a ping sent now (everything queued before it), without the pong.
-    func untilPong(_ c: TestClient, id: Int = 99) throws -> [[String: Any]] {
-        try c.send(#"{"op":"ping","id":\#(id)}"#)
-        let (found, before) = c.until { $0.type == "pong" && $0["id"] as? Int == id }
-        try #require(found != nil)
-        return before
-    }
-
     /// Subscribes and reads `subscribed` and the snapshot.
     func subscribe(_ c: TestClient, _ request: String) throws {
         try c.send(request)

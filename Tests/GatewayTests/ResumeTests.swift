@@ -7,19 +7,6 @@ import Testing
 /// `since` resumes as a WebSocket client sees them (issue 19): a real loopback server, the gateway
 /// reading ticks the test writes into its ring.
 @Suite struct ResumeTests {
-    func quote(_ h: GatewayHarness, _ locate: UInt16 = 1, bid: UInt32, changedLevel: Int = 0, symbol: String = "AAPL") -> UInt64 {
-        let bids = (0..<10).map { (bid - UInt32($0) * 100, UInt32(100 + $0)) }
-        let asks = (0..<10).map { (bid + 100 + UInt32($0) * 100, UInt32(200 + $0)) }
-        return h.write(.quote, symbol, locate: locate, bids: bids, asks: asks, changedLevel: changedLevel)
-    }
-
-    func untilPong(_ c: TestClient) throws -> [[String: Any]] {
-        try c.send(#"{"op":"ping","id":"barrier"}"#)
-        let (found, before) = c.until { $0.type == "pong" }
-        try #require(found != nil)
-        return before
-    }
-
     func config(history: Int) -> GatewayConfiguration {
         var c = GatewayConfiguration()
         c.resumeHistory = history
@@ -36,8 +23,8 @@ import Testing
     @Test func aClientResumingAfterTwoSecondsGetsExactlyTheUpdatesItMissed() throws {
         let h = try GatewayHarness(configuration: config(history: 8192), ringCapacity: 1 << 16)
         defer { h.stop() }
-        _ = quote(h, 1, bid: 1_000_000)
-        _ = quote(h, 2, bid: 2_000_000, symbol: "MSFT")
+        _ = quote10(h, 1, bid: 1_000_000)
+        _ = quote10(h, 2, bid: 2_000_000, symbol: "MSFT")
         try h.waitForGateway()
         let request = #"{"op":"subscribe","symbols":["AAPL","MSFT"],"depth":1}"#
         let stayed = try TestClient(h.address)
@@ -58,7 +45,7 @@ import Testing
                 if rng.next() % 5 == 0 {
                     h.write(.trade, symbol, locate: locate, price: 1_000_000, size: 5)
                 } else {
-                    _ = self.quote(h, locate, bid: 1_000_000 + UInt32(rng.next() % 40) * 100, changedLevel: Int(rng.next() % 4), symbol: symbol)
+                    _ = quote10(h, locate, bid: 1_000_000 + UInt32(rng.next() % 40) * 100, changedLevel: Int(rng.next() % 4), symbol: symbol)
                 }
                 n += 1
                 usleep(1000)
@@ -114,14 +101,14 @@ import Testing
     @Test func aSinceTheHistoryNoLongerCoversGetsASnapshot() throws {
         let h = try GatewayHarness(configuration: config(history: 8))
         defer { h.stop() }
-        _ = quote(h, 1, bid: 1_000_000)
-        _ = quote(h, 2, bid: 2_000_000, symbol: "MSFT")
+        _ = quote10(h, 1, bid: 1_000_000)
+        _ = quote10(h, 2, bid: 2_000_000, symbol: "MSFT")
         try h.waitForGateway()
         let first = try TestClient(h.address)
         try first.send(#"{"op":"subscribe","symbols":["AAPL","MSFT"]}"#)  // the histories start here
         #expect(try untilPong(first).count == 3)
-        for i in 0..<20 { _ = quote(h, 1, bid: 1_000_000 + UInt32(i) * 100) }  // AAPL: 2...21, 8 held (14...21)
-        let msft = quote(h, 2, bid: 2_000_100, symbol: "MSFT")
+        for i in 0..<20 { _ = quote10(h, 1, bid: 1_000_000 + UInt32(i) * 100) }  // AAPL: 2...21, 8 held (14...21)
+        let msft = quote10(h, 2, bid: 2_000_100, symbol: "MSFT")
         try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","id":3,"symbols":["AAPL","MSFT"],"since":{"AAPL":12,"MSFT":\#(msft)}}"#)
@@ -154,15 +141,15 @@ import Testing
     @Test func lostTicksEndWhatTheHistoryHolds() throws {
         let h = try GatewayHarness(configuration: config(history: 64))
         defer { h.stop() }
-        _ = quote(h, 1, bid: 1_000_000)
+        _ = quote10(h, 1, bid: 1_000_000)
         try h.waitForGateway()
         let first = try TestClient(h.address)
         try first.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
         #expect(try untilPong(first).count == 2)
-        let before = quote(h, 1, bid: 1_000_100)
+        let before = quote10(h, 1, bid: 1_000_100)
         h.skip(1, 3)
-        let resync = quote(h, 1, bid: 1_000_200)
-        let after = quote(h, 1, bid: 1_000_300)
+        let resync = quote10(h, 1, bid: 1_000_200)
+        let after = quote10(h, 1, bid: 1_000_300)
         try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL"],"since":{"AAPL":\#(before)}}"#)
@@ -178,14 +165,14 @@ import Testing
     @Test func aReplayIsCutToTheClientsDepthAndChannels() throws {
         let h = try GatewayHarness(configuration: config(history: 64))
         defer { h.stop() }
-        let start = quote(h, 1, bid: 1_000_000)
+        let start = quote10(h, 1, bid: 1_000_000)
         try h.waitForGateway()
         let first = try TestClient(h.address)
         try first.send(#"{"op":"subscribe","symbols":["AAPL"]}"#)
         #expect(try untilPong(first).count == 2)
-        let deepOnly = quote(h, 1, bid: 1_000_000, changedLevel: 4)
+        let deepOnly = quote10(h, 1, bid: 1_000_000, changedLevel: 4)
         let trade = h.write(.trade, "AAPL", locate: 1, price: 1_000_000, size: 3)
-        let top = quote(h, 1, bid: 1_000_100, changedLevel: 0)
+        let top = quote10(h, 1, bid: 1_000_100, changedLevel: 0)
         let status = h.write(.status, "AAPL", locate: 1, status: .halted)
         try h.waitForGateway()
         func replay(_ request: String) throws -> [[String: Any]] {
@@ -207,7 +194,7 @@ import Testing
     @Test func withoutAHistoryEverySinceGetsASnapshot() throws {
         let h = try GatewayHarness(configuration: config(history: 0))
         defer { h.stop() }
-        let seq = quote(h, 1, bid: 1_000_000)
+        let seq = quote10(h, 1, bid: 1_000_000)
         try h.waitForGateway()
         let c = try TestClient(h.address)
         try c.send(#"{"op":"subscribe","symbols":["AAPL"],"since":{"AAPL":\#(seq)}}"#)
