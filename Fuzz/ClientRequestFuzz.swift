@@ -58,8 +58,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if symbols.count > ClientRequest.maxSymbolsPerRequest { propertyFailed("\(symbols.count) symbols") }
     case let .ping(id):
         if let id { checkJSON(id) }
-    case .auth:
-        break
+    case let .auth(_, id):
+        if let id { checkJSON(id) }
     case let .invalid(code, message, id):
         if let id { checkJSON(id) }
         if !refusalCodes.contains(code) { propertyFailed("refusal code \(code)") }

@@ -49,7 +49,7 @@ public enum ClientRequest {
     /// `{"op":"ping","id":…}`.
     case ping(id: String?)
     /// `{"op":"auth","token":"…"}`: a fresh access token for the connection (docs/security.md).
-    case auth(token: String)
+    case auth(token: String, id: String?)
     /// Not a request we can serve: the error code and message to send back, with the request's `id`.
     case invalid(code: String, message: String, id: String?)
 
@@ -101,7 +101,7 @@ public enum ClientRequest {
                 self = .invalid(code: "bad_request", message: "\"token\" must be a string", id: id)
                 return
             }
-            self = .auth(token: token)
+            self = .auth(token: token, id: id)
         default:
             self = .invalid(code: "unknown_op", message: "unknown op \"\(op.prefix(40))\"", id: id)
         }

@@ -19,7 +19,7 @@ public final class GatewayStatistics: Sendable {
     public let ticks = Atomic<Int>(0)
     /// The gateway's ring reader position (ticks read or skipped), stored once per loop turn.
     public let ringPosition = Atomic<Int>(0)
-    /// Shared frames encoded (once per tick and depth, not per client).
+    /// Shared frames encoded (once per tick, effective depth and distinct `prev`, not per client).
     public let framesEncoded = Atomic<Int>(0)
     /// Quotes a conflating client did not get one by one (superseded by a later quote).
     public let conflatedQuotes = Atomic<Int>(0)
@@ -104,7 +104,7 @@ public final class GatewayStatistics: Sendable {
             MetricSample("quotecast_gateway_subscriptions", .gauge, help: "Symbol subscriptions held now, over all clients", value: v(subscriptions)),
             MetricSample("quotecast_gateway_messages_in_total", .counter, help: "Messages received from stream clients", value: v(messagesIn)),
             MetricSample("quotecast_gateway_ticks_total", .counter, help: "Ticks the gateway read from the ring", value: v(ticks)),
-            MetricSample("quotecast_gateway_frames_encoded_total", .counter, help: "Shared frames encoded (once per tick and depth)", value: v(framesEncoded)),
+            MetricSample("quotecast_gateway_frames_encoded_total", .counter, help: "Shared frames encoded (once per tick, depth and prev; not per client)", value: v(framesEncoded)),
             MetricSample("quotecast_gateway_conflated_quotes_total", .counter, help: "Quotes not sent one by one to a conflating client (superseded)", value: v(conflatedQuotes)),
             MetricSample("quotecast_gateway_conflated_sent_total", .counter, help: "Conflated quotes sent to clients that drained", value: v(conflatedSent)),
             MetricSample("quotecast_gateway_conflations_total", .counter, help: "Times a client went over --client-buffer and started conflating", value: v(conflationEpisodes)),

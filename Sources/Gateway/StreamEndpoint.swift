@@ -55,7 +55,7 @@ extension Gateway {
         case .subscribe(let request): subscribe(c, request)
         case .unsubscribe(let symbols, let id): unsubscribe(c, symbols, id: id)
         case .ping(let id): sendText(ControlMessage.pong(id), to: c, kind: .control)
-        case .auth(let token): refresh(c, token: token)
+        case .auth(let token, let id): refresh(c, token: token, id: id)
         case .invalid(let code, let message, let id):
             statistics.countError(code)
             sendText(ControlMessage.error(code, message, id: id), to: c, kind: .control)
