@@ -183,23 +183,23 @@ extension Gateway {
 
     /// `{"op":"auth","token":…}`: a fresh token for the same user replaces the session's (new expiry,
     /// new entitlements, applied to the subscriptions held). A refused token, or one for another
-    /// user, gets an `error` and leaves the connection on its current token.
-    func refresh(_ c: GatewayClient, token: String) {
+    /// user, gets an `error` and leaves the connection on its current token. Each answer echoes `id`.
+    func refresh(_ c: GatewayClient, token: String, id: String? = nil) {
         guard access.verifier != nil, let current = c.session else {
-            sendText(ControlMessage.error("auth_disabled", "this gateway does not use tokens (--auth none)"), to: c, kind: .control)
+            sendText(ControlMessage.error("auth_disabled", "this gateway does not use tokens (--auth none)", id: id), to: c, kind: .control)
             return
         }
         switch access.verifier!.verify(token, now: WallClock.now()) {
         case .failure(let refusal):
             accessStatistics.countAuthentication(.refresh, reason: refusal.code)
             audit(.refresh, code: refusal.code, detail: refusal.detail, peer: "\(c.ws.peer)", [("sub", current.subject)])
-            sendText(ControlMessage.error(refusal.code, refusal.detail + "; the connection keeps its current token"), to: c, kind: .control)
+            sendText(ControlMessage.error(refusal.code, refusal.detail + "; the connection keeps its current token", id: id), to: c, kind: .control)
         case .success(let verified) where verified.subject != current.subject:
             accessStatistics.countAuthentication(.refresh, reason: "subject_mismatch")
             audit(.refresh, code: "subject_mismatch", detail: "the token is for another user", peer: "\(c.ws.peer)",
                   [("sub", current.subject)])
             sendText(ControlMessage.error("subject_mismatch",
-                                          "a refresh token must be for the connection's own user; the connection keeps its current token"),
+                                          "a refresh token must be for the connection's own user; the connection keeps its current token", id: id),
                      to: c, kind: .control)
         case .success(let verified):
             accessStatistics.countAuthentication(.refresh, reason: "ok")
@@ -207,7 +207,7 @@ extension Gateway {
             c.session = session
             access.nextDeadline = min(access.nextDeadline, session.nextDeadline(leeway: configuration.access.leeway,
                                                                                  warning: configuration.access.expiryWarning))
-            sendText(ControlMessage.authenticated(subject: session.subject, expiresAt: session.expiresAt), to: c, kind: .control)
+            sendText(ControlMessage.authenticated(subject: session.subject, expiresAt: session.expiresAt, id: id), to: c, kind: .control)
             reapplyEntitlements(c)
         }
     }
@@ -220,9 +220,9 @@ extension ControlMessage {
             + "\"message\":\"send {\\\"op\\\":\\\"auth\\\",\\\"token\\\":\\\"…\\\"} with a fresh token to stay connected\"}"
     }
 
-    /// `{"type":"authenticated","sub":…,"exp":…}`: a refresh was accepted.
-    static func authenticated(subject: String, expiresAt: Double) -> String {
-        "{\"type\":\"authenticated\",\"sub\":\"\(escape(subject))\",\"exp\":\(numericDate(expiresAt))}"
+    /// `{"type":"authenticated","id":…,"sub":…,"exp":…}`: a refresh was accepted.
+    static func authenticated(subject: String, expiresAt: Double, id: String? = nil) -> String {
+        head("authenticated", id: id) + ",\"sub\":\"\(escape(subject))\",\"exp\":\(numericDate(expiresAt))}"
     }
 
     /// A NumericDate as JSON text (the token's own form).

@@ -233,8 +233,11 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(refused["symbols"] as? [String] == ["IBM", "NOPE"])
         #expect(h.gateway.accessStatistics.entitlementRefusals("sym") == 2)
 
-        // A subscribe of nothing but refused symbols gets only the error.
+        // A subscribe of nothing but refused symbols gets `subscribed` with no symbol, then the error
+        // (issue 19's one rule for requests with no good symbol).
         try c.send(#"{"op":"subscribe","symbols":["IBM"]}"#)
+        let none = try #require(c.next())
+        #expect(none.type == "subscribed" && none["symbols"] as? [String] == [])
         let only = try #require(c.next())
         #expect(only["code"] as? String == "not_entitled" && only["symbols"] as? [String] == ["IBM"])
 
@@ -253,6 +256,7 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(k["code"] as? String == "not_entitled" && k["symbols"] as? [String] == ["AAPL"])
         let nasdaq = try TestClient(h.address, headers: ["Authorization: Bearer \(setup.token(sub: "lee", entitlements: Entitlements(markets: ["nasdaq"])))"])
         try nasdaq.send(#"{"op":"subscribe","symbols":["005930"]}"#)
+        #expect(nasdaq.next()?["symbols"] as? [String] == [])
         let n = try #require(nasdaq.next())
         #expect(n["code"] as? String == "not_entitled" && n["symbols"] as? [String] == ["005930"])
         #expect(h.gateway.accessStatistics.entitlementRefusals("mkt") == 2)
@@ -386,8 +390,9 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(c.until { $0.type == "token_expiring" }.found != nil)
 
         // Refused refreshes leave the connection on its current token.
-        try c.send(#"{"op":"auth","token":"\#(setup.token(sub: "mallory"))"}"#)
-        #expect(c.until { $0.type == "error" }.found?["code"] as? String == "subject_mismatch")
+        try c.send(#"{"op":"auth","id":"r1","token":"\#(setup.token(sub: "mallory"))"}"#)
+        let mismatch = c.until { $0.type == "error" }.found
+        #expect(mismatch?["code"] as? String == "subject_mismatch" && mismatch?["id"] as? String == "r1")
         try c.send(#"{"op":"auth","token":"\#(setup.token(secret: TokenSetup.otherSecret))"}"#)
         #expect(c.until { $0.type == "error" }.found?["code"] as? String == "bad_signature")
         #expect(h.gateway.accessStatistics.authentications(.refresh, reason: "bad_signature") == 1)
@@ -395,9 +400,9 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
 
         // A good one for the same user, entitled to MSFT only, at depth 2 at most.
         let narrower = Entitlements(symbols: try SymbolPatterns(["MSFT"]), maxDepth: 2)
-        try c.send(#"{"op":"auth","token":"\#(setup.token(ttl: 3600, entitlements: narrower))"}"#)
+        try c.send(#"{"op":"auth","id":2,"token":"\#(setup.token(ttl: 3600, entitlements: narrower))"}"#)
         let accepted = try #require(c.until { $0.type == "authenticated" }.found)
-        #expect(accepted["sub"] as? String == "alice")
+        #expect(accepted["sub"] as? String == "alice" && accepted["id"] as? Int == 2)
         let unsubscribed = try #require(c.until { $0.type == "unsubscribed" }.found)
         #expect(unsubscribed["symbols"] as? [String] == ["AAPL"])
         let notEntitled = try #require(c.next())

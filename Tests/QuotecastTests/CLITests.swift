@@ -39,6 +39,8 @@ import Testing
             (["feed", "--publish", "239.1.1.1:5000", "--payload-size", "70000"], "--payload-size"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--client-buffer", "5000", "--client-buffer-max", "4096"], "--client-buffer-max"),
             (["serve", "--wait", "busy"], "--wait"),
+            (["serve", "--resume-history", "-1"], "--resume-history"),
+            (["gateway", "--upstream", "239.1.1.1:5000", "--resume-history", "many"], "--resume-history"),
             (["feed", "--publish", "239.1.1.1:5000", "--wait", "sleepy"], "--wait"),
             (["gateway", "--upstream", "239.1.1.1:5000", "--wait", ""], "--wait"),
         ]
