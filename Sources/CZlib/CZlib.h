@@ -50,6 +50,12 @@ static inline int qz_inflate_init(z_stream *stream, int window_bits, int64_t *co
     return inflateInit2(stream, -window_bits);
 }
 
+/// Adds `bytes` (negative: subtracts) to the counter: memory of compression state that zlib's hooks
+/// do not see (quotecast's own fixed-Huffman encoder's tables).
+static inline void qz_counter_add(int64_t *counter, int64_t bytes) {
+    __atomic_fetch_add(counter, bytes, __ATOMIC_RELAXED);
+}
+
 /// The counter's value (an atomic load, so other threads may read it while zlib allocates).
 static inline int64_t qz_counter_load(const int64_t *counter) {
     return __atomic_load_n(counter, __ATOMIC_RELAXED);

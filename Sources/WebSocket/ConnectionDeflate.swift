@@ -34,6 +34,24 @@ struct ConnectionDeflate {
 
     /// How this client's outgoing messages are compressed, for the per-mode client gauges.
     var mode: DeflateClientMode { deflater == nil ? .shared : .ownContext }
+
+    /// What the server does with each message it queues for this client.
+    var outgoing: OutgoingCompression {
+        deflater == nil ? .shared(windowBits: agreement.serverWindowBits) : .ownContext
+    }
+}
+
+/// How a connection's outgoing messages are compressed: read for every message queued to it, so a
+/// plain value (reading the `ConnectionDeflate?` copied its two references each time, ~3 % of the
+/// loop's time in the 1 000-client fan-out profile).
+enum OutgoingCompression: Equatable {
+    /// Plain frames.
+    case none
+    /// The shared compressed frames, for messages of at most 2^windowBits bytes when the window
+    /// promised is smaller than the shared frames' (15).
+    case shared(windowBits: Int)
+    /// The connection's own deflater (`ConnectionDeflate.deflater`).
+    case ownContext
 }
 
 /// How a client's outgoing messages are compressed.

@@ -20,14 +20,13 @@ public struct DeflateConfiguration: Sendable, Equatable {
     /// Messages with fewer payload bytes go uncompressed to every client (a short JSON object
     /// gains nothing from DEFLATE and costs a compression).
     public var minimumMessageBytes = 64
-    /// zlib's compression level (1 fastest ... 9 smallest) for every deflater.
+    /// zlib's compression level (1 fastest ... 9 smallest) for every zlib deflater.
     public var level = 6
-    /// zlib's memory level of the shared deflater (1...9): its hash table is cleared before every
-    /// message, and short messages gain nothing from a larger one (4: a 4 KiB table, 8: 64 KiB).
-    public var sharedMemoryLevel = 4
-    /// Messages longer than this many bytes go through a second shared deflater with memory level
-    /// `sharedLargeMemoryLevel`: with 4 KiB of hash table, the hash chains of a long binary message
-    /// grow so long that zlib compressed 128 KiB of an image 3-4 times slower than with 64 KiB.
+    /// Shared frames of messages up to this many bytes (0...32 768) are built by quotecast's own
+    /// fixed-Huffman encoder (`FixedHuffmanDeflater`): zlib spends 15-25 µs on a 400-byte quote,
+    /// nearly all of it per message (Huffman trees), the encoder about a tenth of that. Longer
+    /// messages, where zlib's trees pay off, go through a zlib deflater of memory level
+    /// `sharedLargeMemoryLevel`. 0: zlib for every message.
     public var sharedLargeMessageBytes = 1024
     /// zlib's memory level (1...9) of the shared deflater for messages over `sharedLargeMessageBytes`.
     public var sharedLargeMemoryLevel = 8
@@ -44,7 +43,9 @@ public struct DeflateConfiguration: Sendable, Equatable {
     /// Why these settings cannot be used (a value out of zlib's range), or nil when they can.
     public var problem: String? {
         if !(0...9).contains(level) { return "deflate level \(level) is not 0...9" }
-        if !(1...9).contains(sharedMemoryLevel) { return "shared deflate memory level \(sharedMemoryLevel) is not 1...9" }
+        if !(0...(1 << 15)).contains(sharedLargeMessageBytes) {
+            return "fixed-Huffman message limit \(sharedLargeMessageBytes) bytes is not 0...32768"
+        }
         if !(1...9).contains(sharedLargeMemoryLevel) { return "large-message shared deflate memory level \(sharedLargeMemoryLevel) is not 1...9" }
         if !(1...9).contains(connectionMemoryLevel) { return "connection deflate memory level \(connectionMemoryLevel) is not 1...9" }
         if !(9...15).contains(connectionWindowBits) { return "connection deflate window \(connectionWindowBits) bits is not 9...15" }

@@ -46,7 +46,11 @@ final class ServerConnection {
     /// Whether the delegate was told the client closed.
     var closeReported = false
     /// permessage-deflate, when the handshake negotiated it.
-    var deflate: ConnectionDeflate?
+    var deflate: ConnectionDeflate? {
+        didSet { outgoingCompression = deflate?.outgoing ?? .none }
+    }
+    /// How outgoing messages are compressed (follows `deflate`).
+    private(set) var outgoingCompression = OutgoingCompression.none
 
     init(tcp: TCPConnection, token: UInt64, configuration: WebSocketServerConfiguration, now: UInt64) {
         self.tcp = tcp

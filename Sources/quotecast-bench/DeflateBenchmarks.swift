@@ -1,5 +1,5 @@
 // Benchmarks of permessage-deflate's compression (issue 22, phase 1): what one compression of a
-// quote costs and saves, shared (no context, window 15) at zlib levels 1 and 6 and per connection
+// quote costs and saves, shared (no context: the fixed-Huffman encoder, and zlib at levels 1 and 6) and per connection
 // (context kept, the default window and memory level), and what timing each compression with the
 // thread CPU clock costs (the server reads it twice per compression). Synthetic quotes of 100 symbols with prices and sizes moving at random; the
 // simulator's flow through the gateway is phase 2's benchmark.
@@ -54,14 +54,14 @@ private func monotonicNanoseconds() -> UInt64 {
 /// Compresses every message with `deflater`: thread CPU nanoseconds per message (what the server's
 /// counter measures; unlike wall time, not inflated when the shared machine runs other work) and
 /// compressed/plain bytes.
-private func compressAll(_ messages: [[UInt8]], _ deflater: MessageDeflater) -> (ns: Double, ratio: Double) {
+private func compressAll(_ messages: [[UInt8]], _ compress: (UnsafeRawBufferPointer, inout [UInt8]) -> Int?) -> (ns: Double, ratio: Double) {
     var scratch: [UInt8] = []
     var plain = 0
     var compressed = 0
     let started = qc_thread_cpu_ns()
     for m in messages {
         plain += m.count
-        compressed += m.withUnsafeBytes { deflater.compress($0, into: &scratch) } ?? m.count
+        compressed += m.withUnsafeBytes { compress($0, &scratch) } ?? m.count
     }
     let elapsed = Double(qc_thread_cpu_ns() - started)
     return (elapsed / Double(messages.count), Double(compressed) / Double(plain))
@@ -73,20 +73,30 @@ private func deflateFigures(messages: Int) -> [BenchmarkResult] {
         let quotes = sampleQuotes(messages, depth: depth)
         let plainBytes = Double(quotes.reduce(0) { $0 + $1.count }) / Double(quotes.count)
         results.append(BenchmarkResult(name: "ws.deflate.quote\(depth).plain_bytes", value: plainBytes, unit: "bytes", runs: 1))
-        // As the server makes them: the shared deflater at levels 1 and 6 (the default), and a
-        // per-connection one with the default window and memory level.
+        // As the server makes them: the shared fixed-Huffman encoder (messages up to 1 KiB); zlib
+        // without context at levels 1 and 6 and memory level 4 (what the shared frames were built with
+        // before the encoder); and a per-connection one with the default window and memory level.
         let defaults = DeflateConfiguration()
-        let settings: [(String, () -> MessageDeflater?)] = [
-            ("shared.l1", { MessageDeflater(contextTakeover: false, memoryLevel: defaults.sharedMemoryLevel, level: 1) }),
-            ("shared.l6", { MessageDeflater(contextTakeover: false, memoryLevel: defaults.sharedMemoryLevel, level: 6) }),
-            ("context.l6", { MessageDeflater(maxWindowBits: defaults.connectionWindowBits, contextTakeover: true,
-                                             memoryLevel: defaults.connectionMemoryLevel, level: 6) }),
+        typealias Compress = (UnsafeRawBufferPointer, inout [UInt8]) -> Int?
+        func zlib(_ deflater: MessageDeflater?) -> Compress? {
+            guard let deflater else { return nil }
+            return { deflater.compress($0, into: &$1) }
+        }
+        let settings: [(String, () -> Compress?)] = [
+            ("shared.fixed", {
+                let fixed = FixedHuffmanDeflater(maximumMessageBytes: defaults.sharedLargeMessageBytes)
+                return { fixed.compress($0, into: &$1) }
+            }),
+            ("shared.zlib.l1", { zlib(MessageDeflater(contextTakeover: false, memoryLevel: 4, level: 1)) }),
+            ("shared.zlib.l6", { zlib(MessageDeflater(contextTakeover: false, memoryLevel: 4, level: 6)) }),
+            ("context.l6", { zlib(MessageDeflater(maxWindowBits: defaults.connectionWindowBits, contextTakeover: true,
+                                                  memoryLevel: defaults.connectionMemoryLevel, level: 6)) }),
         ]
         for (label, make) in settings {
             var ratios: [Double] = []
             let ns = medianOf(runs: deflateRuns) {
-                guard let deflater = make() else { return .nan }
-                let (ns, ratio) = compressAll(quotes, deflater)
+                guard let compress = make() else { return .nan }
+                let (ns, ratio) = compressAll(quotes, compress)
                 ratios.append(ratio)
                 return ns
             }

@@ -125,7 +125,8 @@ import WebSocket
         #expect(saved > 0 && parsed.value("quotecast_websocket_deflate_saved_bytes_total") == Double(allSaved))
         let input = parsed.value("quotecast_websocket_deflate_input_bytes_total") ?? 0
         let output = parsed.value("quotecast_websocket_deflate_output_bytes_total") ?? 0
-        #expect(output > 0 && output < input / 2, "\(output) of \(input)")
+        // Shared quotes are fixed-Huffman blocks (~55 % of the JSON), full mode's contexts do better.
+        #expect(output > 0 && output < input * 6 / 10, "\(output) of \(input)")
         #expect((parsed.value("quotecast_websocket_deflate_cpu_seconds_total") ?? 0) > 0)
         let zlib = parsed.value("quotecast_websocket_zlib_memory_bytes") ?? 0
         #expect(zlib == Double(stats.compressionMemory.bytes) && zlib > 0)

@@ -81,8 +81,11 @@ import Testing
         c.level = 10
         #expect(c.problem?.contains("level") == true)
         c = DeflateConfiguration()
-        c.sharedMemoryLevel = 0
+        c.sharedLargeMemoryLevel = 0
         #expect(c.problem?.contains("memory level") == true)
+        c = DeflateConfiguration()
+        c.sharedLargeMessageBytes = 40_000  // past DEFLATE's 32 KiB window: the fixed-Huffman encoder's limit
+        #expect(c.problem?.contains("32768") == true)
     }
 
     @Test func offIsAlwaysDeclined() {
