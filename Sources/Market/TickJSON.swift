@@ -229,23 +229,8 @@ public enum TickJSON {
         w.int(tick.volume)
         w.raw(",\"reference\":")
         w.priceOrNull(s.reference)
-        if hasTraded && s.reference != 0 && tick.tradePrice != 0 {
-            let change = Int64(tick.tradePrice) - Int64(s.reference)
-            w.raw(",\"change\":")
-            w.signed(change, decimals: w.decimals)
-            // Hundredths of a percent: change × 10 000 / reference, rounded half away from zero.
-            let scaled = change * 10_000
-            let reference = Int64(s.reference)
-            let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
-            w.raw(",\"change_pct\":")
-            w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
-            if let sign = ChangeSign.of(price: tick.tradePrice, reference: s.reference,
-                                        upperLimit: upperLimit, lowerLimit: lowerLimit) {
-                signField(sign, &w)
-            }
-        } else {
-            w.raw(",\"change\":null,\"change_pct\":null")
-        }
+        changeFields(last: hasTraded ? tick.tradePrice : 0, reference: s.reference,
+                     upperLimit: upperLimit, lowerLimit: lowerLimit, &w)
         w.raw(",\"open\":")
         w.priceOrNull(s.open)
         w.raw(",\"high\":")
@@ -256,6 +241,28 @@ public enum TickJSON {
         w.amount(s.value)
         w.raw(",\"trades\":")
         w.int(UInt64(s.tradeCount))
+    }
+
+    /// `,"change":…,"change_pct":…,"sign":…` of `last` against `reference` (0: unknown): both `null`
+    /// and no `sign` until both are known. `change_pct` is a percentage with 2 decimals, rounded half
+    /// away from zero; `sign` against the limits (0 when none). Shared by `snapshot` and `stats`.
+    @inlinable static func changeFields(last: UInt32, reference: UInt32, upperLimit: UInt32, lowerLimit: UInt32,
+                                        _ w: inout Writer) {
+        guard last != 0 && reference != 0 else {
+            w.raw(",\"change\":null,\"change_pct\":null")
+            return
+        }
+        let change = Int64(last) - Int64(reference)
+        w.raw(",\"change\":")
+        w.signed(change, decimals: w.decimals)
+        // Hundredths of a percent: change × 10 000 / reference, rounded half away from zero.
+        let scaled = change * 10_000
+        let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
+        w.raw(",\"change_pct\":")
+        w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
+        if let sign = ChangeSign.of(price: last, reference: reference, upperLimit: upperLimit, lowerLimit: lowerLimit) {
+            signField(sign, &w)
+        }
     }
 
     /// `,"sign":"up"`: the change sign (`ChangeSign.name`).
