@@ -18,6 +18,7 @@ let allBenchmarks: [Benchmark] =
     + budgetSuite
     + endToEndSuite
     + authSuite
+    + seriesSuite
     + []
 
 var json = false
