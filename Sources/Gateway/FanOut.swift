@@ -5,7 +5,7 @@ import WebSocket
 /// and that frame is queued on every subscriber of the depth, with the backpressure limits applied
 /// to each.
 extension Gateway {
-    /// Sends the quote in `tick` to the subscribers of every depth its change reaches.
+    /// Sends the quote in `tick` to the `quote` subscribers of every depth its change reaches.
     func fanOutQuote(_ e: SymbolEntry) {
         let first = Int(tick.changedLevel)  // depths 1...first do not see this change
         guard first < Tick.depth else { return }
@@ -24,7 +24,7 @@ extension Gateway {
                 used = max(used, effective)
                 statistics.framesEncoded.add(1)
             }
-            for s in e.subscribers[d - 1] {
+            for s in e.subscribers[d - 1] where s.channels.contains(.quote) {
                 guard let c = clients[Int(s.slot)] else { continue }
                 if c.conflating {
                     c.markQuote(e, seq: tick.seq)
@@ -37,7 +37,8 @@ extension Gateway {
         for i in 0..<used { frameCache[i] = nil }
     }
 
-    /// Sends the trade, status, trade break or instrument in `tick` to every subscriber of the symbol.
+    /// Sends the trade, status, trade break or instrument in `tick` to every subscriber of the symbol
+    /// whose channels carry it (`trade` or `status`).
     /// A trade of an instrument with a reference price carries its change sign (against the limits
     /// the instrument has); without a reference price it is encoded exactly as before.
     func fanOutEvent(_ e: SymbolEntry) {
@@ -55,8 +56,9 @@ extension Gateway {
         case .instrument: .instrument
         case .quote: .quote
         }
+        let channel = ChannelSet.carrying(tick.kind)
         for d in 0..<Tick.depth {
-            for s in e.subscribers[d] {
+            for s in e.subscribers[d] where s.channels.contains(channel) {
                 guard let c = clients[Int(s.slot)] else { continue }
                 // Trades and status are delivered even to a conflating client; its conflated quote of
                 // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.

@@ -14,9 +14,24 @@ enum SyncState: Equatable {
     case awaitingQuote(gapFrom: UInt64)
 }
 
-/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table.
-struct Subscriber: Equatable {
+/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table, the
+/// channels it gets, and the head of its `prev` chain. 16 bytes, so a depth's list is a flat array the
+/// fan-out walks without touching the client objects of subscribers a message is not for.
+struct Subscriber {
     let slot: Int32
+    /// The channels of the subscription.
+    var channels: ChannelSet
+    /// `stats_interval_ms` of the subscription (250...60 000 fits).
+    var statsIntervalMilliseconds: UInt16
+    /// The `seq` of the last message sent to this client for this symbol (the `prev` of the next);
+    /// 0 until the chain starts (the `prev` chain itself comes with issue 19's next step).
+    var lastSent: UInt64 = 0
+
+    init(slot: Int32, channels: ChannelSet = .standard, statsIntervalMilliseconds: Int = SubscribeRequest.defaultStatsInterval) {
+        self.slot = slot
+        self.channels = channels
+        self.statsIntervalMilliseconds = UInt16(statsIntervalMilliseconds)
+    }
 }
 
 /// One symbol's entry in the last-value cache: its merged state (top 10 from the latest quote; seq,
@@ -111,10 +126,16 @@ final class SymbolEntry {
         subscriberCount += 1
     }
 
-    func remove(_ s: Subscriber, depth: Int) {
-        if let i = subscribers[depth - 1].firstIndex(of: s) {
+    func remove(slot: Int32, depth: Int) {
+        if let i = subscribers[depth - 1].firstIndex(where: { $0.slot == slot }) {
             subscribers[depth - 1].remove(at: i)
             subscriberCount -= 1
         }
+    }
+
+    /// Where `slot`'s subscriber record is in the list of `depth` (rare paths: subscribe, snapshots,
+    /// conflated quotes, replays; the fan-out walks the lists instead).
+    func subscriberIndex(slot: Int32, depth: Int) -> Int? {
+        subscribers[depth - 1].firstIndex(where: { $0.slot == slot })
     }
 }
