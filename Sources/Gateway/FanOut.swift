@@ -62,14 +62,26 @@ extension Gateway {
                 guard let c = clients[Int(s.slot)] else { continue }
                 // Trades and status are delivered even to a conflating client; its conflated quote of
                 // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
-                if c.conflating, case .quote? = c.pending[e.locate] {
-                    c.pending.removeValue(forKey: e.locate)
-                    send(conflatedQuote(e, depth: d + 1), to: c, kind: .quote)
-                    statistics.conflatedSent.add(1)
-                }
-                if c.conflating, case .gap? = c.pending[e.locate] { continue }  // its resync snapshot covers it
+                if c.conflating && !sendPendingQuote(c, e, depth: d + 1) { continue }
                 send(frame, to: c, kind: kind)
             }
+        }
+    }
+
+    /// Before an event for a conflating client `c`: sends its pending conflated quote of `e` first (so
+    /// seq still rises). False when a gap is pending instead: the event is skipped, the resync
+    /// snapshot covers it.
+    func sendPendingQuote(_ c: GatewayClient, _ e: SymbolEntry, depth: Int) -> Bool {
+        switch c.pending[e.locate] {
+        case .quote?:
+            c.pending.removeValue(forKey: e.locate)
+            send(conflatedQuote(e, depth: depth), to: c, kind: .quote)
+            statistics.conflatedSent.add(1)
+            return true
+        case .gap?:
+            return false
+        case nil:
+            return true
         }
     }
 

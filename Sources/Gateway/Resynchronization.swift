@@ -27,6 +27,7 @@ extension Gateway {
                     c.subscriptions[e.locate]?.awaitingSnapshot = false
                     e.awaitingSnapshots -= 1
                     send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                    sendSeriesBacklog(c, e, depth: d + 1)
                 } else if c.conflating {
                     c.markGap(e, seq: gapFrom)
                 } else {
@@ -82,6 +83,7 @@ extension Gateway {
                 c.subscriptions[e.locate]?.awaitingSnapshot = false
                 e.awaitingSnapshots -= 1
                 send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                sendSeriesBacklog(c, e, depth: d + 1)
             }
         }
     }

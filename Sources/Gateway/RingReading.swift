@@ -20,6 +20,8 @@ extension Gateway {
         queuedThisTurn = 0
         defer {
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
+            if !candleDirty.isEmpty || candleCloseDue { flushCandles() }
+            if !statsGroups.isEmpty { serviceStats() }
             if access.nextDeadline != .infinity { checkTokenDeadlines() }
             publishCounts()
             if n > 0 || lapped {
@@ -37,7 +39,8 @@ extension Gateway {
                 handleLap(lost: lost)
                 lapped = true
             case .empty:
-                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: conflatingSlots.isEmpty ? 250 : 50)
+                return LoopHookTurn(didWork: n > 0 || lapped,
+                                    sleepMilliseconds: millisecondsToNextStats(cap: conflatingSlots.isEmpty ? 250 : 50))
             case .closed:
                 ringClosed = true
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
@@ -77,6 +80,7 @@ extension Gateway {
     /// next quote resynchronizes its subscribers).
     func process() {
         if tick.flags & Tick.Flags.snapshot != 0 { applySnapshotState(); return }
+        if tick.timestamp >= exchangeClockNextSecond { advanceExchangeClock(tick.timestamp) }
         let e = cache.entry(for: tick)
         switch e.sync {
         case .synced:
@@ -109,6 +113,7 @@ extension Gateway {
         }
         e.apply(tick)
         guard e.subscriberCount > 0 else { return }
+        if tick.kind == .trade { noteCandleTrade(e) }
         if tick.kind == .quote { fanOutQuote(e) } else { fanOutEvent(e) }
     }
 }

@@ -28,6 +28,7 @@ extension Gateway {
             if let old = c.subscriptions[e.locate] {
                 e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+                seriesSubscriptionEnded(e, channels: old.channels, statsMilliseconds: old.statsIntervalMilliseconds)
             } else {
                 statistics.subscriptions.add(1)
             }
@@ -39,12 +40,14 @@ extension Gateway {
                                                      explicitChannels: request.channels != nil,
                                                      awaitingSnapshot: e.sync != .synced)
             if e.sync != .synced { e.awaitingSnapshots += 1 }
+            seriesSubscriptionStarted(e, channels: channels, statsMilliseconds: request.statsIntervalMilliseconds)
             accepted.append(e)
         }
         sendText(ControlMessage.subscribed(accepted.map(\.name), id: request.id, channels: request.channels,
                                            depth: depth, capped: depthCapped), to: c, kind: .control)
         for e in accepted where e.sync == .synced {
             send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
+            sendSeriesBacklog(c, e, depth: depth)
         }
         if !unknown.isEmpty {
             statistics.countError("unknown_symbol")
@@ -73,6 +76,7 @@ extension Gateway {
             if let old = c.subscriptions.removeValue(forKey: e.locate) {
                 e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+                seriesSubscriptionEnded(e, channels: old.channels, statsMilliseconds: old.statsIntervalMilliseconds)
                 statistics.subscriptions.add(-1)
                 c.pending.removeValue(forKey: e.locate)
             }
@@ -91,6 +95,7 @@ extension Gateway {
             let e = cache.entry(locate: locate)
             e.remove(slot: c.slot, depth: sub.depth)
             if sub.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+            seriesSubscriptionEnded(e, channels: sub.channels, statsMilliseconds: sub.statsIntervalMilliseconds)
         }
         statistics.subscriptions.add(-c.subscriptions.count)
     }

@@ -64,6 +64,11 @@ final class SymbolEntry {
     /// Conflated quote frames by effective depth, valid for `conflatedSeq`.
     var conflatedFrames: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
     var conflatedSeq: UInt64 = .max
+    /// Candles, recent trades and the stats' change marks (`SymbolSeries`).
+    var series = SymbolSeries()
+    /// Subscribers per candle interval (`CandleInterval.rawValue`), and their sum.
+    var candleSubscribers: InlineArray<5, Int32> = InlineArray(repeating: 0)
+    var candleSubscriberTotal: Int32 = 0
 
     init(symbol: Symbol, locate: UInt16) {
         self.symbol = symbol
@@ -79,6 +84,7 @@ final class SymbolEntry {
     /// Applies `tick` (the next one of this symbol) to the cached state.
     @inline(__always)
     func apply(_ tick: Tick) {
+        series.apply(tick)
         if tick.kind == .quote {
             state = tick
             quoteSeq = tick.seq

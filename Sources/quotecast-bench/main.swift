@@ -19,6 +19,7 @@ let allBenchmarks: [Benchmark] =
     + endToEndSuite
     + authSuite
     + seriesSuite
+    + gatewayStatsSuite
     + []
 
 var json = false

@@ -1,0 +1,38 @@
+import Market
+
+/// What subscribing to the series channels adds (`stats`, `candle:*`, and `trade`'s backlog): the
+/// counts the delivery reads (the stats groups, the entry's candle subscribers) and, after a
+/// subscription's snapshot, its backlog in the documented order — `trades` (with `trade`), `candles`
+/// per candle interval, `stats` right away (with `stats`).
+extension Gateway {
+    /// A subscription of `e` with `channels` began: counts it for stats and candle delivery.
+    func seriesSubscriptionStarted(_ e: SymbolEntry, channels: ChannelSet, statsMilliseconds: Int) {
+        if channels.contains(.stats) { addStatsMember(e, milliseconds: statsMilliseconds) }
+        for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
+            e.candleSubscribers[Int(interval.rawValue)] += 1
+            e.candleSubscriberTotal += 1
+        }
+    }
+
+    /// A subscription of `e` ended (unsubscribe, a re-subscribe replacing it, the client leaving).
+    func seriesSubscriptionEnded(_ e: SymbolEntry, channels: ChannelSet, statsMilliseconds: Int) {
+        if channels.contains(.stats) { removeStatsMember(e, milliseconds: statsMilliseconds) }
+        for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
+            e.candleSubscribers[Int(interval.rawValue)] -= 1
+            e.candleSubscriberTotal -= 1
+        }
+    }
+
+    /// Right after `c`'s snapshot of `e` (at `depth`): the backlog of its series channels. `trades` and
+    /// `candles` start the chain again (no `prev`); `stats` follows it.
+    func sendSeriesBacklog(_ c: GatewayClient, _ e: SymbolEntry, depth: Int) {
+        guard let k = e.subscriberIndex(slot: c.slot, depth: depth) else { return }
+        let channels = e.subscribers[depth - 1][k].channels
+        e.subscribers[depth - 1][k].lastSent = e.state.seq  // the snapshot's seq
+        if channels.contains(.trade) { send(tradesFrame(e), to: c, kind: .trades) }
+        for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
+            send(candlesFrame(e, interval), to: c, kind: .candles)
+        }
+        if channels.contains(.stats) { send(statsFrame(e, prev: e.state.seq), to: c, kind: .stats) }
+    }
+}
