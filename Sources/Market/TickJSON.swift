@@ -77,6 +77,14 @@ public enum TickJSON {
             }
             byte(0x22)
         }
+        /// An aggressor side byte as `"B"` / `"S"`, or `null` for 0 (unknown).
+        @inlinable mutating func side(_ s: UInt8) {
+            if s == 0 {
+                raw("null")
+            } else {
+                byte(0x22); byte(s); byte(0x22)
+            }
+        }
         @inlinable func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
         @inlinable mutating func symbol(_ s: Symbol) {
             byte(0x22)
@@ -147,11 +155,7 @@ public enum TickJSON {
             w.raw(",\"size\":")
             w.int(UInt64(tick.tradeSize))
             w.raw(",\"side\":")
-            if tick.side == 0 {
-                w.raw("null")
-            } else {
-                w.byte(0x22); w.byte(tick.side); w.byte(0x22)
-            }
+            w.side(tick.side)
             if let sign { signField(sign, &w) }
         case .status:
             w.header("status", tick)

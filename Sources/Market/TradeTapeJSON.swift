@@ -25,11 +25,7 @@ public enum TradeTapeJSON {
                 w.raw(",\"size\":")
                 w.int(UInt64(t.size))
                 w.raw(",\"side\":")
-                if t.side == 0 {
-                    w.raw("null")
-                } else {
-                    w.byte(0x22); w.byte(t.side); w.byte(0x22)
-                }
+                w.side(t.side)
                 w.byte(0x7D)
             }
             w.raw("]}")
