@@ -2,7 +2,8 @@ import Market
 
 /// What subscribing to the series channels adds (`stats`, `candle:*`, and `trade`'s backlog): the
 /// counts the delivery reads (the stats groups, the entry's candle subscribers) and, after a
-/// subscription's snapshot, its backlog in the documented order — `trades` (with `trade`), `candles`
+/// subscription's snapshot, its backlog in the documented order — `trades` (with `trade` named in
+/// `channels`), `candles`
 /// per candle interval, `stats` right away (with `stats`).
 extension Gateway {
     /// A subscription of `e` with `channels` began: counts it for stats and candle delivery.
@@ -29,7 +30,11 @@ extension Gateway {
         guard let k = e.subscriberIndex(slot: c.slot, depth: depth) else { return }
         let channels = e.subscribers[depth - 1][k].channels
         e.subscribers[depth - 1][k].lastSent = e.state.seq  // the snapshot's seq
-        if channels.contains(.trade) { send(tradesFrame(e), to: c, kind: .trades) }
+        // Only for a request that named its channels: without `channels` the stream stays what it was
+        // before channels existed (snapshot, then updates), so existing clients see no new message.
+        if channels.contains(.trade), c.subscriptions[e.locate]?.explicitChannels == true {
+            send(tradesFrame(e), to: c, kind: .trades)
+        }
         for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
             send(candlesFrame(e, interval), to: c, kind: .candles)
         }
