@@ -24,20 +24,26 @@ extension Gateway {
         }
     }
 
-    /// Right after `c`'s snapshot of `e` (at `depth`): the backlog of its series channels. `trades` and
-    /// `candles` start the chain again (no `prev`); `stats` follows it.
-    func sendSeriesBacklog(_ c: GatewayClient, _ e: SymbolEntry, depth: Int) {
+    /// Right after `c`'s snapshot of `e` (at `depth`), or after the updates replayed instead of it
+    /// (`recovered`, a `since` resume): the backlog of its series channels. `trades` (not after a
+    /// replay: the client has those trades) and `candles` start the chain again (no `prev`); `stats`
+    /// follows it (`prev` the snapshot's seq, or the last replayed update's).
+    func sendSeriesBacklog(_ c: GatewayClient, _ e: SymbolEntry, depth: Int, recovered: Bool = false) {
         guard let k = e.subscriberIndex(slot: c.slot, depth: depth) else { return }
         let channels = e.subscribers[depth - 1][k].channels
-        e.subscribers[depth - 1][k].lastSent = e.state.seq  // the snapshot's seq
+        if !recovered { e.subscribers[depth - 1][k].lastSent = e.state.seq }  // the snapshot's seq
         // Only for a request that named its channels: without `channels` the stream stays what it was
         // before channels existed (snapshot, then updates), so existing clients see no new message.
-        if channels.contains(.trade), c.subscriptions[e.locate]?.explicitChannels == true {
+        if !recovered, channels.contains(.trade), c.subscriptions[e.locate]?.explicitChannels == true {
             send(tradesFrame(e), to: c, kind: .trades)
         }
         for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
             send(candlesFrame(e, interval), to: c, kind: .candles)
+            e.subscribers[depth - 1][k].lastSent = e.state.seq
         }
-        if channels.contains(.stats) { send(statsFrame(e, prev: e.state.seq), to: c, kind: .stats) }
+        if channels.contains(.stats) {
+            send(statsFrame(e, prev: e.subscribers[depth - 1][k].lastSent), to: c, kind: .stats)
+            e.subscribers[depth - 1][k].lastSent = e.state.seq
+        }
     }
 }
