@@ -86,24 +86,22 @@ extension Gateway {
     /// conflating one included (after its pending conflated quote).
     func sendCandle(_ e: SymbolEntry, _ interval: CandleInterval, _ bar: Candle, closed: Bool) {
         let channel = ChannelSet.candle(interval)
-        var frame: WebSocketFrame?
-        var framePrev: UInt64 = 0
+        let seq = e.state.seq
         for d in 0..<Tick.depth {
-            for k in e.subscribers[d].indices where e.subscribers[d][k].channels.contains(channel) {
-                guard let c = clients[Int(e.subscribers[d][k].slot)] else { continue }
-                if c.conflating && !sendPendingQuote(c, e, depth: d + 1) { continue }
-                let prev = e.subscribers[d][k].lastSent
-                if frame == nil || framePrev != prev {
-                    let n = CandleJSON.encode(symbol: e.symbol, seq: e.state.seq, prev: prev, interval: interval, bar: bar,
-                                              closed: closed, decimals: e.decimals, into: scratch)
-                    frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
-                    framePrev = prev
-                    statistics.framesEncoded.add(1)
+            var k = 0
+            while k < e.subscribers[d].count {
+                defer { k &+= 1 }
+                guard e.subscribers[d][k].channels.contains(channel), let c = clients[Int(e.subscribers[d][k].slot)] else { continue }
+                if c.conflating && !sendPendingQuote(c, e, depthIndex: d, index: k) { continue }
+                let prev = advanceChain(e, depthIndex: d, index: k, seq: seq)
+                let frame = chainedFrame(variant: 0, prev: prev) { prev, out in
+                    CandleJSON.encode(symbol: e.symbol, seq: seq, prev: prev, interval: interval, bar: bar,
+                                      closed: closed, decimals: e.decimals, into: out)
                 }
-                send(frame!, to: c, kind: .candle)
-                e.subscribers[d][k].lastSent = e.state.seq
+                send(frame, to: c, kind: .candle)
             }
         }
+        endChainedMessage()
     }
 
     /// The `candles` message of `interval` for a new subscriber (its bars so far). If the newest bar is

@@ -1,82 +1,82 @@
 import Market
 import WebSocket
 
-/// Encode once, queue everywhere: a tick is encoded once per depth that sees it into a shared frame,
-/// and that frame is queued on every subscriber of the depth, with the backpressure limits applied
-/// to each.
+/// Encode once, queue everywhere: a tick is encoded once per depth that sees it and distinct `prev`
+/// (`Chain.swift`) into a shared frame, and that frame is queued on every subscriber of the depth
+/// whose channels carry it, with the backpressure limits applied to each.
 extension Gateway {
-    /// Sends the quote in `tick` to the `quote` subscribers of every depth its change reaches.
+    /// Sends the quote in `tick` to the `quote` subscribers of every depth its change reaches, each
+    /// with its `prev`: one encode per effective depth and distinct `prev`.
     func fanOutQuote(_ e: SymbolEntry) {
         let first = Int(tick.changedLevel)  // depths 1...first do not see this change
         guard first < Tick.depth else { return }
         let limit = e.encodedDepthLimit
-        var used = 0
         let conflated = tick.flags & Tick.Flags.conflated != 0  // by the feed node, over its budget
-        for d in (first + 1)...Tick.depth where !e.subscribers[d - 1].isEmpty {
-            let effective = min(d, limit)
-            let frame: WebSocketFrame
-            if let f = frameCache[effective - 1] {
-                frame = f
-            } else {
-                let n = TickJSON.encode(tick, depth: effective, conflated: conflated, decimals: e.decimals, into: scratch)
-                frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
-                frameCache[effective - 1] = frame
-                used = max(used, effective)
-                statistics.framesEncoded.add(1)
-            }
-            for s in e.subscribers[d - 1] where s.channels.contains(.quote) {
-                guard let c = clients[Int(s.slot)] else { continue }
+        let seq = tick.seq
+        for d in first..<Tick.depth where !e.subscribers[d].isEmpty {
+            let effective = min(d + 1, limit)
+            var i = 0
+            while i < e.subscribers[d].count {
+                let s = e.subscribers[d][i]
+                defer { i &+= 1 }
+                guard s.channels.contains(.quote), let c = clients[Int(s.slot)] else { continue }
                 if c.conflating {
-                    c.markQuote(e, seq: tick.seq)
+                    c.markQuote(e, seq: seq)
                     statistics.conflatedQuotes.add(1)
-                } else {
-                    send(frame, to: c, kind: .quote)
+                    continue
                 }
+                let prev = advanceChain(e, depthIndex: d, index: i, seq: seq)
+                let frame = chainedFrame(variant: effective, prev: prev) { prev, out in
+                    TickJSON.encode(tick, depth: effective, conflated: conflated, decimals: e.decimals, prev: prev, into: out)
+                }
+                send(frame, to: c, kind: .quote)
             }
         }
-        for i in 0..<used { frameCache[i] = nil }
+        endChainedMessage()
     }
 
     /// Sends the trade, status, trade break or instrument in `tick` to every subscriber of the symbol
-    /// whose channels carry it (`trade` or `status`).
-    /// A trade of an instrument with a reference price carries its change sign (against the limits
-    /// the instrument has); without a reference price it is encoded exactly as before.
+    /// whose channels carry it (`trade` or `status`), each with its `prev`.
     func fanOutEvent(_ e: SymbolEntry) {
-        let sign: ChangeSign? = tick.kind == .trade
-            ? ChangeSign.of(price: tick.tradePrice, reference: e.statistics.reference,
-                            upperLimit: e.instrument?.upperLimit ?? 0, lowerLimit: e.instrument?.lowerLimit ?? 0)
-            : nil
-        let n = TickJSON.encode(tick, decimals: e.decimals, sign: sign, into: scratch)
-        let frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
-        statistics.framesEncoded.add(1)
-        let kind: MessageKind = switch tick.kind {
-        case .trade: .trade
-        case .status: .status
-        case .tradeBreak: .tradeBreak
-        case .instrument: .instrument
-        case .quote: .quote
-        }
+        let sign = tradeSign(tick, e)
+        let kind = MessageKind(tick.kind)
         let channel = ChannelSet.carrying(tick.kind)
-        for d in 0..<Tick.depth {
-            for s in e.subscribers[d] where s.channels.contains(channel) {
-                guard let c = clients[Int(s.slot)] else { continue }
+        let seq = tick.seq
+        for d in 0..<Tick.depth where !e.subscribers[d].isEmpty {
+            var i = 0
+            while i < e.subscribers[d].count {
+                let s = e.subscribers[d][i]
+                defer { i &+= 1 }
+                guard s.channels.contains(channel), let c = clients[Int(s.slot)] else { continue }
                 // Trades and status are delivered even to a conflating client; its conflated quote of
                 // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
-                if c.conflating && !sendPendingQuote(c, e, depth: d + 1) { continue }
+                if c.conflating && !sendPendingQuote(c, e, depthIndex: d, index: i) { continue }
+                let prev = advanceChain(e, depthIndex: d, index: i, seq: seq)
+                let frame = chainedFrame(variant: 0, prev: prev) { prev, out in
+                    TickJSON.encode(tick, decimals: e.decimals, sign: sign, prev: prev, into: out)
+                }
                 send(frame, to: c, kind: kind)
             }
         }
+        endChainedMessage()
     }
 
-    /// Before an event for a conflating client `c`: sends its pending conflated quote of `e` first (so
-    /// seq still rises). False when a gap is pending instead: the event is skipped, the resync
-    /// snapshot covers it.
-    func sendPendingQuote(_ c: GatewayClient, _ e: SymbolEntry, depth: Int) -> Bool {
+    /// A trade's change sign against the reference price it carries and the instrument's limits;
+    /// nil for other kinds and without a reference price (then the trade is encoded as before).
+    func tradeSign(_ t: Tick, _ e: SymbolEntry) -> ChangeSign? {
+        guard t.kind == .trade else { return nil }
+        return ChangeSign.of(price: t.tradePrice, reference: t.statistics.reference,
+                             upperLimit: e.instrument?.upperLimit ?? 0, lowerLimit: e.instrument?.lowerLimit ?? 0)
+    }
+
+    /// Before an event for a conflating client `c` (at `index` of `e`'s list for depth `depthIndex + 1`):
+    /// sends its pending conflated quote of `e` first, so seq still rises. False when a gap is pending
+    /// instead: the event is skipped, the resync snapshot covers it.
+    func sendPendingQuote(_ c: GatewayClient, _ e: SymbolEntry, depthIndex: Int, index: Int) -> Bool {
         switch c.pending[e.locate] {
         case .quote?:
             c.pending.removeValue(forKey: e.locate)
-            send(conflatedQuote(e, depth: depth), to: c, kind: .quote)
-            statistics.conflatedSent.add(1)
+            sendConflatedQuote(e, to: c, depthIndex: depthIndex, index: index)
             return true
         case .gap?:
             return false
@@ -108,6 +108,18 @@ extension Gateway {
     /// Queues a control message (`subscribed`, `error`, `pong`).
     func sendText(_ text: String, to c: GatewayClient, kind: MessageKind) {
         send(WebSocketFrame.text(text), to: c, kind: kind)
+    }
+
+    /// Sends `c` (subscribed at `depth`) the entry's snapshot, which restarts its chain.
+    func sendSnapshot(_ e: SymbolEntry, to c: GatewayClient, depth: Int) {
+        restartChain(e, slot: c.slot, depth: depth, at: e.state.seq)
+        send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
+    }
+
+    /// `sendSnapshot` for the subscriber at `index` of the list for depth `depthIndex + 1`.
+    func sendSnapshot(_ e: SymbolEntry, to c: GatewayClient, depthIndex: Int, index: Int) {
+        restartChain(e, depthIndex: depthIndex, index: index, at: e.state.seq)
+        send(snapshotFrame(e, depth: depthIndex + 1), to: c, kind: .snapshot)
     }
 
     /// The entry's state as a `snapshot` message of `depth` levels.

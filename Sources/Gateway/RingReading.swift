@@ -18,7 +18,13 @@ extension Gateway {
         var n = 0
         var lapped = false
         queuedThisTurn = 0
+        readingRing = true
         defer {
+            readingRing = false
+            if !departed.isEmpty {
+                for c in departed { unsubscribeAll(c) }
+                departed.removeAll(keepingCapacity: true)
+            }
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
             if !candleDirty.isEmpty || candleCloseDue { flushCandles() }
             if !statsGroups.isEmpty { serviceStats() }
@@ -112,6 +118,7 @@ extension Gateway {
             return
         }
         e.apply(tick)
+        if e.history.isEnabled { e.history.append(tick) }
         guard e.subscriberCount > 0 else { return }
         if tick.kind == .trade { noteCandleTrade(e) }
         if tick.kind == .quote { fanOutQuote(e) } else { fanOutEvent(e) }

@@ -31,7 +31,7 @@ extension Gateway {
     func sendSeriesBacklog(_ c: GatewayClient, _ e: SymbolEntry, depth: Int, recovered: Bool = false) {
         guard let k = e.subscriberIndex(slot: c.slot, depth: depth) else { return }
         let channels = e.subscribers[depth - 1][k].channels
-        if !recovered { e.subscribers[depth - 1][k].lastSent = e.state.seq }  // the snapshot's seq
+        if !recovered { restartChain(e, depthIndex: depth - 1, index: k, at: e.state.seq) }  // the snapshot's seq
         // Only for a request that named its channels: without `channels` the stream stays what it was
         // before channels existed (snapshot, then updates), so existing clients see no new message.
         if !recovered, channels.contains(.trade), c.subscriptions[e.locate]?.explicitChannels == true {
@@ -39,11 +39,11 @@ extension Gateway {
         }
         for interval in CandleInterval.allCases where channels.contains(.candle(interval)) {
             send(candlesFrame(e, interval), to: c, kind: .candles)
-            e.subscribers[depth - 1][k].lastSent = e.state.seq
+            restartChain(e, depthIndex: depth - 1, index: k, at: e.state.seq)
         }
         if channels.contains(.stats) {
-            send(statsFrame(e, prev: e.subscribers[depth - 1][k].lastSent), to: c, kind: .stats)
-            e.subscribers[depth - 1][k].lastSent = e.state.seq
+            let prev = advanceChain(e, depthIndex: depth - 1, index: k, seq: e.state.seq)
+            send(statsFrame(e, prev: prev), to: c, kind: .stats)
         }
     }
 }

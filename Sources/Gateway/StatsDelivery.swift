@@ -101,36 +101,39 @@ extension Gateway {
         }
     }
 
-    /// Sends `e`'s stats to its `stats` subscribers at `milliseconds`, one encode per distinct `prev`.
+    /// Sends `e`'s stats to its `stats` subscribers at `milliseconds`, one encode per distinct `prev`
+    /// (the chain's `chainedFrame`).
     func sendStats(_ e: SymbolEntry, to milliseconds: UInt16) {
-        var frame: WebSocketFrame?
-        var framePrev: UInt64 = 0
+        let seq = e.state.seq
         for d in 0..<Tick.depth {
-            for k in e.subscribers[d].indices {
+            var k = 0
+            while k < e.subscribers[d].count {
+                defer { k &+= 1 }
                 let s = e.subscribers[d][k]
                 guard s.channels.contains(.stats), s.statsIntervalMilliseconds == milliseconds,
                       let c = clients[Int(s.slot)] else { continue }
-                if c.conflating && !sendPendingQuote(c, e, depth: d + 1) { continue }
-                let prev = e.subscribers[d][k].lastSent  // a pending quote just sent moved it
-                if frame == nil || framePrev != prev {
-                    frame = statsFrame(e, prev: prev)
-                    framePrev = prev
-                    statistics.framesEncoded.add(1)
-                }
-                send(frame!, to: c, kind: .stats)
-                e.subscribers[d][k].lastSent = e.state.seq
+                if c.conflating && !sendPendingQuote(c, e, depthIndex: d, index: k) { continue }
+                let prev = advanceChain(e, depthIndex: d, index: k, seq: seq)  // after a pending quote moved it
+                let frame = chainedFrame(variant: 0, prev: prev) { prev, out in self.encodeStats(e, prev: prev, into: out) }
+                send(frame, to: c, kind: .stats)
             }
         }
+        endChainedMessage()
     }
 
     /// The entry's `stats` message with `prev`: `seq` and `ts` of the symbol's latest tick.
     func statsFrame(_ e: SymbolEntry, prev: UInt64?) -> WebSocketFrame {
+        let n = encodeStats(e, prev: prev, into: scratch)
+        return WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+    }
+
+    /// Writes the entry's `stats` message into `out` (`StatsJSON.maxLength` bytes); the byte count.
+    func encodeStats(_ e: SymbolEntry, prev: UInt64?, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let fields = StatsJSON.Fields(symbol: e.symbol, seq: e.state.seq, timestamp: e.state.timestamp,
                                       status: e.state.status, last: e.hasTraded ? e.state.tradePrice : 0,
                                       volume: e.state.volume, statistics: e.statistics,
                                       upperLimit: e.instrument?.upperLimit ?? 0, lowerLimit: e.instrument?.lowerLimit ?? 0,
                                       decimals: e.decimals)
-        let n = StatsJSON.encode(fields, prev: prev, into: scratch)
-        return WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+        return StatsJSON.encode(fields, prev: prev, into: out)
     }
 }

@@ -67,7 +67,7 @@ extension Gateway {
     public func webSocketDidClose(_ client: WebSocketClient, code: WebSocketCloseCode, server: WebSocketServer) {
         let slot = Int(client.id & 0xFFFF_FFFF)
         guard slot < clients.count, let c = clients[slot], c.ws.id == client.id else { return }
-        unsubscribeAll(c)
+        if readingRing { departed.append(c) } else { unsubscribeAll(c) }
         endConflating(c)
         endSession(c)
         if !c.closing { statistics.countDisconnect(code) }

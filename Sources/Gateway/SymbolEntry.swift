@@ -14,6 +14,20 @@ enum SyncState: Equatable {
     case awaitingQuote(gapFrom: UInt64)
 }
 
+/// seq, ts and rt of one quote.
+struct QuoteStamp {
+    var seq: UInt64 = 0
+    var timestamp: UInt64 = 0
+    var receiveTime: UInt64 = 0
+}
+
+/// A conflated quote's frame and the (seq, prev) it was encoded with.
+struct ConflatedFrame {
+    let seq: UInt64
+    let prev: UInt64
+    let frame: WebSocketFrame
+}
+
 /// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table, the
 /// channels it gets, and the head of its `prev` chain. 16 bytes, so a depth's list is a flat array the
 /// fan-out walks without touching the client objects of subscribers a message is not for.
@@ -24,7 +38,7 @@ struct Subscriber {
     /// `stats_interval_ms` of the subscription (250...60 000 fits).
     var statsIntervalMilliseconds: UInt16
     /// The `seq` of the last message sent to this client for this symbol (the `prev` of the next);
-    /// 0 until the chain starts (the `prev` chain itself comes with issue 19's next step).
+    /// read and moved only by the chain functions (`Chain.swift`).
     var lastSent: UInt64 = 0
 
     init(slot: Int32, channels: ChannelSet = .standard, statsIntervalMilliseconds: Int = SubscribeRequest.defaultStatsInterval) {
@@ -51,19 +65,19 @@ final class SymbolEntry {
     var instrument: InstrumentReference?
     /// Decimals of the symbol's prices (4 until an instrument tick says otherwise).
     var decimals = Price.defaultDecimals
-    /// seq, ts and rt of the latest quote (for a conflated quote re-sent from `state`'s levels).
-    var quoteSeq: UInt64 = 0
-    var quoteTimestamp: UInt64 = 0
-    var quoteReceiveTime: UInt64 = 0
     var sync = SyncState.synced
     /// Subscribers by depth: `subscribers[d - 1]` want the top `d` levels.
     var subscribers: [[Subscriber]] = Array(repeating: [], count: Tick.depth)
     var subscriberCount = 0
     /// Subscribers that wait for their first snapshot (subscribed while the entry was not synced).
     var awaitingSnapshots = 0
-    /// Conflated quote frames by effective depth, valid for `conflatedSeq`.
-    var conflatedFrames: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
-    var conflatedSeq: UInt64 = .max
+    /// Per depth (index `depth - 1`), the seq, ts and rt of the last quote that changed the top
+    /// `depth` levels: what a conflated quote for that depth reflects (`visibleQuote`).
+    var visibleQuoteStamps: [QuoteStamp] = Array(repeating: QuoteStamp(), count: Tick.depth)
+    /// Recent updates for `since` resumes (off until the symbol is first subscribed).
+    var history = UpdateHistory()
+    /// The last conflated quote frame per depth (index `depth - 1`), for the (seq, prev) it has.
+    var conflatedFrames: [ConflatedFrame?] = Array(repeating: nil, count: Tick.depth)
     /// Candles, recent trades and the stats' change marks (`SymbolSeries`).
     var series = SymbolSeries()
     /// Subscribers per candle interval (`CandleInterval.rawValue`), and their sum.
@@ -87,9 +101,12 @@ final class SymbolEntry {
         series.apply(tick)
         if tick.kind == .quote {
             state = tick
-            quoteSeq = tick.seq
-            quoteTimestamp = tick.timestamp
-            quoteReceiveTime = tick.receiveTime
+            let stamp = QuoteStamp(seq: tick.seq, timestamp: tick.timestamp, receiveTime: tick.receiveTime)
+            var d = min(Int(tick.changedLevel), Tick.depth)
+            while d < Tick.depth {
+                visibleQuoteStamps[d] = stamp
+                d &+= 1
+            }
         } else {
             state.seq = tick.seq
             state.timestamp = tick.timestamp
@@ -114,13 +131,16 @@ final class SymbolEntry {
         if reference.referencePrice != 0 { statistics.reference = reference.referencePrice }
     }
 
-    /// The latest quote as a tick (levels of `state`, seq/ts/rt of that quote).
-    var latestQuote: Tick {
+    /// The latest quote as a client of `depth` levels saw it last: the current levels (the top `depth`
+    /// are those of that quote, as no later quote changed them), with that quote's seq, ts and rt.
+    func visibleQuote(depth: Int) -> Tick {
         var q = state
         q.kind = .quote
-        q.seq = quoteSeq
-        q.timestamp = quoteTimestamp
-        q.receiveTime = quoteReceiveTime
+        let stamp = visibleQuoteStamps[depth - 1]
+        q.seq = stamp.seq
+        q.timestamp = stamp.timestamp
+        q.receiveTime = stamp.receiveTime
+        q.flags &= ~Tick.Flags.conflated
         return q
     }
 

@@ -10,21 +10,13 @@ import Testing
         h.write(.quote, s, locate: locate, bids: [(bid, 100)], asks: [(bid + 100, 200)], changedLevel: changedLevel)
     }
 
-    /// Messages up to the answer to a ping sent now (everything queued before it), without the pong.
-    func untilPong(_ c: TestClient, id: Int = 99) throws -> [[String: Any]] {
-        try c.send(#"{"op":"ping","id":\#(id)}"#)
-        let (found, before) = c.until { $0.type == "pong" && $0["id"] as? Int == id }
-        try #require(found != nil)
-        return before
-    }
-
     /// Subscribes and reads `subscribed`, the snapshot and the series backlog that follows it
     /// (`trades`, `candles`, `stats`, per the channels).
     func subscribe(_ c: TestClient, _ request: String) throws {
         try c.send(request)
         #expect(try #require(c.next()).type == "subscribed")
         #expect(try #require(c.next()).type == "snapshot")
-        #expect(try untilPong(c, id: 98).allSatisfy { ["trades", "candles", "stats"].contains($0.type ?? "") })
+        #expect(try untilPong(c).allSatisfy { ["trades", "candles", "stats"].contains($0.type ?? "") })
     }
 
     @Test func eachChannelCarriesOnlyItsMessages() throws {

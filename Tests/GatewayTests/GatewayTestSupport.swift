@@ -373,3 +373,19 @@ extension Dictionary where Key == String, Value == Any {
     var seq: Int? { (self["seq"] as? NSNumber)?.intValue }
     var levels: (bids: [[Any]], asks: [[Any]]) { ((self["bids"] as? [[Any]]) ?? [], (self["asks"] as? [[Any]]) ?? []) }
 }
+
+/// Writes a quote of `symbol` with 10 levels a side around `bid` (sizes fixed), changing `changedLevel`.
+@discardableResult
+func quote10(_ h: GatewayHarness, _ locate: UInt16 = 1, bid: UInt32, changedLevel: Int = 0, symbol: String = "AAPL") -> UInt64 {
+    let bids = (0..<10).map { (bid - UInt32($0) * 100, UInt32(100 + $0)) }
+    let asks = (0..<10).map { (bid + 100 + UInt32($0) * 100, UInt32(200 + $0)) }
+    return h.write(.quote, symbol, locate: locate, bids: bids, asks: asks, changedLevel: changedLevel)
+}
+
+/// The messages `c` gets up to the answer to a ping sent now (everything queued before it), without the pong.
+func untilPong(_ c: TestClient) throws -> [[String: Any]] {
+    try c.send(#"{"op":"ping","id":"barrier"}"#)
+    let (found, before) = c.until { $0.type == "pong" && $0["id"] as? String == "barrier" }
+    try #require(found != nil)
+    return before
+}

@@ -15,14 +15,6 @@ import Testing
         h.write(.quote, s, locate: locate, bids: [(1_000_000, 100)], asks: [(1_000_100, 200)], timestamp: timestamp)
     }
 
-    /// Messages up to the answer to a ping sent now (everything queued before it), without the pong.
-    func untilPong(_ c: TestClient, id: Int = 99) throws -> [[String: Any]] {
-        try c.send(#"{"op":"ping","id":\#(id)}"#)
-        let (found, before) = c.until { $0.type == "pong" && $0["id"] as? Int == id }
-        try #require(found != nil)
-        return before
-    }
-
     @Test func tradesBacklogIsTheLast50NewestLastThenLiveTrades() throws {
         let h = try GatewayHarness()
         defer { h.stop() }
@@ -107,7 +99,7 @@ import Testing
         // Another symbol's tick past 09:31: the feed's clock closes AAPL's minute bar, with its final state.
         quote(h, "MSFT", 2, timestamp: at(9, 31, 0, ms: 5))
         try h.waitForGateway()
-        let closing = try untilPong(c, id: 100)
+        let closing = try untilPong(c)
         let closed = try #require(closing.first { $0["interval"] as? String == "1m" })
         #expect(closed.type == "candle" && closed["closed"] as? Bool == true && closed["t"] as? Int == Int(at(9, 30, 0))
                 && closed["v"] as? Int == 165)
@@ -200,5 +192,39 @@ import Testing
         // One trade encoded for nobody (no trade channel) is not counted; one stats frame for three clients.
         let encoded = h.gateway.statistics.framesEncoded.load(ordering: .relaxed) - encodedBefore
         #expect(encoded <= 2, "\(encoded) frames encoded")
+    }
+}
+
+extension SeriesChannelTests {
+    /// Stats and candle messages join the quote/trade chain: a depth-1 client on every channel sees no
+    /// `prev` break over a seeded mix of quotes (most hidden from depth 1), trades and status, with
+    /// stats boundaries and bar closes falling in between.
+    @Test func statsAndCandlesKeepThePrevChain() throws {
+        let h = try GatewayHarness(ringCapacity: 1 << 14)
+        defer { h.stop() }
+        _ = quote10(h, bid: 1_000_000)
+        try h.waitForGateway()
+        let c = try TestClient(h.address)
+        try c.send(#"{"op":"subscribe","symbols":["AAPL"],"depth":1,"channels":["quote","trade","status","stats","candle:1s","candle:1m"],"stats_interval_ms":250}"#)
+        var follower = ChainFollower()
+        var types: [String: Int] = [:]
+        var rng = SplitMix64(seed: 19)
+        var clock = at(9, 30, 0)
+        for _ in 0..<600 {
+            clock += rng.next() % 400_000_000  // up to 0.4 s of exchange time a tick: bars open and close
+            switch rng.next() % 10 {
+            case 0..<6: _ = h.write(.quote, "AAPL", locate: 1, bids: [(1_000_000, 100), (999_900, 100)], asks: [(1_000_100, 100)],
+                                     changedLevel: Int(rng.next() % 3), timestamp: clock)
+            case 6..<9: h.write(.trade, "AAPL", locate: 1, price: 1_000_000 + UInt32(rng.next() % 500), size: 10, timestamp: clock)
+            default: h.write(.status, "AAPL", locate: 1, status: .trading, timestamp: clock)
+            }
+            if rng.next() % 50 == 0 { usleep(20_000) }  // let a stats boundary pass now and then
+            while let m = c.next(timeout: 0.001) { follower.observe(m); types[m.type ?? "", default: 0] += 1 }
+        }
+        try h.waitForGateway()
+        for m in try untilPong(c) { follower.observe(m); types[m.type ?? "", default: 0] += 1 }
+        #expect(follower.breaks.isEmpty, "\(follower.breaks.prefix(5))")
+        #expect(types["stats", default: 0] >= 2 && types["candle", default: 0] >= 10, "\(types)")
+        #expect(follower.linked > 100)
     }
 }
