@@ -31,9 +31,9 @@ public struct SubscribeRequest: Equatable, Sendable {
     /// The channels the subscription gets.
     public var grantedChannels: ChannelSet { channels ?? .standard }
 
-    /// `stats_interval_ms` bounds and default.
-    public static let statsIntervals = 250...60_000
-    public static let defaultStatsInterval = 1_000
+    /// `stats_interval_ms` bounds and default (`StatsInterval`'s, which schedules them).
+    public static let statsIntervals = StatsInterval.minimumMilliseconds...StatsInterval.maximumMilliseconds
+    public static let defaultStatsInterval = StatsInterval.standard.milliseconds
 }
 
 /// One message a stream client sent, decoded (contract section 2), or why it was refused. Public for

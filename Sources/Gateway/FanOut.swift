@@ -50,17 +50,7 @@ extension Gateway {
                 guard s.channels.contains(channel), let c = clients[Int(s.slot)] else { continue }
                 // Trades and status are delivered even to a conflating client; its conflated quote of
                 // the symbol goes first, so seq still rises. Only the hard limit and the timeout stop it.
-                if c.conflating {
-                    switch c.pending[e.locate] {
-                    case .quote?:
-                        c.pending.removeValue(forKey: e.locate)
-                        sendConflatedQuote(e, to: c, depthIndex: d, index: i)
-                    case .gap?:
-                        continue  // its resync snapshot covers it
-                    case nil:
-                        break
-                    }
-                }
+                if c.conflating && !sendPendingQuote(c, e, depthIndex: d, index: i) { continue }
                 let prev = advanceChain(e, depthIndex: d, index: i, seq: seq)
                 let frame = chainedFrame(variant: 0, prev: prev) { prev, out in
                     TickJSON.encode(tick, decimals: e.decimals, sign: sign, prev: prev, into: out)
@@ -77,6 +67,22 @@ extension Gateway {
         guard t.kind == .trade else { return nil }
         return ChangeSign.of(price: t.tradePrice, reference: t.statistics.reference,
                              upperLimit: e.instrument?.upperLimit ?? 0, lowerLimit: e.instrument?.lowerLimit ?? 0)
+    }
+
+    /// Before an event for a conflating client `c` (at `index` of `e`'s list for depth `depthIndex + 1`):
+    /// sends its pending conflated quote of `e` first, so seq still rises. False when a gap is pending
+    /// instead: the event is skipped, the resync snapshot covers it.
+    func sendPendingQuote(_ c: GatewayClient, _ e: SymbolEntry, depthIndex: Int, index: Int) -> Bool {
+        switch c.pending[e.locate] {
+        case .quote?:
+            c.pending.removeValue(forKey: e.locate)
+            sendConflatedQuote(e, to: c, depthIndex: depthIndex, index: index)
+            return true
+        case .gap?:
+            return false
+        case nil:
+            return true
+        }
     }
 
     /// Queues `frame` for `c` and applies the limits: over the hard limit the client is closed, over

@@ -64,6 +64,18 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     let log: (String) -> Void
     /// Tokens, sessions per user, expiry deadlines.
     var access: AccessState
+    /// `stats` subscriptions by interval (`StatsDelivery.swift`).
+    var statsGroups: [StatsGroup] = []
+    /// Entries whose newest bars trades changed this turn and that have candle subscribers.
+    var candleDirty: [SymbolEntry] = []
+    /// Entries with a bar announced to subscribers and not yet sent closed.
+    var openCandleEntries: [SymbolEntry] = []
+    /// The feed's exchange clock: the newest tick `ts` read, whole seconds since midnight.
+    var exchangeSecond: UInt32 = 0
+    /// The first `ts` of the next second (one compare per tick instead of a division).
+    var exchangeClockNextSecond: UInt64 = 0
+    /// The clock moved to a new second with open bars listed: `closeCandles` at the turn's end.
+    var candleCloseDue = false
 
     /// A gateway reading `reader` (a non-gating reader of the ring: a lap is resynced with snapshots).
     /// `log` receives one `event=… key=value` line per notable event (slow clients closed, laps).

@@ -44,6 +44,8 @@ public final class GatewayStatistics: Sendable {
     public let slowHardLimit = Atomic<Int>(0)
     /// Clients closed 1008 for staying over `--client-buffer` past `--slow-client-timeout`.
     public let slowTimeout = Atomic<Int>(0)
+    /// Thread CPU time the loop spent sending `stats` at interval boundaries, nanoseconds.
+    public let statsNanoseconds = Atomic<Int>(0)
     private let outByKind: [Counter]
     private let disconnectCells: [Counter]
     private let errorCells: [Counter]
@@ -105,6 +107,8 @@ public final class GatewayStatistics: Sendable {
             MetricSample("quotecast_gateway_messages_in_total", .counter, help: "Messages received from stream clients", value: v(messagesIn)),
             MetricSample("quotecast_gateway_ticks_total", .counter, help: "Ticks the gateway read from the ring", value: v(ticks)),
             MetricSample("quotecast_gateway_frames_encoded_total", .counter, help: "Shared frames encoded (once per tick, depth and prev; not per client)", value: v(framesEncoded)),
+            MetricSample("quotecast_gateway_stats_cpu_seconds_total", .counter, help: "Loop thread CPU time spent sending stats at interval boundaries",
+                         value: Double(statsNanoseconds.load(ordering: .relaxed)) / 1e9),
             MetricSample("quotecast_gateway_conflated_quotes_total", .counter, help: "Quotes not sent one by one to a conflating client (superseded)", value: v(conflatedQuotes)),
             MetricSample("quotecast_gateway_conflated_sent_total", .counter, help: "Conflated quotes sent to clients that drained", value: v(conflatedSent)),
             MetricSample("quotecast_gateway_conflations_total", .counter, help: "Times a client went over --client-buffer and started conflating", value: v(conflationEpisodes)),

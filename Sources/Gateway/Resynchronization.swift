@@ -30,6 +30,7 @@ extension Gateway {
                     c.subscriptions[e.locate]?.awaitingSnapshot = false
                     e.awaitingSnapshots -= 1
                     sendSnapshot(e, to: c, depthIndex: d, index: i)
+                    sendSeriesBacklog(c, e, depth: d + 1)
                 } else if c.conflating {
                     c.markGap(e, seq: gapFrom)
                 } else {
@@ -87,6 +88,7 @@ extension Gateway {
                 c.subscriptions[e.locate]?.awaitingSnapshot = false
                 e.awaitingSnapshots -= 1
                 sendSnapshot(e, to: c, depthIndex: d, index: i)
+                sendSeriesBacklog(c, e, depth: d + 1)
             }
         }
     }

@@ -26,6 +26,8 @@ extension Gateway {
                 departed.removeAll(keepingCapacity: true)
             }
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
+            if !candleDirty.isEmpty || candleCloseDue { flushCandles() }
+            if !statsGroups.isEmpty { serviceStats() }
             if access.nextDeadline != .infinity { checkTokenDeadlines() }
             publishCounts()
             if n > 0 || lapped {
@@ -54,7 +56,8 @@ extension Gateway {
                                         sleepMilliseconds: round > reader.capacity / 8 ? 1 : Gateway.idleRoundMilliseconds,
                                         latencySensitive: false)
                 }
-                return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: conflatingSlots.isEmpty ? 250 : 50)
+                return LoopHookTurn(didWork: n > 0 || lapped,
+                                    sleepMilliseconds: millisecondsToNextStats(cap: conflatingSlots.isEmpty ? 250 : 50))
             case .closed:
                 ringClosed = true
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
@@ -111,6 +114,7 @@ extension Gateway {
     /// next quote resynchronizes its subscribers).
     func process() {
         if tick.flags & Tick.Flags.snapshot != 0 { applySnapshotState(); return }
+        if tick.timestamp >= exchangeClockNextSecond { advanceExchangeClock(tick.timestamp) }
         let e = cache.entry(for: tick)
         switch e.sync {
         case .synced:
@@ -144,6 +148,7 @@ extension Gateway {
         e.apply(tick)
         if e.history.isEnabled { e.history.append(tick) }
         guard e.subscriberCount > 0 else { return }
+        if tick.kind == .trade { noteCandleTrade(e) }
         if tick.kind == .quote { fanOutQuote(e) } else { fanOutEvent(e) }
     }
 }

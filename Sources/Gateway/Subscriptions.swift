@@ -35,6 +35,7 @@ extension Gateway {
             if let old = c.subscriptions[e.locate] {
                 e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+                seriesSubscriptionEnded(e, channels: old.channels, statsMilliseconds: old.statsIntervalMilliseconds)
             } else {
                 statistics.subscriptions.add(1)
             }
@@ -46,6 +47,7 @@ extension Gateway {
                                                      explicitChannels: request.channels != nil,
                                                      awaitingSnapshot: e.sync != .synced)
             if e.sync != .synced { e.awaitingSnapshots += 1 }
+            seriesSubscriptionStarted(e, channels: channels, statsMilliseconds: request.statsIntervalMilliseconds)
             e.history.enable(capacity: configuration.resumeHistory, at: e.state.seq)
             if request.since != nil {
                 let held = since[e.locate].map { e.sync == .synced && e.history.covers(since: $0, latest: e.state.seq) } ?? false
@@ -59,9 +61,11 @@ extension Gateway {
         for (i, e) in accepted.enumerated() where e.sync == .synced {
             if request.since != nil, recovered[i].1, let held = since[e.locate] {
                 replay(e, to: c, depth: depth, channels: channels, after: held)
+                sendSeriesBacklog(c, e, depth: depth, recovered: true)
             } else {
                 if since[e.locate] != nil { statistics.resumeMisses.add(1) }
                 sendSnapshot(e, to: c, depth: depth)
+                sendSeriesBacklog(c, e, depth: depth)
             }
         }
         if !unknown.isEmpty {
@@ -109,6 +113,7 @@ extension Gateway {
             if let old = c.subscriptions.removeValue(forKey: e.locate) {
                 e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+                seriesSubscriptionEnded(e, channels: old.channels, statsMilliseconds: old.statsIntervalMilliseconds)
                 statistics.subscriptions.add(-1)
                 c.pending.removeValue(forKey: e.locate)
             }
@@ -127,6 +132,7 @@ extension Gateway {
             let e = cache.entry(locate: locate)
             e.remove(slot: c.slot, depth: sub.depth)
             if sub.awaitingSnapshot { e.awaitingSnapshots -= 1 }
+            seriesSubscriptionEnded(e, channels: sub.channels, statsMilliseconds: sub.statsIntervalMilliseconds)
         }
         statistics.subscriptions.add(-c.subscriptions.count)
     }

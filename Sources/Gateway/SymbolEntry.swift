@@ -78,6 +78,11 @@ final class SymbolEntry {
     var history = UpdateHistory()
     /// The last conflated quote frame per depth (index `depth - 1`), for the (seq, prev) it has.
     var conflatedFrames: [ConflatedFrame?] = Array(repeating: nil, count: Tick.depth)
+    /// Candles, recent trades and the stats' change marks (`SymbolSeries`).
+    var series = SymbolSeries()
+    /// Subscribers per candle interval (`CandleInterval.rawValue`), and their sum.
+    var candleSubscribers: InlineArray<5, Int32> = InlineArray(repeating: 0)
+    var candleSubscriberTotal: Int32 = 0
 
     init(symbol: Symbol, locate: UInt16) {
         self.symbol = symbol
@@ -93,6 +98,7 @@ final class SymbolEntry {
     /// Applies `tick` (the next one of this symbol) to the cached state.
     @inline(__always)
     func apply(_ tick: Tick) {
+        series.apply(tick)
         if tick.kind == .quote {
             state = tick
             let stamp = QuoteStamp(seq: tick.seq, timestamp: tick.timestamp, receiveTime: tick.receiveTime)

@@ -77,6 +77,14 @@ public enum TickJSON {
             }
             byte(0x22)
         }
+        /// An aggressor side byte as `"B"` / `"S"`, or `null` for 0 (unknown).
+        @inlinable mutating func side(_ s: UInt8) {
+            if s == 0 {
+                raw("null")
+            } else {
+                byte(0x22); byte(s); byte(0x22)
+            }
+        }
         @inlinable func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 &+ v : 0x57 &+ v }
         @inlinable mutating func symbol(_ s: Symbol) {
             byte(0x22)
@@ -154,11 +162,7 @@ public enum TickJSON {
             w.raw(",\"size\":")
             w.int(UInt64(tick.tradeSize))
             w.raw(",\"side\":")
-            if tick.side == 0 {
-                w.raw("null")
-            } else {
-                w.byte(0x22); w.byte(tick.side); w.byte(0x22)
-            }
+            w.side(tick.side)
             if let sign { signField(sign, &w) }
         case .status:
             w.header("status", tick, prev: prev)
@@ -236,23 +240,8 @@ public enum TickJSON {
         w.int(tick.volume)
         w.raw(",\"reference\":")
         w.priceOrNull(s.reference)
-        if hasTraded && s.reference != 0 && tick.tradePrice != 0 {
-            let change = Int64(tick.tradePrice) - Int64(s.reference)
-            w.raw(",\"change\":")
-            w.signed(change, decimals: w.decimals)
-            // Hundredths of a percent: change × 10 000 / reference, rounded half away from zero.
-            let scaled = change * 10_000
-            let reference = Int64(s.reference)
-            let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
-            w.raw(",\"change_pct\":")
-            w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
-            if let sign = ChangeSign.of(price: tick.tradePrice, reference: s.reference,
-                                        upperLimit: upperLimit, lowerLimit: lowerLimit) {
-                signField(sign, &w)
-            }
-        } else {
-            w.raw(",\"change\":null,\"change_pct\":null")
-        }
+        changeFields(last: hasTraded ? tick.tradePrice : 0, reference: s.reference,
+                     upperLimit: upperLimit, lowerLimit: lowerLimit, &w)
         w.raw(",\"open\":")
         w.priceOrNull(s.open)
         w.raw(",\"high\":")
@@ -263,6 +252,28 @@ public enum TickJSON {
         w.amount(s.value)
         w.raw(",\"trades\":")
         w.int(UInt64(s.tradeCount))
+    }
+
+    /// `,"change":…,"change_pct":…,"sign":…` of `last` against `reference` (0: unknown): both `null`
+    /// and no `sign` until both are known. `change_pct` is a percentage with 2 decimals, rounded half
+    /// away from zero; `sign` against the limits (0 when none). Shared by `snapshot` and `stats`.
+    @inlinable static func changeFields(last: UInt32, reference: UInt32, upperLimit: UInt32, lowerLimit: UInt32,
+                                        _ w: inout Writer) {
+        guard last != 0 && reference != 0 else {
+            w.raw(",\"change\":null,\"change_pct\":null")
+            return
+        }
+        let change = Int64(last) - Int64(reference)
+        w.raw(",\"change\":")
+        w.signed(change, decimals: w.decimals)
+        // Hundredths of a percent: change × 10 000 / reference, rounded half away from zero.
+        let scaled = change * 10_000
+        let hundredths = (scaled.magnitude + UInt64(reference) / 2) / UInt64(reference)
+        w.raw(",\"change_pct\":")
+        w.signed(change < 0 ? -Int64(hundredths) : Int64(hundredths), decimals: 2)
+        if let sign = ChangeSign.of(price: last, reference: reference, upperLimit: upperLimit, lowerLimit: lowerLimit) {
+            signField(sign, &w)
+        }
     }
 
     /// `,"sign":"up"`: the change sign (`ChangeSign.name`).

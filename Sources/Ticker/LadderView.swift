@@ -9,7 +9,7 @@ enum LadderView {
     static func draw(_ state: TickerState, symbol: String, _ grid: inout ScreenGrid, top: Int, bottom: Int) {
         guard bottom > top, let row = state.row(symbol) else { return }
         let width = grid.size.width
-        // Title line: symbol, status, last, change, volume.
+        // Title line: symbol, status, last, change, volume, the day's range.
         var x = grid.put(symbol, column: 1, row: top, style: CellStyle(bold: true))
         switch row.availability {
         case .refused(let code):
@@ -33,6 +33,9 @@ enum LadderView {
             }
         }
         parts.append([("vol", CellStyle(dim: true)), (TickerFormat.grouped(row.volume), .plain)])
+        if row.low != nil {
+            parts.append([("range", CellStyle(dim: true)), (TableView.range.cell(row, state).0, .plain)])
+        }
         for part in parts {
             let length = part.reduce(0) { $0 + $1.0.unicodeScalars.count + 1 } + 1
             guard x + length <= width else { break }

@@ -11,11 +11,12 @@ public enum PlainFormatter {
     /// update (`subscribed`, `pong`, …).
     public static func line(_ message: TickerMessage, state: TickerState, allLevels: Bool = false) -> String? {
         switch message {
-        case .snapshot(let s, let status, let bids, let asks, let last, let volume):
+        case .snapshot(let s, let status, let bids, let asks, let last, let volume, _):
             var line = "\(TickerFormat.clock(s.ts, millis: true)) \(s.symbol) snapshot seq=\(s.seq) status=\(status)"
             line += " " + book(bids: bids, asks: asks, all: allLevels)
             line += " last=" + (last.map { "\(TickerFormat.price($0.price))x\($0.size)" } ?? "-")
             line += " volume=\(volume)"
+            if let row = state.row(s.symbol), row.referenceIsOfficial { line += changeAndRange(row) }
             return line
         case .quote(let s, let bids, let asks, let conflated):
             return "\(TickerFormat.clock(s.ts, millis: true)) \(s.symbol) quote seq=\(s.seq) "
@@ -23,10 +24,7 @@ public enum PlainFormatter {
         case .trade(let s, let price, let size, let side):
             var line = "\(TickerFormat.clock(s.ts, millis: true)) \(s.symbol) trade seq=\(s.seq) price=\(TickerFormat.price(price)) size=\(size) side=\(side ?? "-")"
             if let row = state.row(s.symbol) {
-                line += " volume=\(row.volume)"
-                if let c = row.change, let p = row.changePercent {
-                    line += " change=\(TickerFormat.change(c, decimals: 4)) change_pct=\(TickerFormat.percent(p).dropLast())"
-                }
+                line += " volume=\(row.volume)" + change(row)
             }
             return line
         case .status(let s, let status):
@@ -41,6 +39,22 @@ public enum PlainFormatter {
         case .subscribed, .unsubscribed, .pong, .other:
             return nil
         }
+    }
+
+    /// ` change=… change_pct=…` when the row has a change (nothing otherwise).
+    static func change(_ row: SymbolRow) -> String {
+        guard let c = row.change, let p = row.changePercent else { return "" }
+        return " change=\(TickerFormat.change(c, decimals: 4)) change_pct=\(TickerFormat.percent(p).dropLast())"
+    }
+
+    /// The change and ` range=LOW-HIGH` (the day's, when known): on a snapshot line when the gateway
+    /// sent a reference price.
+    static func changeAndRange(_ row: SymbolRow) -> String {
+        var text = change(row)
+        if let low = row.low, let high = row.high {
+            text += " range=\(TickerFormat.price(low))-\(TickerFormat.price(high))"
+        }
+        return text
     }
 
     static func book(bids: [BookLevel], asks: [BookLevel], all: Bool) -> String {

@@ -45,6 +45,11 @@ enum TableView {
         guard let a = row.asks.first else { return ("-", .plain) }
         return (TickerFormat.price(a.price, decimals: row.decimals), .plain)
     }
+    /// The day's range, `LOW-HIGH`.
+    static let range = Column(title: "RANGE", right: true, minWidth: 11) { row, _ in
+        guard let low = row.low, let high = row.high else { return ("-", .plain) }
+        return (TickerFormat.price(low, decimals: row.decimals) + "-" + TickerFormat.price(high, decimals: row.decimals), .plain)
+    }
     static let volume = Column(title: "VOLUME", right: true, minWidth: 9) { row, _ in
         (TickerFormat.count(row.volume, width: 9), .plain)
     }
@@ -52,6 +57,7 @@ enum TableView {
 
     /// Layouts from the richest to the barest: the first that fits the width is used.
     static let layouts: [[Column]] = [
+        [symbol, last, change, changePercent, bid, ask, range, volume, status],
         [symbol, last, change, changePercent, bid, ask, volume, status],
         [symbol, last, changePercent, bid, ask, volume, status],
         [symbol, last, changePercent, bid, ask, status],

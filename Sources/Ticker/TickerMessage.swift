@@ -15,6 +15,20 @@ public struct BookLevel: Equatable, Sendable {
     }
 }
 
+/// A snapshot's official day figures (`Price(4)` integers; nil while the gateway does not know them):
+/// the reference price (the previous close) that change is measured against, and the day's range.
+public struct DayRange: Equatable, Sendable {
+    public var reference: Int64?
+    public var low: Int64?
+    public var high: Int64?
+
+    public init(reference: Int64? = nil, low: Int64? = nil, high: Int64? = nil) {
+        self.reference = reference
+        self.low = low
+        self.high = high
+    }
+}
+
 /// The fields every market-data message carries (contract section 2).
 public struct MarketStamp: Equatable, Sendable {
     /// The instrument.
@@ -42,8 +56,10 @@ public enum TickerMessage: Equatable, Sendable {
     case subscribed([String])
     /// `unsubscribed`: the symbols no longer sent.
     case unsubscribed([String])
-    /// `snapshot`: the whole state of one symbol.
-    case snapshot(MarketStamp, status: String, bids: [BookLevel], asks: [BookLevel], last: BookLevel?, volume: UInt64)
+    /// `snapshot`: the whole state of one symbol; `day` its reference price and day range when the
+    /// gateway knows them.
+    case snapshot(MarketStamp, status: String, bids: [BookLevel], asks: [BookLevel], last: BookLevel?, volume: UInt64,
+                  day: DayRange = DayRange())
     /// `quote`: the top levels of both sides, replacing every earlier quote; `conflated` when
     /// earlier quotes were dropped by the gateway's backpressure.
     case quote(MarketStamp, bids: [BookLevel], asks: [BookLevel], conflated: Bool)
@@ -81,8 +97,9 @@ public enum TickerMessage: Equatable, Sendable {
                 return nil
             }
             let volume = integer(object["volume"]) ?? 0
+            let day = DayRange(reference: price(object["reference"]), low: price(object["low"]), high: price(object["high"]))
             return .snapshot(stamp, status: object["status"] as? String ?? "unknown", bids: bids, asks: asks,
-                             last: last, volume: UInt64(max(0, volume)))
+                             last: last, volume: UInt64(max(0, volume)), day: day)
         case "quote":
             guard let stamp = stamp(object), let bids = levels(object["bids"]), let asks = levels(object["asks"]) else { return nil }
             return .quote(stamp, bids: bids, asks: asks, conflated: (object["conflated"] as? Bool) ?? false)
@@ -109,7 +126,7 @@ public enum TickerMessage: Equatable, Sendable {
     /// The symbol a market-data message is about, if it is one.
     public var symbol: String? {
         switch self {
-        case .snapshot(let s, _, _, _, _, _), .quote(let s, _, _, _), .trade(let s, _, _, _), .status(let s, _): s.symbol
+        case .snapshot(let s, _, _, _, _, _, _), .quote(let s, _, _, _), .trade(let s, _, _, _), .status(let s, _): s.symbol
         case .gap(let symbol, _, _): symbol
         default: nil
         }

@@ -51,8 +51,14 @@ public struct SymbolRow: Equatable, Sendable {
     public var last: Int64?
     /// Size of the last trade.
     public var lastSize: Int64 = 0
-    /// The first price seen (the snapshot's last, else the first trade): the reference of change.
+    /// The reference price of change: the snapshot's `reference` (the previous close) when the
+    /// gateway knows it, else the first price seen (the snapshot's last, else the first trade).
     public var reference: Int64?
+    /// Whether `reference` is the gateway's official reference price (not a first price seen).
+    public var referenceIsOfficial = false
+    /// The day's lowest and highest trade prices (the snapshot's, then every trade since).
+    public var low: Int64?
+    public var high: Int64?
     /// Cumulative volume (the snapshot's, plus every trade since).
     public var volume: UInt64 = 0
     /// Last `seq` applied.
@@ -90,6 +96,12 @@ public struct SymbolRow: Equatable, Sendable {
 
     mutating func notePrice(_ price: Int64) {
         if price % 100 != 0 { decimals = 4 }
+    }
+
+    /// Widens the day's range to `price`.
+    mutating func noteRange(_ price: Int64) {
+        if low.map({ price < $0 }) ?? true { low = price }
+        if high.map({ price > $0 }) ?? true { high = price }
     }
 
     mutating func noteLevels(_ levels: [BookLevel]) {
@@ -218,7 +230,7 @@ public struct TickerState: Equatable, Sendable {
             if !matched { notice = "gateway: \(code)" + (text.isEmpty ? "" : ": \(text)") }
         case .gap(let symbol, _, _):
             if let i = index(symbol) { rows[i].gaps += 1 }
-        case .snapshot(let stamp, let status, let bids, let asks, let last, let volume):
+        case .snapshot(let stamp, let status, let bids, let asks, let last, let volume, let day):
             guard let i = index(stamp.symbol) else { return }
             sample(stamp)
             var row = rows[i]
@@ -235,6 +247,12 @@ public struct TickerState: Equatable, Sendable {
                 row.notePrice(last.price)
                 if row.reference == nil { row.reference = last.price }
             }
+            if let reference = day.reference {
+                row.reference = reference
+                row.referenceIsOfficial = true
+            }
+            if let low = day.low { row.noteRange(low) }
+            if let high = day.high { row.noteRange(high) }
             row.volume = volume
             row.seq = stamp.seq
             row.updates += 1
@@ -263,6 +281,7 @@ public struct TickerState: Equatable, Sendable {
             row.lastSize = size
             row.notePrice(price)
             if row.reference == nil { row.reference = price }
+            row.noteRange(price)
             row.volume &+= UInt64(max(0, size))
             row.seq = stamp.seq
             row.updates += 1

@@ -138,7 +138,7 @@ final class FrameCounter: @unchecked Sendable {
     }
 }
 
-private func benchSymbol(_ i: Int) -> Symbol { Symbol("S\(i)")! }
+func benchSymbol(_ i: Int) -> Symbol { Symbol("S\(i)")! }
 
 /// A quote of symbol `i` with 10 levels a side, moved by `step`.
 func benchQuote(_ i: Int, seq: UInt64, step: Int) -> Tick {
@@ -188,6 +188,8 @@ struct FanOutClient {
     var offer: String?
     var depth = 10
     var symbols: [Int]
+    /// More subscribe fields, each with its leading comma (e.g. `,"channels":["stats"]`).
+    var requestFields = ""
 
     /// `count` clients on 10 symbols each, spread so every one of `symbols` has count × 10 / symbols subscribers.
     static func spread(_ count: Int, over symbols: Int, offer: String? = nil) -> [FanOutClient] {
@@ -293,7 +295,7 @@ final class FanOutRig {
             fds.append(fd)
             for i in client.symbols { subscribers[UInt16(i + 1), default: Array(repeating: 0, count: Tick.depth)][client.depth - 1] += 1 }
             let names = client.symbols.map { "\"\(symbols[$0])\"" }.joined(separator: ",")
-            let request = ClientFrame.text("{\"op\":\"subscribe\",\"symbols\":[\(names)],\"depth\":\(client.depth)}", maskKey: 0x4433_2211)
+            let request = ClientFrame.text("{\"op\":\"subscribe\",\"symbols\":[\(names)],\"depth\":\(client.depth)\(client.requestFields)}", maskKey: 0x4433_2211)
             guard request.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == request.count else { stop(); return nil }
         }
         guard let counter = try? FrameCounter(fds: fds, frame: frame) else { stop(); return nil }
@@ -334,6 +336,15 @@ final class FanOutRig {
         let first = t.kind == .quote ? Int(t.changedLevel) : 0
         return first < Tick.depth ? perDepth[first...].reduce(0, +) : 0
     }
+
+    /// Writes `tick` (with the next seq of its locate) and publishes it, without waiting for delivery.
+    func publish(_ tick: Tick) {
+        write(tick)
+        box.writer.flush()
+    }
+
+    /// Frames the clients read so far.
+    var framesRead: Int { counter?.frames.load(ordering: .relaxed) ?? 0 }
 
     /// Writes `ticks` ticks (`tick(k)`; its seq and receive time are set here) and times until every
     /// subscriber read its copy; nil when they did not within two minutes.

@@ -18,6 +18,8 @@ let allBenchmarks: [Benchmark] =
     + budgetSuite
     + endToEndSuite
     + authSuite
+    + seriesSuite
+    + gatewayStatsSuite
     + []
 
 var json = false

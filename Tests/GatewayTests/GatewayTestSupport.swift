@@ -77,14 +77,14 @@ final class GatewayHarness: @unchecked Sendable {
     func write(_ kind: TickKind, _ symbol: String, locate: UInt16, bids: [(UInt32, UInt32)] = [], asks: [(UInt32, UInt32)] = [],
                changedLevel: Int = 0, price: UInt32 = 0, size: UInt32 = 0, side: UInt8 = 0x42,
                status: TradingStatus = .trading, statistics: DayStatistics = DayStatistics(),
-               instrument: InstrumentReference? = nil, flush: Bool = true) -> UInt64 {
+               instrument: InstrumentReference? = nil, timestamp: UInt64? = nil, flush: Bool = true) -> UInt64 {
         var t = Tick()
         t.symbol = Symbol(symbol)!
         t.locate = locate
         let seq = (seqs[locate] ?? 0) + 1
         seqs[locate] = seq
         t.seq = seq
-        t.timestamp = 34_200_000_000_000 + seq
+        t.timestamp = timestamp ?? 34_200_000_000_000 + seq
         t.receiveTime = 1_700_000_000_000_000_000 + seq
         t.kind = kind
         t.status = status

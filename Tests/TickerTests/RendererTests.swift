@@ -71,7 +71,7 @@ import Testing
         let screen = TickerRenderer.render(TickerFixtures.ladderState(), size: TerminalSize(width: 80, height: 24))
         #expect(screen.text == """
              quotecast ticker  127.0.0.1:8080  ● live  7 msg/s  lat 0.40 ms    14:30:01 UTC
-             AAPL  trading  last 189.28▼  +0.02 +0.01%  vol 125,500
+             AAPL  trading  last 189.28▼  +0.02 +0.01%  vol 125,500  range 189.27-189.29
              A10     600   189.35 ████████████              TIME            PRICE    SIZE S
              A9      250   189.34 █████                     09:30:00.500    189.28     600 S
              A8      800   189.33 ████████████████          09:30:00.400    189.29     500 B

@@ -106,3 +106,21 @@ import Testing
         #expect(t.rows.map(\.symbol).sorted() == ["A", "B"])
     }
 }
+
+@Suite struct TickerDayRangeTests {
+    @Test func changeIsAgainstTheSnapshotsReferenceAndTheRangeWidensWithTrades() throws {
+        var s = TickerState(url: "ws://t/v1/stream", symbols: ["AAPL"])
+        let text = #"{"type":"snapshot","symbol":"AAPL","seq":5,"ts":1,"rt":2,"status":"trading","bids":[],"asks":[],"last":{"price":"189.2600","size":100},"volume":1000,"reference":"187.5000","change":"1.7600","change_pct":"0.94","sign":"up","open":"188.0000","high":"190.1000","low":"187.9000","value":"1.0000","trades":3,"instrument":null}"#
+        let m = try #require(TickerMessage.parse(text))
+        s.apply(m)
+        let row = try #require(s.row("AAPL"))
+        #expect(row.reference == 1_875_000 && row.referenceIsOfficial)
+        #expect(row.change == 17_600)
+        #expect(row.low == 1_879_000 && row.high == 1_901_000)
+        s.apply(.trade(MarketStamp(symbol: "AAPL", seq: 6, ts: 2, rt: 3), price: 1_910_000, size: 1, side: "B"))
+        #expect(s.row("AAPL")?.high == 1_910_000)
+        #expect(s.row("AAPL")?.low == 1_879_000)
+        let line = try #require(PlainFormatter.line(m, state: s))
+        #expect(line.contains("change=+3.5000") && line.contains("range=187.9000-191.0000"))
+    }
+}
