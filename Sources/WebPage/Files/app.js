@@ -400,7 +400,7 @@ function buildRow(sym) {
                  '<span class="q"><span class="last">—</span><span class="pct"></span></span>' +
                  '<button class="rm" type="button" tabindex="-1">✕</button>';
   const r = { li, sym: li.querySelector(".sym"), nm: li.querySelector(".nm"), last: li.querySelector(".last"),
-              pct: li.querySelector(".pct"), spark: li.querySelector("canvas"), sparkAt: 0, flip: false };
+              pct: li.querySelector(".pct"), spark: li.querySelector("canvas"), sparkAt: 0, flip: false, flashAt: -1e9 };
   r.sym.textContent = sym;
   r.li.querySelector(".rm").setAttribute("aria-label", "Remove " + sym);
   rows.set(sym, r);
@@ -422,20 +422,25 @@ function renderList() {
   $("watch-count").textContent = state.list.length ? String(state.list.length) : "";
 }
 
+/** Writes only what differs from what the element shows: no style work for unchanged rows. */
+function write(r, key, el, prop, value) {
+  if (r[key] !== value) { r[key] = value; el[prop] = value; }
+}
+
 function renderRow(sym, now) {
   const r = rows.get(sym), s = state.inst.get(sym);
   if (!r || !s) return;
-  r.li.className = "row " + marketClass(s) + (s.unknown ? " unknown" : "") + (s.status === "stale" ? " stale" : "");
-  r.nm.textContent = s.unknown ? (s.unknown === "not_entitled" ? "not entitled" : "unknown symbol") : (s.name || s.ename || "");
+  write(r, "_cls", r.li, "className", "row " + marketClass(s) + (s.unknown ? " unknown" : "") + (s.status === "stale" ? " stale" : ""));
+  write(r, "_nm", r.nm, "textContent", s.unknown ? (s.unknown === "not_entitled" ? "not entitled" : "unknown symbol")
+    : s.name || s.ename || (s.volume ? "vol " + abbrev(s.volume) : ""));
   const dir = direction(s.sign);
-  const lastText = price(s.last);
-  if (r.last.textContent !== lastText) {
-    r.last.textContent = lastText;
-    if (s.flash) { r.flip = !r.flip; r.last.className = "last " + (r.flip ? "flash-a" : "flash-b") + " " + (s.flash > 0 ? "up" : "down"); }
-  } else if (now - r.flashAt > 600) r.last.className = "last";
-  if (s.flash) { r.flashAt = now; s.flash = 0; }
-  r.pct.textContent = s.pct !== null ? signed(s.pct) + "%" : s.status && s.status !== "trading" ? STATUS_TEXT[s.status] || s.status : "—";
-  r.pct.className = "pct " + dir;
+  // The price keeps its colour against the reference; a change flashes it briefly (two animation
+  // names, so each change restarts the animation without a forced layout).
+  if (s.flash) { r.flip = !r.flip; r.flashAt = now; s.flash = 0; }
+  write(r, "_last", r.last, "textContent", price(s.last));
+  write(r, "_lcls", r.last, "className", "last " + dir + (now - r.flashAt < 500 ? (r.flip ? " flash-a" : " flash-b") : ""));
+  write(r, "_pct", r.pct, "textContent", s.pct !== null ? signed(s.pct) + "%" : s.status && s.status !== "trading" ? STATUS_TEXT[s.status] || s.status : "—");
+  write(r, "_pcls", r.pct, "className", "pct " + dir);
   if (now - r.sparkAt > 1000) { r.sparkAt = now; drawSpark(r.spark, s); }
 }
 
@@ -443,14 +448,16 @@ function badge(text, cls) { return `<span class="badge ${cls}">${text}</span>`; 
 const STATUS_TEXT = { trading: "trading", halted: "halted", paused: "paused", quotation: "quotation", auction: "auction",
                       vi: "VI", closed: "closed", stale: "stale", unknown: "no status" };
 
+function setText(id, text) { const el = $(id); if (el.textContent !== text) el.textContent = text; }
+
 function renderDetail() {
   const s = state.selected ? state.inst.get(state.selected) : null;
   const box = $("detail");
   box.className = "detail panel " + marketClass(s);
   document.querySelector(".book").className = "book panel " + marketClass(s);
   document.querySelector(".tape").className = "tape panel " + marketClass(s);
-  $("d-symbol").textContent = s ? s.sym : "—";
-  $("d-name").textContent = s ? (s.unknown ? "unknown symbol" : [s.name, s.ename].filter(Boolean).join(" · ")) : "";
+  setText("d-symbol", s ? s.sym : "—");
+  setText("d-name", s ? (s.unknown ? "unknown symbol" : [s.name, s.ename].filter(Boolean).join(" · ")) : "");
   let badges = "";
   if (s && s.status) {
     const vi = s.status === "vi" && s.vi ? "VI " + s.vi : STATUS_TEXT[s.status] || s.status;
@@ -466,21 +473,21 @@ function renderDetail() {
     last.classList.toggle("flash-a"); last.classList.toggle("flash-b", !last.classList.contains("flash-a"));
   }
   last.classList.toggle("up", dir === "up"); last.classList.toggle("down", dir === "down");
-  $("d-change").textContent = s && s.change !== null ? `${signed(s.change)}  (${signed(s.pct)}%)` : "";
+  setText("d-change", s && s.change !== null ? `${signed(s.change)}  (${signed(s.pct)}%)` : "");
   $("d-change").className = "chg " + dir;
   const est = $("d-est");
   if (s && s.indicative && s.indicative.price !== null) {
     est.hidden = false;
     est.textContent = `Estimated ${price(s.indicative.price)} · ${size(s.indicative.volume)} shares (${s.status === "vi" ? "VI auction" : "call auction"})`;
   } else est.hidden = true;
-  $("d-open").textContent = s ? price(s.open) : "—";
-  $("d-high").textContent = s ? price(s.high) : "—";
-  $("d-low").textContent = s ? price(s.low) : "—";
-  $("d-ref-label").textContent = s && s.market === "krx" ? "Base price" : "Prev close";
-  $("d-ref").textContent = s ? price(s.reference) : "—";
-  $("d-volume").textContent = s ? size(s.volume) : "—";
-  $("d-value").textContent = s && s.value !== null ? abbrev(parseFloat(s.value)) : "—";
-  $("d-trades").textContent = s && s.trades !== null ? size(s.trades) : "—";
+  setText("d-open", s ? price(s.open) : "—");
+  setText("d-high", s ? price(s.high) : "—");
+  setText("d-low", s ? price(s.low) : "—");
+  setText("d-ref-label", s && s.market === "krx" ? "Base price" : "Prev close");
+  setText("d-ref", s ? price(s.reference) : "—");
+  setText("d-volume", s ? size(s.volume) : "—");
+  setText("d-value", s && s.value !== null ? abbrev(parseFloat(s.value)) : "—");
+  setText("d-trades", s && s.trades !== null ? size(s.trades) : "—");
   const lo = s ? parseFloat(s.low) : NaN, hi = s ? parseFloat(s.high) : NaN, l = s ? parseFloat(s.last) : NaN;
   $("d-range").style.left = hi > lo ? ((l - lo) / (hi - lo) * 100).toFixed(1) + "%" : "50%";
   document.title = s && s.last ? `${s.sym} ${price(s.last)} ${signed(s.pct)}% — quotecast` : "quotecast — stock screen";
@@ -507,11 +514,15 @@ function renderBook() {
   let max = 1;
   for (const [, q] of asks) max = Math.max(max, q);
   for (const [, q] of bids) max = Math.max(max, q);
+  const ref = s && s.reference !== null ? parseFloat(s.reference) : NaN;
+  const against = level => !level || isNaN(ref) ? "p" : parseFloat(level[0]) > ref ? "p up" : parseFloat(level[0]) < ref ? "p down" : "p";
   for (let i = 0; i < 10; i++) {
     const a = asks[9 - i], r = ladderRows[i];
+    r.p.className = against(a);
     r.p.textContent = a ? price(a[0]) : ""; r.as.textContent = a ? size(a[1]) : ""; r.bs.textContent = "";
     r.ab.style.width = a ? (a[1] / max * 100).toFixed(1) + "%" : "0"; r.bb.style.width = "0";
     const b = bids[i], q = ladderRows[11 + i];
+    q.p.className = against(b);
     q.p.textContent = b ? price(b[0]) : ""; q.bs.textContent = b ? size(b[1]) : ""; q.as.textContent = "";
     q.bb.style.width = b ? (b[1] / max * 100).toFixed(1) + "%" : "0"; q.ab.style.width = "0";
   }
@@ -568,20 +579,38 @@ function renderConn(now) {
 }
 
 // Charts on canvas: sized to the element and the device's pixel ratio.
+// Canvas sizes come from a ResizeObserver (reading layout in the frame would force it).
+const canvasSize = new WeakMap();
+const sizer = new ResizeObserver(entries => {
+  for (const e of entries) canvasSize.set(e.target, { width: e.contentRect.width, height: e.contentRect.height });
+  dirty.chart = true; for (const r of rows.values()) r.sparkAt = 0; queueFrame();
+});
 function fit(canvas) {
-  const r = canvas.getBoundingClientRect(), k = window.devicePixelRatio || 1;
+  let r = canvasSize.get(canvas);
+  if (!r) { sizer.observe(canvas); r = canvas.getBoundingClientRect(); canvasSize.set(canvas, r = { width: r.width, height: r.height }); }
+  const k = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(r.width * k)), h = Math.max(1, Math.round(r.height * k));
   if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
   const ctx = canvas.getContext("2d");
   ctx.setTransform(k, 0, 0, k, 0, 0);
   return { ctx, w: r.width, h: r.height };
 }
-function colour(name, el) { return getComputedStyle(el).getPropertyValue(name).trim(); }
+// Theme colours by market ("krx" or "us"), read once from the style sheet and again when the
+// colour setting or the system's theme changes (reading computed style per draw would force a
+// style recalculation in the middle of each frame).
+let palette = {};
+function colour(name, el) {
+  const key = (el.closest(".krx") ? "krx" : "us") + name;
+  if (!(key in palette)) palette[key] = getComputedStyle(el).getPropertyValue(name).trim();
+  return palette[key];
+}
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { palette = {}; dirty.chart = true; queueFrame(); });
 
 function drawSpark(canvas, s) {
   const { ctx, w, h } = fit(canvas);
   ctx.clearRect(0, 0, w, h);
-  const bars = s.bars["1m"].slice(-SPARK_POINTS);
+  // The day in 1 m closes; early in the day (fewer than 8 of them), the 1 s closes instead.
+  const bars = (s.bars["1m"].length >= 8 ? s.bars["1m"] : s.bars["1s"]).slice(-SPARK_POINTS);
   if (bars.length < 2) return;
   let lo = Infinity, hi = -Infinity;
   for (const b of bars) { lo = Math.min(lo, b.c); hi = Math.max(hi, b.c); }
@@ -626,7 +655,7 @@ function drawChart() {
   const up = colour("--up", canvas), down = colour("--down", canvas);
   ctx.font = "11px system-ui, sans-serif";
   $("chart-note").textContent = s && !s.unknown
-    ? [interval !== state.interval ? interval + " bars until there are enough " + state.interval + " bars" : "",
+    ? [interval !== state.interval ? `${interval} bars (few ${state.interval} bars yet)` : "",
        s.fromServer[interval] ? "" : "from live trades", bars.length ? "" : "waiting for trades"].filter(Boolean).join(" · ")
     : "";
   if (!bars.length) return;
@@ -648,7 +677,10 @@ function drawChart() {
   // Time axis.
   ctx.textBaseline = "top";
   const every = Math.max(1, Math.ceil(bars.length / Math.max(1, Math.floor(plotW / 80))));
-  for (let i = 0; i < bars.length; i += every) ctx.fillText(clock(bars[i].t).slice(0, interval === "1s" ? 8 : 5), x(i) - 14, plotH + 4);
+  for (let i = 0; i < bars.length; i += every) {
+    const label = clock(bars[i].t).slice(0, interval === "1s" ? 8 : 5), lw = ctx.measureText(label).width;
+    ctx.fillText(label, Math.min(Math.max(0, x(i) - lw / 2), plotW - lw), plotH + 4);
+  }
   if (!isNaN(ref) && ref > lo && ref < hi) {
     ctx.strokeStyle = muted; ctx.setLineDash([4, 4]);
     ctx.beginPath(); ctx.moveTo(0, y(ref)); ctx.lineTo(plotW, y(ref)); ctx.stroke(); ctx.setLineDash([]);
@@ -700,7 +732,7 @@ function render(now) {
 }
 // Rows flash and settle, charts redraw on resize, sparklines catch up: a slow tick for that.
 setInterval(() => { for (const sym of state.list) dirty.rows.add(sym); queueFrame(); }, 1000);
-new ResizeObserver(() => { dirty.chart = true; for (const r of rows.values()) r.sparkAt = 0; queueFrame(); }).observe($("chart"));
+sizer.observe($("chart"));
 
 // ---------------------------------------------------------------------------------------------
 // Search (GET /v1/symbols?q=) and keyboard
@@ -796,6 +828,7 @@ function pressed(group, b) { for (const x of document.querySelectorAll(group + "
 // Colour convention: auto (by market), red-up (Korean) or green-up (US), remembered.
 const colourModes = ["auto", "red-up", "green-up"];
 function applyColours(mode) {
+  palette = {};
   document.body.classList.remove("red-up", "green-up");
   if (mode !== "auto") document.body.classList.add(mode);
   $("colours").textContent = "colours: " + mode;
