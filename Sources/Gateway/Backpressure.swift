@@ -50,29 +50,39 @@ extension Gateway {
             guard e.sync == .synced else { continue }  // its resync will tell the client
             switch p {
             case .quote:
-                send(conflatedQuote(e, depth: sub.depth), to: c, kind: .quote)
-                statistics.conflatedSent.add(1)
+                if let i = e.subscriberIndex(slot: c.slot, depth: sub.depth) {
+                    sendConflatedQuote(e, to: c, depthIndex: sub.depth - 1, index: i)
+                }
             case .gap(let from):
                 statistics.gaps.add(1)
                 send(gapFrame(e, from: from), to: c, kind: .gap)
-                send(snapshotFrame(e, depth: sub.depth), to: c, kind: .snapshot)
+                sendSnapshot(e, to: c, depth: sub.depth)
             }
             if c.closing { return }
         }
     }
 
-    /// The entry's latest quote marked `"conflated":true`, encoded once per effective depth and seq.
-    func conflatedQuote(_ e: SymbolEntry, depth: Int) -> WebSocketFrame {
-        if e.conflatedSeq != e.quoteSeq {
-            for i in 0..<Tick.depth { e.conflatedFrames[i] = nil }
-            e.conflatedSeq = e.quoteSeq
+    /// Sends `c` (the subscriber at `index` of `e`'s list for depth `depthIndex + 1`) the latest quote
+    /// its depth shows, marked `"conflated":true`, as the next link of its chain. Its `seq` is that of
+    /// the last quote that changed the top `depth` levels, the one its group of clients that kept up
+    /// last got, so once it drains it shares their frames again. The frame is kept per depth for its
+    /// (seq, prev): slow clients that stalled at the same point share it (and its compressed form).
+    func sendConflatedQuote(_ e: SymbolEntry, to c: GatewayClient, depthIndex: Int, index: Int) {
+        let stamp = e.visibleQuoteStamps[depthIndex]
+        guard stamp.seq > e.subscribers[depthIndex][index].lastSent else { return }  // nothing it has not seen
+        let prev = advanceChain(e, depthIndex: depthIndex, index: index, seq: stamp.seq)
+        let frame: WebSocketFrame
+        if let kept = e.conflatedFrames[depthIndex], kept.seq == stamp.seq, kept.prev == prev {
+            frame = kept.frame
+        } else {
+            let n = TickJSON.encode(e.visibleQuote(depth: depthIndex + 1), depth: depthIndex + 1, conflated: true,
+                                    decimals: e.decimals, prev: prev, into: scratch)
+            frame = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
+            e.conflatedFrames[depthIndex] = ConflatedFrame(seq: stamp.seq, prev: prev, frame: frame)
+            statistics.framesEncoded.add(1)
         }
-        let effective = min(depth, e.encodedDepthLimit)
-        if let f = e.conflatedFrames[effective - 1] { return f }
-        let n = TickJSON.encode(e.latestQuote, depth: effective, conflated: true, decimals: e.decimals, into: scratch)
-        let f = WebSocketFrame(opcode: .text, payload: UnsafeRawBufferPointer(start: scratch, count: n))
-        e.conflatedFrames[effective - 1] = f
-        return f
+        send(frame, to: c, kind: .quote)
+        statistics.conflatedSent.add(1)
     }
 
     /// Closes a slow client 1008 with the reason, once: its queued backlog is dropped (after the frame

@@ -41,8 +41,13 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     var clients: [GatewayClient?] = []
     var clientCount = 0
     var conflatingSlots: [Int32] = []
-    /// This tick's frames by effective depth (reset per tick).
-    var frameCache: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
+    /// The message being fanned out, encoded once per distinct (variant, `prev`) (`Chain.swift`).
+    var chainFrames = ChainFrames()
+    /// Whether the loop is reading the ring (fanning out): a client that leaves meanwhile (a write
+    /// error inside `send`) is forgotten at once, but its subscriber records stay until the turn
+    /// ends (`departed`), so no subscriber list changes under a fan-out loop walking it by index.
+    var readingRing = false
+    var departed: [GatewayClient] = []
     let scratch: UnsafeMutablePointer<UInt8>
     /// Monotonic time at the start of this loop turn.
     var now: UInt64 = 0

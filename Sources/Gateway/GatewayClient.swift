@@ -1,9 +1,15 @@
 import RateLimit
 import WebSocket
 
-/// One subscription of a client.
+/// One subscription of a client (its copy in the symbol's subscriber list, `Subscriber`, is what the
+/// fan-out reads; this one is what requests and access control look up by symbol).
 struct Subscription {
     var depth: Int
+    var channels: ChannelSet
+    /// `stats_interval_ms` of the request.
+    var statsIntervalMilliseconds: Int
+    /// Whether the request named `channels` (then `subscribed` lists them; a re-subscribe keeps it).
+    var explicitChannels: Bool
     /// Subscribed while the symbol was resyncing: its snapshot is still to come.
     var awaitingSnapshot: Bool
 }

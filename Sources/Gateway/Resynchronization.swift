@@ -21,18 +21,20 @@ extension Gateway {
     func resync(_ e: SymbolEntry, gapFrom: UInt64) {
         e.sync = .synced
         for d in 0..<Tick.depth {
-            for s in e.subscribers[d] {
-                guard let c = clients[Int(s.slot)], let sub = c.subscriptions[e.locate] else { continue }
+            var i = 0
+            while i < e.subscribers[d].count {
+                defer { i &+= 1 }
+                guard let c = clients[Int(e.subscribers[d][i].slot)], let sub = c.subscriptions[e.locate] else { continue }
                 if sub.awaitingSnapshot {
                     c.subscriptions[e.locate]?.awaitingSnapshot = false
                     e.awaitingSnapshots -= 1
-                    send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                    sendSnapshot(e, to: c, depthIndex: d, index: i)
                 } else if c.conflating {
                     c.markGap(e, seq: gapFrom)
                 } else {
                     statistics.gaps.add(1)
                     send(gapFrame(e, from: gapFrom), to: c, kind: .gap)
-                    send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                    sendSnapshot(e, to: c, depthIndex: d, index: i)
                 }
             }
         }
@@ -77,11 +79,13 @@ extension Gateway {
     /// meanwhile get their snapshot.
     func sendAwaitedSnapshots(_ e: SymbolEntry) {
         for d in 0..<Tick.depth {
-            for s in e.subscribers[d] {
-                guard let c = clients[Int(s.slot)], c.subscriptions[e.locate]?.awaitingSnapshot == true else { continue }
+            var i = 0
+            while i < e.subscribers[d].count {
+                defer { i &+= 1 }
+                guard let c = clients[Int(e.subscribers[d][i].slot)], c.subscriptions[e.locate]?.awaitingSnapshot == true else { continue }
                 c.subscriptions[e.locate]?.awaitingSnapshot = false
                 e.awaitingSnapshots -= 1
-                send(snapshotFrame(e, depth: d + 1), to: c, kind: .snapshot)
+                sendSnapshot(e, to: c, depthIndex: d, index: i)
             }
         }
     }

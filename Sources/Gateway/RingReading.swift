@@ -18,7 +18,13 @@ extension Gateway {
         var n = 0
         var lapped = false
         queuedThisTurn = 0
+        readingRing = true
         defer {
+            readingRing = false
+            if !departed.isEmpty {
+                for c in departed { unsubscribeAll(c) }
+                departed.removeAll(keepingCapacity: true)
+            }
             if !conflatingSlots.isEmpty { serviceConflatingClients() }
             if access.nextDeadline != .infinity { checkTokenDeadlines() }
             publishCounts()

@@ -52,13 +52,13 @@ extension Gateway {
             return
         }
         switch ClientRequest(payload) {
-        case .subscribe(let symbols, let depth): subscribe(c, symbols, depth: depth)
-        case .unsubscribe(let symbols): unsubscribe(c, symbols)
+        case .subscribe(let request): subscribe(c, request)
+        case .unsubscribe(let symbols, let id): unsubscribe(c, symbols, id: id)
         case .ping(let id): sendText(ControlMessage.pong(id), to: c, kind: .control)
         case .auth(let token): refresh(c, token: token)
-        case .invalid(let code, let message):
+        case .invalid(let code, let message, let id):
             statistics.countError(code)
-            sendText(ControlMessage.error(code, message), to: c, kind: .control)
+            sendText(ControlMessage.error(code, message, id: id), to: c, kind: .control)
         }
         publishCounts()
     }
@@ -67,7 +67,7 @@ extension Gateway {
     public func webSocketDidClose(_ client: WebSocketClient, code: WebSocketCloseCode, server: WebSocketServer) {
         let slot = Int(client.id & 0xFFFF_FFFF)
         guard slot < clients.count, let c = clients[slot], c.ws.id == client.id else { return }
-        unsubscribeAll(c)
+        if readingRing { departed.append(c) } else { unsubscribeAll(c) }
         endConflating(c)
         endSession(c)
         if !c.closing { statistics.countDisconnect(code) }

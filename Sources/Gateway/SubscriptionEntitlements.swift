@@ -59,8 +59,8 @@ extension Gateway {
     }
 
     /// Sends the `not_entitled` error for `symbols`.
-    func refuseNotEntitled(_ c: GatewayClient, _ symbols: [String], _ message: String) {
-        sendText(ControlMessage.error("not_entitled", message, symbols: symbols), to: c, kind: .control)
+    func refuseNotEntitled(_ c: GatewayClient, _ symbols: [String], _ message: String, id: String? = nil) {
+        sendText(ControlMessage.error("not_entitled", message, symbols: symbols, id: id), to: c, kind: .control)
     }
 
     /// After a refresh: subscriptions the new token does not cover are dropped (`unsubscribed`, then
@@ -84,15 +84,49 @@ extension Gateway {
             unsubscribe(c, dropped)
             refuseNotEntitled(c, dropped, "the refreshed token does not entitle to these symbols: they were unsubscribed")
         }
-        if let maxDepth = entitlements.maxDepth, !deeper.isEmpty { subscribe(c, deeper.sorted(), depth: maxDepth) }
+        guard let maxDepth = entitlements.maxDepth, !deeper.isEmpty else { return }
+        // Subscribed again at the capped depth with the channels and stats interval each had: one
+        // `subscribed` per distinct kind of subscription (normally one).
+        var groups: [SubscriptionKind: [String]] = [:]
+        for name in deeper {
+            guard let symbol = Symbol(name), let i = cache.index(of: symbol),
+                  let old = c.subscriptions[cache.entries[i].locate] else { continue }
+            groups[SubscriptionKind(old), default: []].append(name)
+        }
+        for (kind, names) in groups.sorted(by: { $0.value.sorted().first! < $1.value.sorted().first! }) {
+            subscribe(c, SubscribeRequest(symbols: names.sorted(), depth: maxDepth,
+                                          channels: kind.explicitChannels ? kind.channels : nil,
+                                          statsIntervalMilliseconds: kind.statsIntervalMilliseconds))
+        }
+    }
+
+    /// What a re-subscribe keeps of a subscription besides its symbol and depth.
+    struct SubscriptionKind: Hashable {
+        let channels: ChannelSet
+        let explicitChannels: Bool
+        let statsIntervalMilliseconds: Int
+
+        init(_ s: Subscription) {
+            channels = s.channels
+            explicitChannels = s.explicitChannels
+            statsIntervalMilliseconds = s.statsIntervalMilliseconds
+        }
     }
 }
 
 extension ControlMessage {
-    /// `subscribed`, with `"depth":N,"depth_capped":true` when the token's `dep` cut the request down.
-    static func subscribed(_ symbols: [String], depth: Int, capped: Bool) -> String {
-        let plain = ControlMessage.symbols("subscribed", symbols)
-        guard capped else { return plain }
-        return String(plain.dropLast()) + ",\"depth\":\(depth),\"depth_capped\":true}"
+    /// `{"type":"subscribed","id":…,"symbols":[...],"channels":[...],"recovered":{...}}`: `id` when the
+    /// request had one, `channels` when it named them, `recovered` (per symbol, whether its missed
+    /// updates are replayed instead of a snapshot) when it had `since`; then `"depth":N,
+    /// "depth_capped":true` when the token's `dep` cut the request down.
+    static func subscribed(_ symbols: [String], id: String?, channels: ChannelSet?, recovered: [(String, Bool)]? = nil,
+                           depth: Int, capped: Bool) -> String {
+        var s = head("subscribed", id: id) + ",\"symbols\":" + list(symbols)
+        if let channels { s += ",\"channels\":" + list(channels.names) }
+        if let recovered {
+            s += ",\"recovered\":{" + recovered.map { "\"\(escape($0.0))\":\($0.1)" }.joined(separator: ",") + "}"
+        }
+        if capped { s += ",\"depth\":\(depth),\"depth_capped\":true" }
+        return s + "}"
     }
 }

@@ -1,12 +1,17 @@
 import Market
 
-/// A client's set of subscribed symbols and the depth of each: subscribe answers with `subscribed`
-/// and a snapshot per symbol (or, for a symbol being resynchronized, the snapshot once it is exact),
-/// within the per-client limit; unsubscribe answers with `unsubscribed`.
+/// A client's set of subscribed symbols and the depth and channels of each: subscribe answers with
+/// `subscribed` and a snapshot per symbol (or, for a symbol being resynchronized, the snapshot once it
+/// is exact), within the per-client limit; unsubscribe answers with `unsubscribed`.
 extension Gateway {
-    func subscribe(_ c: GatewayClient, _ requested: [String], depth requestedDepth: Int) {
-        let (names, notEntitled) = entitlementCheck(c, requested)
-        let (depth, depthCapped) = grantedDepth(c, requestedDepth)
+    /// Answers a subscribe: `subscribed` first (always, with the symbols it took, possibly none), then
+    /// per symbol its snapshot, then one `error` per kind of refusal (unknown symbols, over the
+    /// limit, not entitled), each echoing the request's `id`. Subscribing again to a symbol replaces
+    /// its depth and channels.
+    func subscribe(_ c: GatewayClient, _ request: SubscribeRequest) {
+        let (names, notEntitled) = entitlementCheck(c, request.symbols)
+        let (depth, depthCapped) = grantedDepth(c, request.depth)
+        let channels = request.grantedChannels
         let limit = subscriptionLimit(c)
         var accepted: [SymbolEntry] = []
         var unknown: [String] = []
@@ -21,56 +26,62 @@ extension Gateway {
                 continue
             }
             if let old = c.subscriptions[e.locate] {
-                e.remove(Subscriber(slot: c.slot), depth: old.depth)
+                e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
             } else {
                 statistics.subscriptions.add(1)
             }
             c.pending.removeValue(forKey: e.locate)
-            e.add(Subscriber(slot: c.slot), depth: depth)
-            c.subscriptions[e.locate] = Subscription(depth: depth, awaitingSnapshot: e.sync != .synced)
+            e.add(Subscriber(slot: c.slot, channels: channels, statsIntervalMilliseconds: request.statsIntervalMilliseconds),
+                  depth: depth)
+            c.subscriptions[e.locate] = Subscription(depth: depth, channels: channels,
+                                                     statsIntervalMilliseconds: request.statsIntervalMilliseconds,
+                                                     explicitChannels: request.channels != nil,
+                                                     awaitingSnapshot: e.sync != .synced)
             if e.sync != .synced { e.awaitingSnapshots += 1 }
             accepted.append(e)
         }
-        if !accepted.isEmpty || requested.isEmpty {
-            sendText(ControlMessage.subscribed(accepted.map(\.name), depth: depth, capped: depthCapped), to: c, kind: .control)
-            for e in accepted where e.sync == .synced {
-                send(snapshotFrame(e, depth: depth), to: c, kind: .snapshot)
-            }
+        sendText(ControlMessage.subscribed(accepted.map(\.name), id: request.id, channels: request.channels,
+                                           depth: depth, capped: depthCapped), to: c, kind: .control)
+        for e in accepted where e.sync == .synced {
+            sendSnapshot(e, to: c, depth: depth)
         }
         if !unknown.isEmpty {
             statistics.countError("unknown_symbol")
-            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown), to: c, kind: .control)
+            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown, id: request.id), to: c, kind: .control)
         }
         if !overLimit.isEmpty {
             statistics.countError("too_many_subscriptions")
             let byToken = subscriptionLimitIsToken(c)
             if byToken { accessStatistics.countEntitlementRefusal("subs") }
             sendText(ControlMessage.error("too_many_subscriptions",
-                                          "at most \(limit) symbols per client\(byToken ? " (your token's subs)" : "")", symbols: overLimit),
+                                          "at most \(limit) symbols per client\(byToken ? " (your token's subs)" : "")",
+                                          symbols: overLimit, id: request.id),
                      to: c, kind: .control)
         }
-        if !notEntitled.isEmpty { refuseNotEntitled(c, notEntitled, "your token does not entitle you to these symbols") }
+        if !notEntitled.isEmpty { refuseNotEntitled(c, notEntitled, "your token does not entitle you to these symbols", id: request.id) }
     }
 
-    func unsubscribe(_ c: GatewayClient, _ names: [String]) {
+    /// Answers an unsubscribe: `unsubscribed` (always) listing every requested symbol that exists,
+    /// subscribed or not, then `unknown_symbol` naming the others.
+    func unsubscribe(_ c: GatewayClient, _ names: [String], id: String? = nil) {
         var done: [String] = []
         var unknown: [String] = []
         for name in names {
             guard let symbol = Symbol(name), let i = cache.index(of: symbol) else { unknown.append(name); continue }
             let e = cache.entries[i]
             if let old = c.subscriptions.removeValue(forKey: e.locate) {
-                e.remove(Subscriber(slot: c.slot), depth: old.depth)
+                e.remove(slot: c.slot, depth: old.depth)
                 if old.awaitingSnapshot { e.awaitingSnapshots -= 1 }
                 statistics.subscriptions.add(-1)
                 c.pending.removeValue(forKey: e.locate)
             }
             if !done.contains(e.name) { done.append(e.name) }
         }
-        if !done.isEmpty { sendText(ControlMessage.symbols("unsubscribed", done), to: c, kind: .control) }
+        sendText(ControlMessage.symbols("unsubscribed", done, id: id), to: c, kind: .control)
         if !unknown.isEmpty {
             statistics.countError("unknown_symbol")
-            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown), to: c, kind: .control)
+            sendText(ControlMessage.error("unknown_symbol", "no such symbol", symbols: unknown, id: id), to: c, kind: .control)
         }
     }
 
@@ -78,7 +89,7 @@ extension Gateway {
     func unsubscribeAll(_ c: GatewayClient) {
         for (locate, sub) in c.subscriptions {
             let e = cache.entry(locate: locate)
-            e.remove(Subscriber(slot: c.slot), depth: sub.depth)
+            e.remove(slot: c.slot, depth: sub.depth)
             if sub.awaitingSnapshot { e.awaitingSnapshots -= 1 }
         }
         statistics.subscriptions.add(-c.subscriptions.count)

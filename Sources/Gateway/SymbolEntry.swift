@@ -14,9 +14,38 @@ enum SyncState: Equatable {
     case awaitingQuote(gapFrom: UInt64)
 }
 
-/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table.
-struct Subscriber: Equatable {
+/// seq, ts and rt of one quote.
+struct QuoteStamp {
+    var seq: UInt64 = 0
+    var timestamp: UInt64 = 0
+    var receiveTime: UInt64 = 0
+}
+
+/// A conflated quote's frame and the (seq, prev) it was encoded with.
+struct ConflatedFrame {
+    let seq: UInt64
+    let prev: UInt64
+    let frame: WebSocketFrame
+}
+
+/// One subscriber in a symbol's per-depth list: the client's slot in the gateway's client table, the
+/// channels it gets, and the head of its `prev` chain. 16 bytes, so a depth's list is a flat array the
+/// fan-out walks without touching the client objects of subscribers a message is not for.
+struct Subscriber {
     let slot: Int32
+    /// The channels of the subscription.
+    var channels: ChannelSet
+    /// `stats_interval_ms` of the subscription (250...60 000 fits).
+    var statsIntervalMilliseconds: UInt16
+    /// The `seq` of the last message sent to this client for this symbol (the `prev` of the next);
+    /// read and moved only by the chain functions (`Chain.swift`).
+    var lastSent: UInt64 = 0
+
+    init(slot: Int32, channels: ChannelSet = .standard, statsIntervalMilliseconds: Int = SubscribeRequest.defaultStatsInterval) {
+        self.slot = slot
+        self.channels = channels
+        self.statsIntervalMilliseconds = UInt16(statsIntervalMilliseconds)
+    }
 }
 
 /// One symbol's entry in the last-value cache: its merged state (top 10 from the latest quote; seq,
@@ -36,19 +65,17 @@ final class SymbolEntry {
     var instrument: InstrumentReference?
     /// Decimals of the symbol's prices (4 until an instrument tick says otherwise).
     var decimals = Price.defaultDecimals
-    /// seq, ts and rt of the latest quote (for a conflated quote re-sent from `state`'s levels).
-    var quoteSeq: UInt64 = 0
-    var quoteTimestamp: UInt64 = 0
-    var quoteReceiveTime: UInt64 = 0
     var sync = SyncState.synced
     /// Subscribers by depth: `subscribers[d - 1]` want the top `d` levels.
     var subscribers: [[Subscriber]] = Array(repeating: [], count: Tick.depth)
     var subscriberCount = 0
     /// Subscribers that wait for their first snapshot (subscribed while the entry was not synced).
     var awaitingSnapshots = 0
-    /// Conflated quote frames by effective depth, valid for `conflatedSeq`.
-    var conflatedFrames: [WebSocketFrame?] = Array(repeating: nil, count: Tick.depth)
-    var conflatedSeq: UInt64 = .max
+    /// Per depth (index `depth - 1`), the seq, ts and rt of the last quote that changed the top
+    /// `depth` levels: what a conflated quote for that depth reflects (`visibleQuote`).
+    var visibleQuoteStamps: [QuoteStamp] = Array(repeating: QuoteStamp(), count: Tick.depth)
+    /// The last conflated quote frame per depth (index `depth - 1`), for the (seq, prev) it has.
+    var conflatedFrames: [ConflatedFrame?] = Array(repeating: nil, count: Tick.depth)
 
     init(symbol: Symbol, locate: UInt16) {
         self.symbol = symbol
@@ -66,9 +93,12 @@ final class SymbolEntry {
     func apply(_ tick: Tick) {
         if tick.kind == .quote {
             state = tick
-            quoteSeq = tick.seq
-            quoteTimestamp = tick.timestamp
-            quoteReceiveTime = tick.receiveTime
+            let stamp = QuoteStamp(seq: tick.seq, timestamp: tick.timestamp, receiveTime: tick.receiveTime)
+            var d = min(Int(tick.changedLevel), Tick.depth)
+            while d < Tick.depth {
+                visibleQuoteStamps[d] = stamp
+                d &+= 1
+            }
         } else {
             state.seq = tick.seq
             state.timestamp = tick.timestamp
@@ -93,13 +123,16 @@ final class SymbolEntry {
         if reference.referencePrice != 0 { statistics.reference = reference.referencePrice }
     }
 
-    /// The latest quote as a tick (levels of `state`, seq/ts/rt of that quote).
-    var latestQuote: Tick {
+    /// The latest quote as a client of `depth` levels saw it last: the current levels (the top `depth`
+    /// are those of that quote, as no later quote changed them), with that quote's seq, ts and rt.
+    func visibleQuote(depth: Int) -> Tick {
         var q = state
         q.kind = .quote
-        q.seq = quoteSeq
-        q.timestamp = quoteTimestamp
-        q.receiveTime = quoteReceiveTime
+        let stamp = visibleQuoteStamps[depth - 1]
+        q.seq = stamp.seq
+        q.timestamp = stamp.timestamp
+        q.receiveTime = stamp.receiveTime
+        q.flags &= ~Tick.Flags.conflated
         return q
     }
 
@@ -111,10 +144,16 @@ final class SymbolEntry {
         subscriberCount += 1
     }
 
-    func remove(_ s: Subscriber, depth: Int) {
-        if let i = subscribers[depth - 1].firstIndex(of: s) {
+    func remove(slot: Int32, depth: Int) {
+        if let i = subscribers[depth - 1].firstIndex(where: { $0.slot == slot }) {
             subscribers[depth - 1].remove(at: i)
             subscriberCount -= 1
         }
+    }
+
+    /// Where `slot`'s subscriber record is in the list of `depth` (rare paths: subscribe, snapshots,
+    /// conflated quotes, replays; the fan-out walks the lists instead).
+    func subscriberIndex(slot: Int32, depth: Int) -> Int? {
+        subscribers[depth - 1].firstIndex(where: { $0.slot == slot })
     }
 }

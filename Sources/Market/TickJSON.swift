@@ -107,13 +107,18 @@ public enum TickJSON {
             }
             byte(0x5D)
         }
-        @inlinable mutating func header(_ type: StaticString, _ tick: Tick) {
+        /// `{"type":…,"symbol":…,"seq":…[,"prev":…],"ts":…,"rt":…` (no closing brace).
+        @inlinable mutating func header(_ type: StaticString, _ tick: Tick, prev: UInt64? = nil) {
             raw("{\"type\":\"")
             raw(type)
             raw("\",\"symbol\":")
             symbol(tick.symbol)
             raw(",\"seq\":")
             int(tick.seq)
+            if let prev {
+                raw(",\"prev\":")
+                int(prev)
+            }
             raw(",\"ts\":")
             int(tick.timestamp)
             raw(",\"rt\":")
@@ -125,15 +130,17 @@ public enum TickJSON {
     /// with `decimals` decimals. `out` must have room for `maxLength` bytes. Returns the byte count.
     /// `conflated` adds `"conflated":true` to a quote (the gateway's mark that earlier quotes of the
     /// symbol were collapsed into this one for a slow client). `sign` adds `"sign":…` to a trade (the
-    /// gateway's, for an instrument with a reference price; nil leaves the trade as before).
+    /// gateway's, for an instrument with a reference price; nil leaves the trade as before). `prev`
+    /// adds `"prev":N` right after `seq`: the seq of the previous message the gateway sent this client
+    /// for the symbol (docs/websocket-api.md, "The chain"); nil leaves it out (tools, the book dump).
     @inlinable
     public static func encode(_ tick: Tick, depth: Int = Tick.depth, conflated: Bool = false,
-                              decimals: Int = Price.defaultDecimals, sign: ChangeSign? = nil,
+                              decimals: Int = Price.defaultDecimals, sign: ChangeSign? = nil, prev: UInt64? = nil,
                               into out: UnsafeMutablePointer<UInt8>) -> Int {
         var w = Writer(out, decimals: decimals)
         switch tick.kind {
         case .quote:
-            w.header("quote", tick)
+            w.header("quote", tick, prev: prev)
             w.raw(",\"bids\":")
             w.levels(tick.bids, count: min(Int(tick.bidCount), depth))
             w.raw(",\"asks\":")
@@ -141,7 +148,7 @@ public enum TickJSON {
             if tick.indicativePrice != 0 || tick.indicativeVolume != 0 { indicative(tick, &w) }
             if conflated { w.raw(",\"conflated\":true") }
         case .trade:
-            w.header("trade", tick)
+            w.header("trade", tick, prev: prev)
             w.raw(",\"price\":")
             w.price(tick.tradePrice)
             w.raw(",\"size\":")
@@ -154,19 +161,19 @@ public enum TickJSON {
             }
             if let sign { signField(sign, &w) }
         case .status:
-            w.header("status", tick)
+            w.header("status", tick, prev: prev)
             w.raw(",\"status\":\"")
             statusName(tick.status, &w)
             w.byte(0x22)
             viKind(tick.flags, &w)
         case .tradeBreak:
-            w.header("trade_break", tick)
+            w.header("trade_break", tick, prev: prev)
             w.raw(",\"match\":")
             w.int(tick.matchNumber)
         case .instrument:
             let reference = tick.instrument
             w.decimals = Int(reference.decimals)
-            w.header("instrument", tick)
+            w.header("instrument", tick, prev: prev)
             w.byte(0x2C)
             instrumentFields(reference, &w)
         }

@@ -233,8 +233,11 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(refused["symbols"] as? [String] == ["IBM", "NOPE"])
         #expect(h.gateway.accessStatistics.entitlementRefusals("sym") == 2)
 
-        // A subscribe of nothing but refused symbols gets only the error.
+        // A subscribe of nothing but refused symbols gets `subscribed` with no symbol, then the error
+        // (issue 19's one rule for requests with no good symbol).
         try c.send(#"{"op":"subscribe","symbols":["IBM"]}"#)
+        let none = try #require(c.next())
+        #expect(none.type == "subscribed" && none["symbols"] as? [String] == [])
         let only = try #require(c.next())
         #expect(only["code"] as? String == "not_entitled" && only["symbols"] as? [String] == ["IBM"])
 
@@ -253,6 +256,7 @@ func httpGet(_ address: SocketAddress, _ target: String, headers: [String] = [])
         #expect(k["code"] as? String == "not_entitled" && k["symbols"] as? [String] == ["AAPL"])
         let nasdaq = try TestClient(h.address, headers: ["Authorization: Bearer \(setup.token(sub: "lee", entitlements: Entitlements(markets: ["nasdaq"])))"])
         try nasdaq.send(#"{"op":"subscribe","symbols":["005930"]}"#)
+        #expect(nasdaq.next()?["symbols"] as? [String] == [])
         let n = try #require(nasdaq.next())
         #expect(n["code"] as? String == "not_entitled" && n["symbols"] as? [String] == ["005930"])
         #expect(h.gateway.accessStatistics.entitlementRefusals("mkt") == 2)
