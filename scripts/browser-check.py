@@ -202,6 +202,7 @@ READ = r"""(() => {
     levels: all('#ladder .lv.ask .p, #ladder .lv.bid .p').filter(e => e.textContent).length,
     tape: all('#tape tr').filter(t => !t.hidden).map(t => t.textContent).slice(0, 5),
     symbol: q('#d-symbol').textContent, last: q('#d-last').textContent, marker: window.__browserCheck === 1,
+    gaps: q('#gaps').textContent,
   };
 })()"""
 
@@ -243,6 +244,11 @@ def check_layout(cdp, page, market, width, height, decimals):
     time.sleep(5)
     second = read(cdp)
     screenshot(cdp, f"web-{market}-{width}x{height}.png")
+    if shots and width >= 1000:
+        cdp.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+        time.sleep(1.2)
+        screenshot(cdp, f"web-{market}-{width}x{height}-dark.png")
+        cdp.call("Emulation.setEmulatedMedia", features=[])
     if second["width"] > second["inner"] or second["wide"]:
         fail(f"{tag}: the page is {second['width']} px wide in a {second['inner']} px window; too wide: {second['wide']}")
     for part, shown in second["visible"].items():
@@ -261,7 +267,7 @@ def check_layout(cdp, page, market, width, height, decimals):
         "tape": first["tape"] != second["tape"],
     }
     say(f"{tag}: {len(second['rows'])} rows, chart {second['chart']['bars']} bars, ladder {second['levels']} levels, "
-        f"updates {first['updates']} -> {second['updates']}; changed in 5 s: "
+        f"updates {first['updates']} -> {second['updates']} ({second['gaps']}); changed in 5 s: "
         + ", ".join(k for k, v in changed.items() if v))
     if second["updates"] <= first["updates"]:
         fail(f"{tag}: no updates arrived in 5 s")
@@ -397,7 +403,11 @@ def run(cdp, market, decimals):
     server, port = serve(market)
     base = f"http://127.0.0.1:{port}/"
     say(f"quotecast serve --market {market} on {base}")
-    first_symbol = wait_for(f"{market}: /v1/symbols lists symbols", lambda: fetch_json(base + "v1/symbols?limit=1").get("symbols"), 10)[0]["symbol"]
+    # The issue's own example on Nasdaq (`?symbols=aam`); on KRX the first listed code.
+    first_symbol = "AAM" if market == "nasdaq" else None
+    listed = wait_for(f"{market}: /v1/symbols lists {first_symbol or 'symbols'}", lambda: (lambda l: l if l and (
+        first_symbol is None or any(x["symbol"] == first_symbol for x in l)) else None)(fetch_json(base + "v1/symbols").get("symbols")), 10)
+    first_symbol = first_symbol or listed[0]["symbol"]
     cdp.js("localStorage.clear()") if cdp.js("location.protocol") == "http:" else None
     check_layout(cdp, base, market, 1280, 900, decimals)
     check_layout(cdp, base, market, 390, 844, decimals)
