@@ -244,11 +244,8 @@ def check_layout(cdp, page, market, width, height, decimals):
     time.sleep(5)
     second = read(cdp)
     screenshot(cdp, f"web-{market}-{width}x{height}.png")
-    if shots and width >= 1000:
-        cdp.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
-        time.sleep(1.2)
-        screenshot(cdp, f"web-{market}-{width}x{height}-dark.png")
-        cdp.call("Emulation.setEmulatedMedia", features=[])
+    if width >= 1000:
+        check_theme_and_colours(cdp, market, tag)
     if second["width"] > second["inner"] or second["wide"]:
         fail(f"{tag}: the page is {second['width']} px wide in a {second['inner']} px window; too wide: {second['wide']}")
     for part, shown in second["visible"].items():
@@ -274,6 +271,58 @@ def check_layout(cdp, page, market, width, height, decimals):
     for part, did in changed.items():
         if not did:
             fail(f"{tag}: the {part} did not change in 5 s")
+
+
+LUMINANCE = "(c => { const [r, g, b] = c.match(/[0-9.]+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; })"
+
+
+def check_theme_and_colours(cdp, market, tag):
+    """The system's theme picks light or dark; up and down follow the market's convention (KRX red
+    up, blue down; US green up, red down) — read from the colours of the page's own up/down text."""
+    colours = cdp.js("""(() => { const pick = cls => { const e = document.querySelector('#watchlist .pct.' + cls);
+        return e ? getComputedStyle(e).color : null; };
+      return {up: pick('up'), down: pick('down')}; })()""")
+    rgb = {k: tuple(map(float, re.findall(r"[0-9.]+", v)[:3])) for k, v in colours.items() if v}
+    want = {"krx": {"up": "red", "down": "blue"}, "nasdaq": {"up": "green", "down": "red"}}[market]
+    for side, hue in want.items():
+        if side not in rgb:
+            continue  # no instrument on that side right now
+        r, g, b = rgb[side]
+        strongest = "red" if r > max(g, b) else "green" if g > max(r, b) else "blue"
+        if strongest != hue:
+            fail(f"{tag}: {side} is drawn in rgb{rgb[side]} ({strongest}), not {hue} as {market} shows it")
+    light = cdp.js(LUMINANCE + "(getComputedStyle(document.body).backgroundColor)")
+    cdp.call("Emulation.setEmulatedMedia", features=[{"name": "prefers-color-scheme", "value": "dark"}])
+    time.sleep(1.2)
+    dark = cdp.js(LUMINANCE + "(getComputedStyle(document.body).backgroundColor)")
+    screenshot(cdp, f"web-{market}-1280x900-dark.png")
+    cdp.call("Emulation.setEmulatedMedia", features=[])
+    if not (light > 0.8 and dark < 0.2):
+        fail(f"{tag}: the background's luminance is {light:.2f} with a light system theme and {dark:.2f} with a dark one")
+    say(f"{tag}: up/down in {want['up']}/{want['down']} ({', '.join(f'{k} rgb{v}' for k, v in rgb.items())}); "
+        f"background luminance {light:.2f} light, {dark:.2f} dark")
+
+
+def check_keyboard(cdp, market):
+    """The watchlist by keyboard: ↑ selects the row above, Delete removes the selected row."""
+    before = read(cdp)
+    syms = [r["sym"] for r in before["rows"]]
+    selected = next(r["sym"] for r in before["rows"] if r["selected"])
+    i = syms.index(selected)
+    if i == 0:
+        fail(f"{market}: the added symbol is not below the others")
+    cdp.js(f"document.querySelector('#watchlist .row[data-sym={json.dumps(selected)}]').focus()")
+    key(cdp, "ArrowUp", 38)
+    wait_for(f"{market}: ArrowUp in the watchlist selects {syms[i - 1]}",
+             lambda: (lambda r: r["symbol"] == syms[i - 1] and any(x["sym"] == syms[i - 1] and x["selected"] for x in r["rows"]))(read(cdp)), 10)
+    key(cdp, "Delete", 46)
+    r = wait_for(f"{market}: Delete in the watchlist removes {syms[i - 1]}",
+                 lambda: (lambda r: r if syms[i - 1] not in [x["sym"] for x in r["rows"]] else None)(read(cdp)), 10)
+    if len(r["rows"]) != len(syms) - 1:
+        fail(f"{market}: Delete left {len(r['rows'])} rows of {len(syms)}")
+    if syms[i - 1] in cdp.js("decodeURIComponent(location.search)").split("=")[-1].split(","):
+        fail(f"{market}: the URL still holds the removed {syms[i - 1]}")
+    say(f"{market}: keyboard: ArrowUp selected {syms[i - 1]}, Delete removed it ({len(r['rows'])} rows, now on {r['symbol']})")
 
 
 def key(cdp, name, code):
@@ -414,6 +463,7 @@ def run(cdp, market, decimals):
     if market == "nasdaq":
         measure_throughput(cdp, base, port)
     check_search(cdp, base, port, market)
+    check_keyboard(cdp, market)
     check_symbols(cdp, base, first_symbol, market)
     server, outage = check_reconnect(cdp, base + "?symbols=" + first_symbol, market, server, port)
     errors, excused = console_errors(cdp, [outage])
