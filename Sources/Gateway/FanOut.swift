@@ -39,13 +39,7 @@ extension Gateway {
     /// whose channels carry it (`trade` or `status`), each with its `prev`.
     func fanOutEvent(_ e: SymbolEntry) {
         let sign = tradeSign(tick, e)
-        let kind: MessageKind = switch tick.kind {
-        case .trade: .trade
-        case .status: .status
-        case .tradeBreak: .tradeBreak
-        case .instrument: .instrument
-        case .quote: .quote
-        }
+        let kind = MessageKind(tick.kind)
         let channel = ChannelSet.carrying(tick.kind)
         let seq = tick.seq
         for d in 0..<Tick.depth where !e.subscribers[d].isEmpty {

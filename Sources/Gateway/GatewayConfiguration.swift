@@ -25,6 +25,10 @@ public struct GatewayConfiguration: Sendable {
     /// with 8 192: about 0.3 M msgs/s; unbounded: about 1 M msgs/s on the same loaded machine, since
     /// each `writev` then carries ~100 frames instead of ~8).
     public var messagesPerTurn = 262_144
+    /// Updates kept per symbol for clients that resume with `since` (`--resume-history`): from a
+    /// symbol's first subscription on, its last this-many updates, 240 bytes each (default 128:
+    /// 30 KiB per symbol ever subscribed). 0 turns resuming off (every `since` gets a snapshot).
+    public var resumeHistory = 128
     /// The WebSocket path of the market-data stream.
     public var streamPath = "/v1/stream"
     /// Tokens, entitlements and the per-connection message limit (docs/security.md).

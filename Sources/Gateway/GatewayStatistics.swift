@@ -31,6 +31,12 @@ public final class GatewayStatistics: Sendable {
     public let clientsConflating = Atomic<Int>(0)
     /// `gap` messages sent (each followed by a snapshot).
     public let gaps = Atomic<Int>(0)
+    /// Symbols of subscribes with `since` whose missed updates were replayed (`recovered`: true),
+    /// those that got a snapshot instead (the history no longer held them, or never did), and the
+    /// updates replayed.
+    public let resumes = Atomic<Int>(0)
+    public let resumeMisses = Atomic<Int>(0)
+    public let replayedUpdates = Atomic<Int>(0)
     /// Times the gateway's ring reader was lapped, and ticks it lost.
     public let laps = Atomic<Int>(0)
     public let lostTicks = Atomic<Int>(0)
@@ -104,6 +110,9 @@ public final class GatewayStatistics: Sendable {
             MetricSample("quotecast_gateway_conflations_total", .counter, help: "Times a client went over --client-buffer and started conflating", value: v(conflationEpisodes)),
             MetricSample("quotecast_gateway_clients_conflating", .gauge, help: "Clients conflating now", value: v(clientsConflating)),
             MetricSample("quotecast_gateway_gaps_total", .counter, help: "gap messages sent (each followed by a fresh snapshot)", value: v(gaps)),
+            MetricSample("quotecast_gateway_resumes_total", .counter, help: "Symbols resumed with since: missed updates replayed (recovered)", value: v(resumes)),
+            MetricSample("quotecast_gateway_resume_misses_total", .counter, help: "Symbols asked with since that got a snapshot instead (--resume-history did not hold the missed updates)", value: v(resumeMisses)),
+            MetricSample("quotecast_gateway_replayed_updates_total", .counter, help: "Updates replayed to resuming clients", value: v(replayedUpdates)),
             MetricSample("quotecast_gateway_ring_laps_total", .counter, help: "Times the gateway's ring reader was lapped", value: v(laps)),
             MetricSample("quotecast_gateway_ring_lost_ticks_total", .counter, help: "Ticks the gateway lost to ring laps", value: v(lostTicks)),
         ]

@@ -20,6 +20,7 @@ extension Gateway {
     /// a fresh snapshot (or only the snapshot, if it subscribed meanwhile and never had one).
     func resync(_ e: SymbolEntry, gapFrom: UInt64) {
         e.sync = .synced
+        e.history.restart(at: e.state.seq)  // what was held ends before the lost ticks
         for d in 0..<Tick.depth {
             var i = 0
             while i < e.subscribers[d].count {

@@ -114,6 +114,7 @@ extension Gateway {
             return
         }
         e.apply(tick)
+        if e.history.isEnabled { e.history.append(tick) }
         guard e.subscriberCount > 0 else { return }
         if tick.kind == .quote { fanOutQuote(e) } else { fanOutEvent(e) }
     }

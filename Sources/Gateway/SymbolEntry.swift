@@ -74,6 +74,8 @@ final class SymbolEntry {
     /// Per depth (index `depth - 1`), the seq, ts and rt of the last quote that changed the top
     /// `depth` levels: what a conflated quote for that depth reflects (`visibleQuote`).
     var visibleQuoteStamps: [QuoteStamp] = Array(repeating: QuoteStamp(), count: Tick.depth)
+    /// Recent updates for `since` resumes (off until the symbol is first subscribed).
+    var history = UpdateHistory()
     /// The last conflated quote frame per depth (index `depth - 1`), for the (seq, prev) it has.
     var conflatedFrames: [ConflatedFrame?] = Array(repeating: nil, count: Tick.depth)
 

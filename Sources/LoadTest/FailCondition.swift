@@ -31,6 +31,7 @@ public struct FailCondition: Sendable, Equatable, CustomStringConvertible {
         ("conflations", false, "messages marked conflated"),
         ("gaps", false, "gap notices"),
         ("unexplained_gaps", false, "seq jumps nothing explained"),
+        ("prev_breaks", false, "updates whose prev is not the last seq received"),
         ("errors", false, "protocol and sequence errors"),
         ("fairness_cv", false, "coefficient of variation of per-client message counts (fast clients)"),
         ("cpu_percent", false, "the harness's own CPU use, % of one core"),

@@ -41,6 +41,8 @@ public struct LoadReport: Sendable {
     public var errors: UInt64 { result.counts.sequenceErrors + result.counts.messageErrors + result.frameErrors }
     /// Forward seq jumps nothing explained.
     public var unexplainedGaps: UInt64 { result.counts.unexplainedGaps }
+    /// Updates whose `prev` was not the last seq the client received for the symbol (errors).
+    public var prevBreaks: UInt64 { result.counts.chainBreaks }
     /// Messages marked conflated.
     public var conflations: UInt64 { result.counts.conflatedMessages }
     /// Connects and handshakes that failed / succeeded.
@@ -111,6 +113,7 @@ public struct LoadReport: Sendable {
         case "conflations": Double(conflations)
         case "gaps": Double(result.counts.gapNotices)
         case "unexplained_gaps": Double(unexplainedGaps)
+        case "prev_breaks": Double(result.counts.chainBreaks)
         case "errors": Double(errors)
         case "fairness_cv": spread(slow: false).clients > 0 ? spread(slow: false).cv : nil
         case "cpu_percent": cpuPercent
@@ -191,11 +194,12 @@ public struct LoadReport: Sendable {
             "conflation": ["messages": counts.conflatedMessages, "skipped_seqs": counts.conflatedSkipped],
             "gaps": ["notices": counts.gapNotices, "skipped_seqs": counts.gapSkipped,
                      "depth_skipped_seqs": counts.depthSkipped, "unexplained": counts.unexplainedGaps,
-                     "unexplained_skipped_seqs": counts.unexplainedSkipped],
+                     "unexplained_skipped_seqs": counts.unexplainedSkipped, "prev_breaks": counts.chainBreaks],
             "errors": ["total": errors, "invalid_json": counts.invalidJSON, "bad_fields": counts.badFields,
                        "binary_frames": counts.binaryMessages, "frame_errors": result.frameErrors,
                        "backwards": counts.backwards, "updates_before_snapshot": counts.updatesBeforeSnapshot,
                        "snapshots_backwards": counts.snapshotsBackwards, "unexplained_gaps": counts.unexplainedGaps,
+                       "prev_breaks": counts.chainBreaks,
                        "server_error_messages": counts.serverErrors, "examples": result.examples],
             "disconnects": ["total": disconnects.values.reduce(0, +),
                             "by_code": Dictionary(uniqueKeysWithValues: disconnects.map { (String($0.key), $0.value) })],
@@ -256,8 +260,8 @@ public struct LoadReport: Sendable {
             row("per slow client", "min \(slow.min)  median \(slow.median)  max \(slow.max) msgs  (\(slow.clients) clients, \(slow.conflatedClients) conflated)")
         }
         row("conflations", "\(conflations) messages, \(result.counts.conflatedSkipped) seqs skipped")
-        row("gaps", "\(result.counts.gapNotices) notices (\(result.counts.gapSkipped) seqs), \(result.counts.depthSkipped) seqs below depth, \(unexplainedGaps) unexplained")
-        row("errors", "\(errors)" + (errors > 0 ? " (invalid JSON \(result.counts.invalidJSON), bad fields \(result.counts.badFields), frames \(result.frameErrors), backwards \(result.counts.backwards), before snapshot \(result.counts.updatesBeforeSnapshot))" : ""))
+        row("gaps", "\(result.counts.gapNotices) notices (\(result.counts.gapSkipped) seqs), \(result.counts.depthSkipped) seqs below depth, \(unexplainedGaps) unexplained, \(result.counts.chainBreaks) prev breaks")
+        row("errors", "\(errors)" + (errors > 0 ? " (invalid JSON \(result.counts.invalidJSON), bad fields \(result.counts.badFields), frames \(result.frameErrors), prev breaks \(result.counts.chainBreaks), backwards \(result.counts.backwards), before snapshot \(result.counts.updatesBeforeSnapshot))" : ""))
         row("disconnects", disconnects.isEmpty ? "0" : disconnects.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "))
         if result.churned > 0 { row("churn", "\(result.churned) clients replaced") }
         if stormFired { row("reconnect storm", "\(result.stormDrops) dropped, all back in " + (stormSeconds.map { String(format: "%.2f s", $0) } ?? "(not within the run)")) }

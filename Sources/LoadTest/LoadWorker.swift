@@ -557,7 +557,8 @@ final class LoadWorker: @unchecked Sendable {
             break
         default:
             if result.examples.count < 10 {
-                note("client \(slot.index) \(SymbolKey.name(message.symbol)): \(verdict) at \(message.type.name) seq \(message.seq)")
+                note("client \(slot.index) \(SymbolKey.name(message.symbol)): \(verdict) at \(message.type.name) seq \(message.seq)"
+                     + (message.hasPrev ? " prev \(message.prev)" : ""))
             }
         }
     }

@@ -53,6 +53,10 @@ public struct ServerMessage: Sendable, Equatable {
     public var seq: UInt64 = 0
     /// Whether `seq` held a non-negative integer.
     public var hasSeq = false
+    /// The `prev` field (the seq of the previous message the server sent for the symbol); valid when `hasPrev`.
+    public var prev: UInt64 = 0
+    /// Whether `prev` held a non-negative integer.
+    public var hasPrev = false
     /// The `rt` field (ns since the Unix epoch); valid when `hasRT`.
     public var rt: UInt64 = 0
     /// Whether `rt` held a non-negative integer.
@@ -101,7 +105,7 @@ public enum SymbolKey {
 
 /// A single-pass scanner for the gateway's JSON messages: it validates the whole text against the
 /// JSON grammar (RFC 8259) and, on the way, picks out the top-level fields the harness checks
-/// (`type`, `symbol`, `seq`, `rt`, `conflated`, `from`, `to`). No allocation, no Foundation.
+/// (`type`, `symbol`, `seq`, `prev`, `rt`, `conflated`, `from`, `to`). No allocation, no Foundation.
 ///
 /// Invariants and limits: the top-level value must be an object (every server message is one);
 /// nesting deeper than 64 is rejected; bytes at or above 0x80 inside strings are accepted as they
@@ -412,6 +416,8 @@ struct JSONCursor {
             return true
         case (3, 0x71_6573):                                                       // seq
             return integerField(&m.seq, &m.hasSeq)
+        case (4, 0x7665_7270):                                                     // prev
+            return integerField(&m.prev, &m.hasPrev)
         case (2, 0x7472):                                                          // rt
             return integerField(&m.rt, &m.hasRT)
         case (4, 0x6D6F_7266):                                                     // from

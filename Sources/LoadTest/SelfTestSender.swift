@@ -8,11 +8,11 @@ import WebSocket
 
 /// The in-process server of `quotecast load --self-test`: speaks just enough of the gateway's API
 /// (handshake, `subscribe` → `subscribed` + snapshots, then a stream of quotes and trades with a
-/// correct per-symbol `seq` line) to show how fast the harness itself reads, with a sender that is
-/// never the bottleneck.
+/// correct per-symbol `seq` line and `prev` chain) to show how fast the harness itself reads, with a
+/// sender that is never the bottleneck.
 ///
 /// How it stays fast: every (symbol, kind) message is built once as a complete server frame whose
-/// `seq` and `rt` values sit in fixed slots (12 and 19 bytes), right-aligned after spaces (JSON
+/// `seq`, `prev` and `rt` values sit in fixed slots (12, 12 and 19 bytes), right-aligned after spaces (JSON
 /// allows whitespace before a value; `rt` has 19 digits until the year 2286); sending a message is a copy plus writing two numbers' digits.
 /// One thread serves every connection with blocking writes of 64 KiB batches, round robin.
 public final class SelfTestSender: @unchecked Sendable {
@@ -28,20 +28,24 @@ public final class SelfTestSender: @unchecked Sendable {
     public enum Fault: Sendable {
         /// None: a clean stream.
         case none
-        /// Every Nth message skips one `seq` (an unexplained gap).
+        /// Every Nth message skips one `seq`, as if one message were lost: its `prev` names the lost
+        /// one (a chain break), or, with `chain: false`, an unexplained gap.
         case skipSeq(every: Int)
         /// Every Nth message is not valid JSON (its closing brace becomes a bracket).
         case invalidJSON(every: Int)
     }
 
     private let fault: Fault
+    private let chain: Bool
     private let listener: TCPListener
     private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    /// Listens on 127.0.0.1 with an ephemeral port; `symbols` names (S0000, S0001, …).
-    public init(symbolCount: Int = 100, fault: Fault = .none) throws {
+    /// Listens on 127.0.0.1 with an ephemeral port; `symbols` names (S0000, S0001, …). `chain: false`
+    /// leaves `prev` out, as a gateway from before issue 19 did.
+    public init(symbolCount: Int = 100, fault: Fault = .none, chain: Bool = true) throws {
         self.fault = fault
+        self.chain = chain
         listener = try TCPListener(binding: SocketAddress(host: "127.0.0.1", port: 0)!)
         port = listener.localAddress.port
         symbols = (0..<symbolCount).map { "S" + String(format: "%04d", $0) }
@@ -81,6 +85,8 @@ public final class SelfTestSender: @unchecked Sendable {
     private struct Template {
         var bytes: [UInt8]
         var seqSlot: Int
+        /// 0 when the frame has no `prev`.
+        var prevSlot: Int
         var rtSlot: Int
         static let seqWidth = 12
         static let rtWidth = 19
@@ -96,23 +102,24 @@ public final class SelfTestSender: @unchecked Sendable {
 
     private static func template(_ json: String, symbol: Int) -> Template {
         let bytes = frame(json)
-        let seqMarker = Array("\"seq\":".utf8), rtMarker = Array("\"rt\":".utf8)
+        let seqMarker = Array("\"seq\":".utf8), prevMarker = Array("\"prev\":".utf8), rtMarker = Array("\"rt\":".utf8)
         func find(_ marker: [UInt8]) -> Int {
             for i in 0...(bytes.count - marker.count) where Array(bytes[i..<(i + marker.count)]) == marker { return i + marker.count }
             return 0
         }
-        return Template(bytes: bytes, seqSlot: find(seqMarker), rtSlot: find(rtMarker), symbol: symbol)
+        return Template(bytes: bytes, seqSlot: find(seqMarker), prevSlot: find(prevMarker), rtSlot: find(rtMarker), symbol: symbol)
     }
 
     private func makeTemplates(_ names: [String], depth: Int) -> [Template] {
         let seqPad = String(repeating: " ", count: Template.seqWidth)
         let rtPad = String(repeating: " ", count: Template.rtWidth)
+        let prev = chain ? ",\"prev\":" + seqPad : ""
         var out: [Template] = []
         for (i, name) in names.enumerated() {
             let bids = (0..<depth).map { "[\"\(100 + i).\(String(format: "%04d", 5000 - $0 * 100))\",\(100 * ($0 + 1))]" }.joined(separator: ",")
             let asks = (0..<depth).map { "[\"\(100 + i).\(String(format: "%04d", 5100 + $0 * 100))\",\(100 * ($0 + 1))]" }.joined(separator: ",")
-            let quote = "{\"type\":\"quote\",\"symbol\":\"\(name)\",\"seq\":\(seqPad),\"ts\":34200000000000,\"rt\":\(rtPad),\"bids\":[\(bids)],\"asks\":[\(asks)]}"
-            let trade = "{\"type\":\"trade\",\"symbol\":\"\(name)\",\"seq\":\(seqPad),\"ts\":34200000000000,\"rt\":\(rtPad),\"price\":\"\(100 + i).5100\",\"size\":100,\"side\":\"B\"}"
+            let quote = "{\"type\":\"quote\",\"symbol\":\"\(name)\",\"seq\":\(seqPad)\(prev),\"ts\":34200000000000,\"rt\":\(rtPad),\"bids\":[\(bids)],\"asks\":[\(asks)]}"
+            let trade = "{\"type\":\"trade\",\"symbol\":\"\(name)\",\"seq\":\(seqPad)\(prev),\"ts\":34200000000000,\"rt\":\(rtPad),\"price\":\"\(100 + i).5100\",\"size\":100,\"side\":\"B\"}"
             // Seven quotes to one trade, about the simulator's mix.
             for _ in 0..<7 { out.append(SelfTestSender.template(quote, symbol: i)) }
             out.append(SelfTestSender.template(trade, symbol: i))
@@ -175,12 +182,19 @@ public final class SelfTestSender: @unchecked Sendable {
                     let t = peer.templates[peer.next]
                     if used + t.bytes.count > 1 << 16 { break }
                     t.bytes.withUnsafeBytes { (chunk + used).update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: $0.count) }
+                    var prev = peer.seqs[t.symbol]
                     peer.seqs[t.symbol] &+= 1
                     peer.sentCount &+= 1
                     if every > 0 && peer.sentCount % UInt64(every) == 0 {
-                        if skip { peer.seqs[t.symbol] &+= 1 } else { chunk[used + t.bytes.count - 1] = 0x5D }
+                        if skip {
+                            prev = peer.seqs[t.symbol]  // the lost message's
+                            peer.seqs[t.symbol] &+= 1
+                        } else {
+                            chunk[used + t.bytes.count - 1] = 0x5D
+                        }
                     }
                     SelfTestSender.put(peer.seqs[t.symbol], chunk + used, t.seqSlot, Template.seqWidth)
+                    if t.prevSlot != 0 { SelfTestSender.put(prev, chunk + used, t.prevSlot, Template.seqWidth) }
                     SelfTestSender.put(now, chunk + used, t.rtSlot, Template.rtWidth)
                     used += t.bytes.count
                     count += 1

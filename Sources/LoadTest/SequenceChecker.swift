@@ -25,6 +25,9 @@ public enum SequenceVerdict: Equatable, Sendable {
     case gapNotice(count: UInt64)
     /// A forward jump nothing explains: an error.
     case unexplainedGap(skipped: UInt64)
+    /// An update whose `prev` is not the last `seq` the client got for the symbol: the server lost
+    /// or reordered something it sent this client (an error whatever the depth or conflation).
+    case chainBreak
     /// A `seq` at or below the last one: an error.
     case backwards
     /// An update before the symbol's snapshot: an order error.
@@ -35,9 +38,12 @@ public enum SequenceVerdict: Equatable, Sendable {
     case missingField
 }
 
-/// Per-symbol `seq` continuity, as the contract defines it: every update of a symbol increases its
-/// `seq` by one; a jump is explained only by `"conflated":true` on the message that jumps, by a
-/// `gap` notice, or (below depth 10) by quotes the client's depth did not show.
+/// Per-symbol `seq` continuity. With `prev` (issue 19's servers) the rule is exact: every update's
+/// `prev` is the `seq` of the last message the client got for the symbol (snapshot, gap + snapshot,
+/// or update); anything else is a chain break. Without `prev` (older servers), the contract's older
+/// rule: every update increases `seq` by one; a jump is explained only by `"conflated":true` on the
+/// message that jumps, by a `gap` notice, or (below depth 10) by quotes the client's depth did not show.
+/// Jumps a valid chain makes are still counted as conflated or depth skips, for the report.
 public enum SequenceChecker {
     /// Applies `message` (already known to be about this symbol) to `track` and says what it was.
     /// `allowDepthSkips` is true when the client subscribed with a depth below 10.
@@ -58,6 +64,20 @@ public enum SequenceChecker {
             guard message.hasSeq else { return .missingField }
             guard track.hasSnapshot else { return .updateBeforeSnapshot }
             let seq = message.seq
+            if message.hasPrev {
+                // The chain (docs/websocket-api.md): `prev` names the last message sent to this client,
+                // so any hole is the server's fault, whatever the depth or conflation.
+                guard message.prev == track.last else {
+                    if seq > track.last { track.last = seq }
+                    return .chainBreak
+                }
+                guard seq > track.last else { return .backwards }
+                let skipped = seq - track.last - 1
+                track.last = seq
+                if skipped == 0 { return .inOrder }
+                if message.conflated { return .conflated(skipped: skipped) }
+                return .depthFiltered(skipped: skipped)
+            }
             if seq == track.last &+ 1 {
                 track.last = seq
                 return .inOrder
@@ -96,6 +116,8 @@ public struct CheckCounts: Sendable, Equatable {
     /// Forward jumps nothing explained, and the seqs they skipped (errors).
     public var unexplainedGaps: UInt64 = 0
     public var unexplainedSkipped: UInt64 = 0
+    /// Updates whose `prev` was not the last seq received for the symbol (errors).
+    public var chainBreaks: UInt64 = 0
     /// Seqs at or below the last one (errors).
     public var backwards: UInt64 = 0
     /// Updates before the symbol's snapshot (errors).
@@ -124,14 +146,15 @@ public struct CheckCounts: Sendable, Equatable {
         case .gapNotice(let n): gapNotices &+= 1; gapSkipped &+= n
         case .unexplainedGap(let n): unexplainedGaps &+= 1; unexplainedSkipped &+= n
         case .backwards: backwards &+= 1
+        case .chainBreak: chainBreaks &+= 1
         case .updateBeforeSnapshot: updatesBeforeSnapshot &+= 1
         case .snapshotBackwards: snapshotsBackwards &+= 1
         case .missingField: badFields &+= 1
         }
     }
 
-    /// Sequence errors: unexplained gaps, backwards seqs, order errors.
-    public var sequenceErrors: UInt64 { unexplainedGaps + backwards + updatesBeforeSnapshot + snapshotsBackwards }
+    /// Sequence errors: unexplained gaps, chain breaks, backwards seqs, order errors.
+    public var sequenceErrors: UInt64 { unexplainedGaps + chainBreaks + backwards + updatesBeforeSnapshot + snapshotsBackwards }
 
     /// Protocol errors seen in messages: invalid JSON, bad fields, binary frames.
     public var messageErrors: UInt64 { invalidJSON + badFields + binaryMessages }
@@ -143,7 +166,7 @@ public struct CheckCounts: Sendable, Equatable {
         conflatedMessages += other.conflatedMessages; conflatedSkipped += other.conflatedSkipped
         gapNotices += other.gapNotices; gapSkipped += other.gapSkipped; depthSkipped += other.depthSkipped
         unexplainedGaps += other.unexplainedGaps; unexplainedSkipped += other.unexplainedSkipped
-        backwards += other.backwards; updatesBeforeSnapshot += other.updatesBeforeSnapshot
+        backwards += other.backwards; chainBreaks += other.chainBreaks; updatesBeforeSnapshot += other.updatesBeforeSnapshot
         snapshotsBackwards += other.snapshotsBackwards; invalidJSON += other.invalidJSON
         badFields += other.badFields; binaryMessages += other.binaryMessages; serverErrors += other.serverErrors
     }

@@ -13,7 +13,7 @@ enum FrontEnd {
     /// The value flags of the listener and its clients.
     static let valueFlags = Set(["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
                                  "max-subscriptions", "client-buffer", "client-buffer-max", "slow-client-timeout",
-                                 "client-sndbuf", "client-unsent", "deflate"]).union(AccessFlags.valueFlags)
+                                 "client-sndbuf", "client-unsent", "deflate", "resume-history"]).union(AccessFlags.valueFlags)
 
     /// Their `--help` lines.
     static let usage = """
@@ -28,6 +28,9 @@ enum FrontEnd {
                                  quotes are conflated (default 262144)
           --client-buffer-max BYTES  per-client hard limit of queued output: closed 1008 (default 4194304)
           --slow-client-timeout S  closed 1008 after S seconds over --client-buffer (default 10)
+          --resume-history N     updates kept per symbol for clients resuming with "since" (default 128;
+                                 0 = off): 240 bytes each per symbol ever subscribed, 30 KiB a symbol at
+                                 the default (8 000 symbols: 240 MiB); docs/websocket-api.md "Resume"
           --client-unsent BYTES  most bytes a client socket holds in the kernel unsent (TCP_NOTSENT_LOWAT;
                                  default 16384): a stalled reader's backlog then waits in the gateway,
                                  where --client-buffer conflates it, not stale in the kernel
@@ -77,6 +80,7 @@ enum FrontEnd {
             throw UsageError("--client-buffer-max: must be larger than --client-buffer (\(gateway.clientBuffer))")
         }
         gateway.slowClientTimeout = Double(try args.int("slow-client-timeout", default: 10, in: 1...86_400))
+        gateway.resumeHistory = try args.int("resume-history", default: 128, in: 0...65_536)
         server.maxConnections = gateway.maxClients + 1024
         // The server's own limit is a last resort behind the gateway's (which closes at --client-buffer-max).
         server.maxPendingBytes = gateway.clientBufferMax + (1 << 20)

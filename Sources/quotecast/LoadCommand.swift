@@ -14,9 +14,10 @@ let loadCommand = Command(
 
         Opens many WebSocket clients against a quotecast gateway from one process (epoll, 1-2 driver
         threads), each subscribing to --symbols-per-client symbols drawn from the gateway's
-        GET /v1/symbols, and checks every message while it measures: per-client per-symbol seq
-        continuity (jumps explained by "conflated":true or a gap notice are counted apart from
-        unexplained ones), snapshot before updates, valid JSON, close codes. Once a second it prints a
+        GET /v1/symbols, and checks every message while it measures: per-client per-symbol prev chains
+        (every update's "prev" must be the last seq that client got for the symbol; a break fails the
+        run, whatever the depth or conflation; against a gateway without "prev", seq continuity with
+        jumps explained by "conflated":true or a gap notice), snapshot before updates, valid JSON, close codes. Once a second it prints a
         progress line on stderr; at the end a table on stdout and, with --json FILE, the full report.
         See docs/load-testing.md.
 
@@ -67,14 +68,14 @@ let loadCommand = Command(
           --fail-if BOUNDS           comma-separated bounds the run must keep, e.g. p99<10ms,msgs_per_s>=1M;
                                      figures: p50 p90 p99 p99.9 max mean handshake_p99 msgs_per_s
                                      bytes_per_s connect_failed disconnects conflations gaps
-                                     unexplained_gaps errors fairness_cv cpu_percent; durations take
+                                     unexplained_gaps prev_breaks errors fairness_cv cpu_percent; durations take
                                      ns/us/ms/s, counts k/M/G. The ramp profile judges each step by them
                                      (default p99<100ms) and reports the capacity
           --quiet                    no progress line
           --self-test                run against an in-process sender (no gateway needed) to show how
                                      fast the harness itself reads; default depth 1, 4 clients, 5 s
 
-        Besides the exit statuses below: 1 also for an unexplained seq gap or a protocol error seen by a
+        Besides the exit statuses below: 1 also for a prev break, an unexplained seq gap or a protocol error seen by a
         client, and 3 when a --fail-if bound was broken. SIGINT/SIGTERM end the run early, with a report.
 
         """,

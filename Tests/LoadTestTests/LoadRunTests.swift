@@ -6,8 +6,8 @@ import Testing
 /// frames and checks. Each run is bounded (about a second).
 @Suite(.serialized) struct LoadRunTests {
     func run(_ fault: SelfTestSender.Fault = .none, clients: Int = 3, threads: Int = 1,
-             failIf: [String] = []) throws -> LoadReport {
-        let sender = try SelfTestSender(symbolCount: 20, fault: fault)
+             failIf: [String] = [], chain: Bool = true) throws -> LoadReport {
+        let sender = try SelfTestSender(symbolCount: 20, fault: fault, chain: chain)
         sender.start()
         defer { sender.stop() }
         var c = LoadConfiguration()
@@ -46,11 +46,32 @@ import Testing
     }
 
     @Test func anUnexplainedGapFailsTheRun() throws {
+        // A server without `prev` (before issue 19): the old rule.
         // Every 100th: a run on a loaded machine may deliver only a few hundred messages in its second.
-        let report = try run(.skipSeq(every: 100))
+        let report = try run(.skipSeq(every: 100), chain: false)
         #expect(report.unexplainedGaps > 0)
         #expect(report.exitStatus == 1)
         #expect(report.json().contains("\"unexplained\" : "))
+    }
+
+    /// A lost message shows as an update whose `prev` is not the last seq received: the run fails,
+    /// the report counts it.
+    @Test func aPrevBreakFailsTheRun() throws {
+        let report = try run(.skipSeq(every: 100))
+        #expect(report.prevBreaks > 0)
+        #expect(report.unexplainedGaps == 0)
+        #expect(report.exitStatus == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        let errors = try #require(object["errors"] as? [String: Any])
+        #expect((errors["prev_breaks"] as? Int ?? 0) > 0)
+        #expect(report.table().contains("prev breaks"))
+        #expect((report.figure("prev_breaks") ?? 0) > 0)
+    }
+
+    @Test func aCleanChainHasNoPrevBreak() throws {
+        let report = try run()
+        #expect(report.prevBreaks == 0 && report.exitStatus == 0)
+        #expect(report.totalMessages > 0)
     }
 
     @Test func invalidJSONFailsTheRun() throws {

@@ -21,6 +21,9 @@ import Testing
 
         let trade = try #require(scan(#"{"type":"trade","symbol":"AAPL","seq":43,"ts":1,"rt":2,"price":"189.2600","size":100,"side":null}"#))
         #expect(trade.type == .trade && trade.seq == 43)
+        #expect(!trade.hasPrev && !quote.hasPrev)
+        let chained = try #require(scan(#"{"type":"trade","symbol":"AAPL","seq":43,"prev":40,"ts":1,"rt":2,"price":"189.2600","size":100,"side":null}"#))
+        #expect(chained.seq == 43 && chained.hasPrev && chained.prev == 40)
 
         let snapshot = try #require(scan(#"{"type":"snapshot","symbol":"AAPL","seq":41,"ts":1,"rt":2,"status":"trading","bids":[["1.0000",1]],"asks":[],"last":{"price":"189.2600","size":100,"seq":999},"volume":123400}"#))
         #expect(snapshot.type == .snapshot && snapshot.seq == 41, "a nested seq must not count")

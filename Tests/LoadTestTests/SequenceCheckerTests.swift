@@ -4,8 +4,10 @@ import Testing
 
 /// The seq rules of contract section 2, one message at a time.
 @Suite struct SequenceCheckerTests {
-    func message(_ type: MessageType, seq: UInt64? = nil, conflated: Bool = false, from: UInt64? = nil, to: UInt64? = nil) -> ServerMessage {
+    func message(_ type: MessageType, seq: UInt64? = nil, prev: UInt64? = nil, conflated: Bool = false,
+                 from: UInt64? = nil, to: UInt64? = nil) -> ServerMessage {
         var m = ServerMessage()
+        if let prev { m.prev = prev; m.hasPrev = true }
         m.type = type
         m.hasType = true
         if let seq { m.seq = seq; m.hasSeq = true }
@@ -42,6 +44,27 @@ import Testing
         // A gap notice followed by the fresh snapshot (the contract's resync).
         #expect(run([message(.snapshot, seq: 10), message(.gap, from: 11, to: 20), message(.snapshot, seq: 25), message(.quote, seq: 26)])
                 == [.snapshot, .gapNotice(count: 10), .snapshot, .inOrder])
+    }
+
+    /// With `prev` (issue 19): a jump is fine whatever the depth when `prev` names the last seq held;
+    /// a `prev` that does not is a chain break, even at depth 10 and even on a conflated quote.
+    @Test func prevMustNameTheLastSeqHeld() {
+        #expect(run([message(.snapshot, seq: 10), message(.quote, seq: 15, prev: 10), message(.trade, seq: 16, prev: 15),
+                     message(.quote, seq: 20, prev: 16, conflated: true)])
+                == [.snapshot, .depthFiltered(skipped: 4), .inOrder, .conflated(skipped: 3)])
+        #expect(run([message(.snapshot, seq: 10), message(.quote, seq: 12, prev: 11), message(.quote, seq: 13, prev: 12)])
+                == [.snapshot, .chainBreak, .inOrder])
+        #expect(run([message(.snapshot, seq: 10), message(.quote, seq: 11, prev: 9)]) == [.snapshot, .chainBreak])
+        #expect(run([message(.snapshot, seq: 10), message(.quote, seq: 14, prev: 13, conflated: true)], depthSkips: true)
+                == [.snapshot, .chainBreak])
+        // A gap and its snapshot restart the chain.
+        #expect(run([message(.snapshot, seq: 10), message(.gap, from: 11, to: 20), message(.snapshot, seq: 20),
+                     message(.trade, seq: 21, prev: 20)])
+                == [.snapshot, .gapNotice(count: 10), .snapshot, .inOrder])
+        #expect(run([message(.snapshot, seq: 10), message(.quote, seq: 10, prev: 10)]) == [.snapshot, .backwards])
+        var counts = CheckCounts()
+        counts.count(.chainBreak)
+        #expect(counts.chainBreaks == 1 && counts.sequenceErrors == 1)
     }
 
     @Test func backwardsAndMissingFieldsAreErrors() {
