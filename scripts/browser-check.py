@@ -374,8 +374,28 @@ def check_symbols(cdp, base, first_symbol, market):
     say(f"{market}: ?symbols={lower} shows one {first_symbol} row; NOPE9 shows as unknown symbol")
 
 
+def check_resume(cdp, market):
+    """The page's own socket dropped while the server stays up: it reconnects and asks each symbol
+    back with `since`; a server with resume (issue 19) answers `recovered` and replays, one without
+    ignores `since` and sends snapshots (the page works with both; one that echoes `channels` has
+    resume, and must recover at least one symbol)."""
+    before = cdp.js("({...state.resumes, updates: state.updates})")
+    cdp.js("ws.close()")
+    wait_for(f"{market}: the page's socket closed by the page reconnects", lambda: cdp.js(
+        f"state.conn === 'live' && ws && ws.readyState === 1 && state.updates > {before['updates']} + 5"), 20)
+    time.sleep(0.5)
+    after = cdp.js("({...state.resumes})")
+    asked, recovered = after["asked"] - before["asked"], after["recovered"] - before["recovered"]
+    if cdp.js("state.channels") and not recovered:
+        fail(f"{market}: the server speaks issue 19's API (channels) but no symbol came back recovered "
+             f"({asked} asked with since)")
+    say(f"{market}: socket dropped and back: " + (f"{recovered} of {asked} symbols resumed with since (recovered, replayed)"
+                                                    if asked else "the server does not answer since (snapshots instead)"))
+
+
 def check_reconnect(cdp, page, market, server, port):
     load(cdp, page, 1280, 900)
+    check_resume(cdp, market)
     cdp.js("window.__browserCheck = 1")
     stop(server)
     down_at = time.monotonic()

@@ -31,6 +31,8 @@ const state = {
   updates: 0,
   kind: "line",
   interval: "1m",
+  resumes: { asked: 0, recovered: 0 },   // symbols asked back with since, and those the server replayed
+  channels: false,                       // the server answers with channels (issue 19's API)
 };
 
 function instrument(sym) {
@@ -179,6 +181,10 @@ function onMessage(m) {
   switch (m.type) {
     case "subscribed":
       for (const x of m.symbols || []) { const s = state.inst.get(x); if (s) { s.unknown = false; dirty.rows.add(x); } }
+      if (Array.isArray(m.channels)) state.channels = true;
+      if (m.recovered) {
+        for (const ok of Object.values(m.recovered)) { state.resumes.asked++; if (ok) state.resumes.recovered++; }
+      }
       return;
     case "error":
       if (m.code === "unknown_symbol" || m.code === "not_entitled") {
@@ -203,8 +209,8 @@ function onMessage(m) {
   const s = state.inst.get(sym);
   if (chainBroken(s, m)) {
     noteGap(s, `gap: expected prev ${s.seq}, got ${m.prev}`);
-    resubscribe([sym]);
-    s.chained = false;
+    s.chained = false;   // no more checks until the fresh snapshot
+    queueResync(sym);
     return;
   }
   switch (m.type) {
@@ -308,6 +314,20 @@ function subscribeMessages(symbols) {
     out.push({ op: "subscribe", id: "selected", symbols: [state.selected], channels: SELECTED_CHANNELS, depth: 10, ...since([state.selected]) });
   }
   return out;
+}
+// Symbols whose chain broke are resubscribed together, at most once a second: a server whose chain
+// keeps breaking must not be flooded with subscribes (it answers rate_limited, then closes 1008).
+const resyncing = new Set();
+let resyncTimer = 0;
+function queueResync(sym) {
+  resyncing.add(sym);
+  if (resyncTimer) return;
+  resyncTimer = setTimeout(() => {
+    resyncTimer = 0;
+    const symbols = [...resyncing].filter(x => state.list.includes(x));
+    resyncing.clear();
+    if (symbols.length) resubscribe(symbols);
+  }, 1000);
 }
 function send(msg) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); }
 function resubscribe(symbols) {
