@@ -67,13 +67,20 @@ let package = Package(
         // The terminal ticker: state from the WebSocket API's messages, a pure renderer, the terminal.
         .target(name: "Ticker", dependencies: ["Market", "StreamClient", "System"], swiftSettings: swiftSettings),
 
+        // The stock screen at `/` (docs/web.md): HTML, CSS and JavaScript files in Sources/WebPage/Files,
+        // embedded at build time by the EmbedWebPage plugin and served from memory.
+        .target(name: "WebPage", dependencies: ["WebSocket", "Codecs"], exclude: ["Files"], swiftSettings: swiftSettings,
+                plugins: ["EmbedWebPage"]),
+        .plugin(name: "EmbedWebPage", capability: .buildTool()),
+
         // Stamps the CLI with the git commit and the compiler's version at every build (`quotecast --version`).
         .plugin(name: "BuildStamp", capability: .buildTool()),
 
         .executableTarget(name: "quotecast",
                           dependencies: ["Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
                                          "KRX", "KRXBook", "KRXSimulator",
-                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit"],
+                                         "Sockets", "WebSocket", "Gateway", "Multicast", "StreamClient", "Ticker", "LoadTest", "System", "Auth", "Codecs", "RateLimit",
+                                         "WebPage"],
                           swiftSettings: swiftSettings, plugins: ["BuildStamp"]),
         .executableTarget(name: "quotecast-bench",
                           dependencies: ["Market", "ITCH", "MoldUDP64", "OrderBook", "Simulator", "Fanout", "Feed",
@@ -105,6 +112,7 @@ let package = Package(
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets", "Auth", "Codecs",
                                                        "RateLimit"]),
+        .testTarget(name: "WebPageTests", dependencies: ["WebPage", "WebSocket"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),
         .testTarget(name: "QuotecastTests", dependencies: ["quotecast", "Feed", "Market", "PacketCapture", "ITCH", "MoldUDP64", "OrderBook", "Sockets",

@@ -2,6 +2,7 @@
 public enum HTTPStatus: Int, Sendable {
     case switchingProtocols = 101
     case ok = 200
+    case notModified = 304
     case badRequest = 400
     case unauthorized = 401
     case forbidden = 403
@@ -22,6 +23,7 @@ public enum HTTPStatus: Int, Sendable {
         switch self {
         case .switchingProtocols: "Switching Protocols"
         case .ok: "OK"
+        case .notModified: "Not Modified"
         case .badRequest: "Bad Request"
         case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"
@@ -73,7 +75,8 @@ public struct HTTPResponse: Sendable {
         var head = "HTTP/1.1 \(status.rawValue) \(status.reason)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if status != .switchingProtocols {
-            head += "Content-Length: \(body.count)\r\n"
+            // A 304 has no body by definition; a Content-Length there would describe the cached one.
+            if status != .notModified { head += "Content-Length: \(body.count)\r\n" }
             head += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n"
         }
         head += "\r\n"

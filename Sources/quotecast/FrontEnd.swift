@@ -4,10 +4,11 @@ import Gateway
 import Market
 import Sockets
 import System
+import WebPage
 import WebSocket
 
 /// The HTTP/WebSocket listener `serve` and `gateway` share: its flags, their parsing, and the routes
-/// (the stream, `/`, `/v1/symbols`, `/healthz`, `/metrics`, the optional echo endpoint).
+/// (the stream, the page at `/` and its files, `/v1/symbols`, `/healthz`, `/metrics`, the optional echo endpoint).
 enum FrontEnd {
     /// The value flags of the listener and its clients.
     static let valueFlags = Set(["listen", "echo", "allowed-origin", "max-clients", "max-message", "ping-interval",
@@ -127,7 +128,7 @@ enum FrontEnd {
         gateway.admission = admission
         router.webSocket(s.gateway.streamPath, gateway)
         router.get("/v1/symbols") { request in gateway.symbolsResponse(request) }
-        router.get("/") { _ in HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(QuotesPage.html.utf8)) }
+        WebPage.register(on: router)
         if let echoPath = s.echoPath { router.webSocket(echoPath, EchoHandler(path: echoPath)) }
         do {
             let server = try WebSocketServer(configuration: s.server, delegate: router) { level, line in

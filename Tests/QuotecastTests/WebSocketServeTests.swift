@@ -200,7 +200,11 @@ import Testing
         let c = try Client(server.address)
         defer { c.close() }
         let page = try c.request("GET / HTTP/1.1\r\nHost: t\r\n\r\n")
-        #expect(page.hasPrefix("HTTP/1.1 200") && page.contains("text/html") && page.contains("/v1/stream"))
+        #expect(page.hasPrefix("HTTP/1.1 200") && page.contains("text/html") && page.contains("<script src=\"app.js\""))
+        #expect(page.contains("Content-Security-Policy: default-src 'none'"))
+        // The page's script, served beside it, is a client of the stream on the same host.
+        let script = try c.request("GET /app.js HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(script.hasPrefix("HTTP/1.1 200") && script.contains("text/javascript") && script.contains("/v1/stream"))
         var symbols = ""
         let deadline = Date().addingTimeInterval(10)
         while !symbols.contains("\"bid\":{"), Date() < deadline {
