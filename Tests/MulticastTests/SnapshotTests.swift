@@ -122,6 +122,16 @@ import Testing
                 "the snapshot carried bars and a full tape")
     }
 
+    /// The merged quote the single-entry answers below are made of: AAPL, locate 7, seq 42.
+    static var aaplQuote: Tick {
+        var quote = Tick()
+        quote.kind = .quote
+        quote.symbol = Symbol("AAPL")!
+        quote.locate = 7
+        quote.seq = 42
+        return quote
+    }
+
     @Test func requestsAreCheckedAndMalformedAnswersRefused() throws {
         let request = SnapshotProtocol.request(channels: [0, 2])
         #expect(try SnapshotProtocol.parseRequest(Array(request.prefix(4)), channelCount: 3) == nil)
@@ -138,11 +148,7 @@ import Testing
     /// one instrument and whose quote another was accepted. Such an answer is corrupt; it is refused,
     /// not served. The entry's reserved byte, sent 0, is ignored when read.
     @Test func aDirectoryEntryThatDisagreesWithItsQuoteIsRefused() throws {
-        var quote = Tick()
-        quote.kind = .quote
-        quote.symbol = Symbol("AAPL")!
-        quote.locate = 7
-        quote.seq = 42
+        let quote = Self.aaplQuote
         var answer: [UInt8] = []
         SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, entries: [InstrumentSnapshot(state: quote)], to: &answer)
         let directory = SnapshotProtocol.Header.length + 2 + 2   // past the header frame and the entry's length
@@ -165,11 +171,7 @@ import Testing
     /// last trade; one that disagrees (another status, here) was accepted and its fields dropped, so
     /// the answer did not say one thing. It is refused now.
     @Test func aDayStateThatDisagreesWithItsQuoteIsRefused() throws {
-        var quote = Tick()
-        quote.kind = .quote
-        quote.symbol = Symbol("AAPL")!
-        quote.locate = 7
-        quote.seq = 42
+        var quote = Self.aaplQuote
         quote.status = .trading
         quote.tradePrice = 1_892_500
         quote.tradeSize = 300
@@ -190,11 +192,7 @@ import Testing
     /// The bar and tape entries round-trip exactly and refuse what a series cannot hold: a bar of
     /// another interval, out of order, with a high under its low, or a trade with a bad side.
     @Test func barAndTapeEntriesRoundTripAndBadOnesAreRefused() throws {
-        var quote = Tick()
-        quote.kind = .quote
-        quote.symbol = Symbol("AAPL")!
-        quote.locate = 7
-        quote.seq = 42
+        let quote = Self.aaplQuote
         var entry = InstrumentSnapshot(state: quote)
         for (i, t) in [34_200, 34_200, 34_261, 34_262, 34_330].enumerated() {
             entry.candles.record(price: UInt32(1_000 + i * 7 % 5), size: UInt32(100 + i), timestamp: UInt64(t) * 1_000_000_000 + UInt64(i))

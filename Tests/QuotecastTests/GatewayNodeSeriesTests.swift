@@ -35,7 +35,7 @@ extension GatewayNodeTests {
     /// that ran from the start: it takes the bars and the tape of the day so far from the feed node's
     /// snapshot (bar and tape entries, docs/wire-format.md), and the live trades after it do the rest.
     @Test func aLateGatewayNodeServesByteIdenticalCandlesAndTrades() throws {
-        let net = Network(group: "239.201.21.1", port: 27_241, service: "127.0.0.1:27291")
+        let net = Network(group: "239.201.22.1", port: 27_242, service: "127.0.0.1:27292")
         let a = try net.gateway()
         defer { a.stop() }
         let first = try port(of: a)
@@ -43,7 +43,7 @@ extension GatewayNodeTests {
         // snapshots), so both nodes end in the same state and the comparison is of whole days.
         let feed = try net.feed(rate: 4000, ["--messages", "20000", "--linger", "120"])
         defer { feed.stop() }
-        #expect(waitForHealth(first, 200), "gateway \(first) synchronized")
+        #expect(waitForHealth(first, 200, timeout: 120), "gateway \(first) synchronized")
         // The second node starts once the first has read part of the day: its bars and tape of what
         // came before can only come from the snapshot.
         try waitUntil("the first node read part of the day", timeout: 120) {
@@ -53,7 +53,7 @@ extension GatewayNodeTests {
         let b = try net.gateway()
         defer { b.stop() }
         let ports = [first, try port(of: b)]
-        #expect(waitForHealth(ports[1], 200), "gateway \(ports[1]) synchronized")
+        #expect(waitForHealth(ports[1], 200, timeout: 120), "gateway \(ports[1]) synchronized")
         // The input is over when neither node reads another tick for a second.
         var last: [Double] = [-1, -1]
         try waitUntil("both nodes read the whole input", timeout: 120) {
