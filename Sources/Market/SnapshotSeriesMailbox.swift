@@ -43,7 +43,4 @@ public final class SnapshotSeriesMailbox: Sendable {
             return s
         }
     }
-
-    /// Series waiting (tests, metrics).
-    public var count: Int { parcels.withLock { $0.count } }
 }
