@@ -24,9 +24,16 @@ func fuzzTargetSeeds() -> [(String, [UInt8])] {
     other.locate = 8
     other.askCount = 1
     other.asks[0] = PriceLevel(price: 4_100_000, size: 10)
+    // One entry with bars (1 s and 1 m) and a tape, one without.
+    var traded = InstrumentSnapshot(state: quote)
+    for (i, second) in [34_200, 34_201, 34_261].enumerated() {
+        traded.candles.record(price: 1_892_500 + UInt32(i), size: 100, timestamp: UInt64(second) * 1_000_000_000)
+        traded.tape.append(TapeTrade(seq: UInt64(40 + i), timestamp: UInt64(second) * 1_000_000_000, price: 1_892_500 + UInt32(i),
+                                     size: 100, side: UInt8(ascii: "B")))
+    }
     var answer: [UInt8] = [0]
     SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17,
-                            entries: [InstrumentSnapshot(state: quote), InstrumentSnapshot(state: other)], to: &answer)
+                            entries: [traded, InstrumentSnapshot(state: other)], to: &answer)
     SnapshotProtocol.encode(channel: 3, session: MoldUDP64Session("Q1234567")!, nextSequence: 1, entries: [], to: &answer)
     return [
         ("answer.snap", answer),

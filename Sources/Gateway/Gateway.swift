@@ -28,6 +28,10 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     /// Asked (on the loop thread) before a stream client is upgraded: false answers 503 `not_ready`.
     /// A gateway node refuses clients until its first snapshot is in the cache. Set before `attach`.
     public var admission: (() -> Bool)?
+    /// A gateway node's snapshot candles and tapes, left by its upstream receiver: applied with each
+    /// symbol's snapshot day state, so a node that joined late serves the bars and trades of the day
+    /// before it joined. Set before `attach`.
+    public var snapshotSeries: SnapshotSeriesMailbox?
 
     var reader: RingReader
     /// Whether the reader is parked for the server's sleep (`serverWillPark` … `serverDidWake`).

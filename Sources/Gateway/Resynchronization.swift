@@ -58,6 +58,13 @@ extension Gateway {
             return
         case .trade:
             e.statistics = tick.statistics
+            // The feed node's bars and tape at this seq replace what this node built: the same from
+            // here on as a node that read every trade (the ticks after the snapshot add the rest).
+            if let s = snapshotSeries?.take(locate: tick.locate, symbol: tick.symbol, seq: tick.seq) {
+                e.series.candles = s.candles
+                e.series.tape = s.tape
+                e.series.statsVersion &+= 1
+            }
             if let reference = e.instrument?.referencePrice, reference != 0, e.statistics.reference == 0 {
                 e.statistics.reference = reference
             }

@@ -70,6 +70,21 @@ public struct CandleSeries: Sendable {
         }
     }
 
+    /// The series another node built, from its live 1 s bars and its 1 m bars (each sorted by start,
+    /// one bar per start, as `bars(.oneSecond)` and `bars(.oneMinute)` return them): a gateway node
+    /// that joins late takes its feed node's series this way. Every later trade then lands exactly
+    /// where it lands in the original (the expired 1 s bars the original still holds are never
+    /// looked at again). Nil when the bars break the invariants or the bounds.
+    public init?(seconds: [Candle], minutes: [Candle]) {
+        func sorted(_ bars: [Candle]) -> Bool { zip(bars, bars.dropFirst()).allSatisfy { $0.start < $1.start } }
+        guard seconds.count <= Self.maxSecondBars, minutes.count <= Self.maxMinuteBars, sorted(seconds), sorted(minutes),
+              minutes.allSatisfy({ $0.start % 60 == 0 && $0.start < 86_400 }),
+              seconds.allSatisfy({ $0.start < 86_400 }) else { return nil }
+        if let newest = seconds.last, let oldest = seconds.first, newest.start - oldest.start >= Self.secondWindow { return nil }
+        self.seconds = seconds
+        self.minutes = minutes
+    }
+
     /// Whether no trade was recorded.
     public var isEmpty: Bool { minutes.isEmpty }
 

@@ -33,6 +33,12 @@ public struct TradeTape: Sendable {
 
     public init() {}
 
+    /// A tape holding `trades` (oldest first; the newest `capacity` of them): another node's tape, as
+    /// its `trades` lists it.
+    public init(trades: some Sequence<TapeTrade>) {
+        for trade in trades { append(trade) }
+    }
+
     /// Adds the newest trade, dropping the oldest when full.
     @inlinable
     public mutating func append(_ trade: TapeTrade) {

@@ -40,10 +40,15 @@ public enum UpstreamEvent: Sendable, Equatable {
 public struct UpstreamReceiver: Sendable {
     public let configuration: UpstreamConfiguration
     public var onEvent: (@Sendable (UpstreamEvent) -> Void)?
+    /// Where each snapshot's candles and tapes are left for the gateway (the ring carries its ticks
+    /// only); nil drops them.
+    public var seriesMailbox: SnapshotSeriesMailbox?
 
-    public init(configuration: UpstreamConfiguration, onEvent: (@Sendable (UpstreamEvent) -> Void)? = nil) {
+    public init(configuration: UpstreamConfiguration, onEvent: (@Sendable (UpstreamEvent) -> Void)? = nil,
+                seriesMailbox: SnapshotSeriesMailbox? = nil) {
         self.configuration = configuration
         self.onEvent = onEvent
+        self.seriesMailbox = seriesMailbox
     }
 
     /// The channel a session names: its last two characters, as digits.
@@ -175,6 +180,8 @@ public struct UpstreamReceiver: Sendable {
                         instrument.flags |= Tick.Flags.snapshot
                         write(instrument)
                     }
+                    // Left before the day state is written: the gateway takes it when it reads that tick.
+                    seriesMailbox?.put(entry.series, locate: entry.state.locate)
                     var day = entry.dayState
                     day.flags |= Tick.Flags.snapshot
                     write(day)

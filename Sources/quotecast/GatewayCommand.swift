@@ -125,7 +125,10 @@ func runGateway(_ argv: [String]) throws -> Int32 {
         metrics: [{ counters.metricSamples() }, { ring.metrics().samples(readerNames: ["gateway"]) }])
     statistics.withLock { $0 = gateway.statistics }
 
-    let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log))
+    // Snapshot candles and tapes go from the upstream thread to the gateway beside the ring.
+    let series = SnapshotSeriesMailbox()
+    gateway.snapshotSeries = series
+    let receiver = UpstreamReceiver(configuration: upstream, onEvent: upstreamEventLogger(log), seriesMailbox: series)
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let receiverThread = NamedThread(name: "qc-upstream") {
         defer { ended.raise() }

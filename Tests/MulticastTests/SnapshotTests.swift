@@ -58,6 +58,8 @@ import Testing
         #expect(consumed == snapshotBytes.count && snapshots.count == channels)
 
         var gatewayStates = InstrumentStates()
+        // A gateway's series per locate: the snapshot's bars and tape, then the trades after it.
+        var gatewaySeries: [UInt16: (candles: CandleSeries, tape: TradeTape)] = [:]
         for snapshot in snapshots {
             #expect(snapshot.session == publisher.sessions[snapshot.channel])
             // As a gateway node writes them into its ring: reference data, day state, merged quote.
@@ -68,6 +70,12 @@ import Testing
                 // Right after the snapshot: the feed node's day statistics at that moment.
                 let then = try #require(atSnapshot.entry(locate: entry.state.locate))
                 #expect(gatewayStates.entry(locate: entry.state.locate)?.statistics == then.statistics)
+                // And its bars and tape at that moment, decoded exactly.
+                for interval in CandleInterval.allCases {
+                    #expect(entry.candles.bars(interval) == then.candles.bars(interval), "\(entry.state.symbol) \(interval.name)")
+                }
+                #expect(entry.tape.trades == then.tape.trades, "\(entry.state.symbol)")
+                gatewaySeries[entry.state.locate] = (entry.candles, entry.tape)
             }
             for bytes in packets[snapshot.channel] {
                 try bytes.withUnsafeBytes { raw in
@@ -79,6 +87,13 @@ import Testing
                               case .success(.tick(let tick)) = NormalizedMessage.decode(block.message.base, length: block.message.length)
                         else { return }
                         gatewayStates.apply(tick)
+                        if tick.kind == .trade {
+                            gatewaySeries[tick.locate, default: (CandleSeries(), TradeTape())].candles
+                                .record(price: tick.tradePrice, size: tick.tradeSize, timestamp: tick.timestamp)
+                            gatewaySeries[tick.locate, default: (CandleSeries(), TradeTape())].tape
+                                .append(TapeTrade(seq: tick.seq, timestamp: tick.timestamp, price: tick.tradePrice,
+                                                  size: tick.tradeSize, side: tick.side))
+                        }
                     }
                 }
             }
@@ -94,9 +109,27 @@ import Testing
             #expect(mine.statistics == entry.statistics, "\(state.symbol)")
             #expect(mine.instrument?.instrument == entry.instrument?.instrument, "\(state.symbol)")
             #expect(entry.instrument != nil)
+            // The bars and tape too: a late-joining gateway serves the same candles and recent trades.
+            let series = gatewaySeries[state.locate] ?? (CandleSeries(), TradeTape())
+            for interval in CandleInterval.allCases {
+                #expect(series.candles.bars(interval) == entry.candles.bars(interval), "\(state.symbol) \(interval.name)")
+            }
+            #expect(series.tape.trades == entry.tape.trades, "\(state.symbol)")
             if entry.statistics.tradeCount > 0 { traded += 1 }
         }
         #expect(traded > 0)
+        #expect(atSnapshot.entries.contains { !$0.candles.isEmpty && $0.tape.count == TradeTape.capacity },
+                "the snapshot carried bars and a full tape")
+    }
+
+    /// The merged quote the single-entry answers below are made of: AAPL, locate 7, seq 42.
+    static var aaplQuote: Tick {
+        var quote = Tick()
+        quote.kind = .quote
+        quote.symbol = Symbol("AAPL")!
+        quote.locate = 7
+        quote.seq = 42
+        return quote
     }
 
     @Test func requestsAreCheckedAndMalformedAnswersRefused() throws {
@@ -105,6 +138,8 @@ import Testing
         #expect(try SnapshotProtocol.parseRequest(request, channelCount: 3) == [0, 2])
         #expect(throws: SnapshotProtocolError.unknownChannel) { try SnapshotProtocol.parseRequest(request, channelCount: 2) }
         #expect(throws: SnapshotProtocolError.badMagic) { try SnapshotProtocol.parseRequest(Array("GET / HTTP/1.1".utf8), channelCount: 2) }
+        // A version-2 gateway would not know the bar and tape entries: refused, not misled.
+        #expect(throws: SnapshotProtocolError.badMagic) { try SnapshotProtocol.parseRequest(Array("QCS2".utf8) + [1, 0], channelCount: 3) }
         #expect(throws: SnapshotProtocolError.trailingBytes) { try SnapshotProtocol.parseRequest(request + [0], channelCount: 3) }
         #expect(throws: SnapshotProtocolError.self) { try SnapshotProtocol.decode([0, 3, 0x51, 0, 0]) }
     }
@@ -113,11 +148,7 @@ import Testing
     /// one instrument and whose quote another was accepted. Such an answer is corrupt; it is refused,
     /// not served. The entry's reserved byte, sent 0, is ignored when read.
     @Test func aDirectoryEntryThatDisagreesWithItsQuoteIsRefused() throws {
-        var quote = Tick()
-        quote.kind = .quote
-        quote.symbol = Symbol("AAPL")!
-        quote.locate = 7
-        quote.seq = 42
+        let quote = Self.aaplQuote
         var answer: [UInt8] = []
         SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, entries: [InstrumentSnapshot(state: quote)], to: &answer)
         let directory = SnapshotProtocol.Header.length + 2 + 2   // past the header frame and the entry's length
@@ -140,11 +171,7 @@ import Testing
     /// last trade; one that disagrees (another status, here) was accepted and its fields dropped, so
     /// the answer did not say one thing. It is refused now.
     @Test func aDayStateThatDisagreesWithItsQuoteIsRefused() throws {
-        var quote = Tick()
-        quote.kind = .quote
-        quote.symbol = Symbol("AAPL")!
-        quote.locate = 7
-        quote.seq = 42
+        var quote = Self.aaplQuote
         quote.status = .trading
         quote.tradePrice = 1_892_500
         quote.tradeSize = 300
@@ -160,5 +187,44 @@ import Testing
             changed[dayAt + offset + (field == "status" ? 0 : 3)] ^= 0x01
             #expect(throws: SnapshotProtocolError.self, "\(field)") { try SnapshotProtocol.decode(changed) }
         }
+    }
+
+    /// The bar and tape entries round-trip exactly and refuse what a series cannot hold: a bar of
+    /// another interval, out of order, with a high under its low, or a trade with a bad side.
+    @Test func barAndTapeEntriesRoundTripAndBadOnesAreRefused() throws {
+        let quote = Self.aaplQuote
+        var entry = InstrumentSnapshot(state: quote)
+        for (i, t) in [34_200, 34_200, 34_261, 34_262, 34_330].enumerated() {
+            entry.candles.record(price: UInt32(1_000 + i * 7 % 5), size: UInt32(100 + i), timestamp: UInt64(t) * 1_000_000_000 + UInt64(i))
+        }
+        for i in 0..<60 {
+            entry.tape.append(TapeTrade(seq: UInt64(i), timestamp: UInt64(i) * 10, price: UInt32(i), size: 1, side: i % 3 == 0 ? 0 : UInt8(ascii: i % 2 == 0 ? "B" : "S")))
+        }
+        var answer: [UInt8] = []
+        SnapshotProtocol.encode(channel: 0, session: MoldUDP64Session("Q1234567")!, nextSequence: 17, entries: [entry], to: &answer)
+        let decoded = try #require(try SnapshotProtocol.decode(answer).snapshots.first?.entries.first)
+        for interval in CandleInterval.allCases {
+            #expect(decoded.candles.bars(interval) == entry.candles.bars(interval), "\(interval.name)")
+        }
+        #expect(decoded.candles.bars(.oneSecond).count == 4 && decoded.candles.bars(.oneMinute).count == 3)
+        #expect(decoded.tape.trades == entry.tape.trades && decoded.tape.count == TradeTape.capacity)
+
+        // Offsets of the entries: past the header, R and Q frames come 4 1 s bars, 3 1 m bars, 50 prints.
+        var o = 2 + SnapshotProtocol.Header.length
+        for _ in 0..<2 { o += 2 + (Int(answer[o]) << 8 | Int(answer[o + 1])) }
+        let firstBar = o + 2
+        #expect(answer[firstBar] == SnapshotProtocol.Bar.type)
+        let firstPrint = firstBar + 7 * (2 + SnapshotProtocol.Bar.length)
+        #expect(answer[firstPrint] == SnapshotProtocol.Print.type)
+        func refused(_ change: (inout [UInt8]) -> Void, _ what: String) {
+            var bad = answer
+            change(&bad)
+            #expect(throws: SnapshotProtocolError.self, "\(what)") { try SnapshotProtocol.decode(bad) }
+        }
+        refused({ $0[firstBar + SnapshotProtocol.Bar.interval] = 2 }, "a 5 m bar")
+        refused({ $0[firstBar + SnapshotProtocol.Bar.start + 3] = 0xFF }, "a 1 s bar after its successor")
+        refused({ $0[firstBar + SnapshotProtocol.Bar.high + 2] = 0 }, "a high under the low")
+        refused({ $0[firstBar + SnapshotProtocol.Bar.count + 3] = 0 }, "a bar of no trade")
+        refused({ $0[firstPrint + SnapshotProtocol.Print.side] = UInt8(ascii: "X") }, "a side X")
     }
 }
