@@ -45,7 +45,9 @@ func checkJSON(_ id: String) {
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let payload = UnsafeRawBufferPointer(start: data, count: size)
     let request = ClientRequest(payload)
-    if "\(request)" != "\(ClientRequest(payload))" { propertyFailed("two decodings differ") }
+    // Compared as values: `since` is a dictionary, whose printed order may differ between two equal
+    // ones (found by this target once `since` existed: {"AAid":17,"sL":18} printed both ways).
+    if request != ClientRequest(payload) { propertyFailed("two decodings differ") }
     switch request {
     case let .subscribe(r):
         if r.symbols.count > ClientRequest.maxSymbolsPerRequest { propertyFailed("\(r.symbols.count) symbols") }

@@ -41,7 +41,7 @@ public struct SubscribeRequest: Equatable, Sendable {
 ///
 /// Every request may carry an `id` (any JSON value): it is re-encoded with sorted object keys (the
 /// same bytes every time) and echoed in every answer to that request, refusals included.
-public enum ClientRequest {
+public enum ClientRequest: Equatable {
     /// `{"op":"subscribe","symbols":[...],"depth":N,"channels":[...],"since":{...},"stats_interval_ms":N}`.
     case subscribe(SubscribeRequest)
     /// `{"op":"unsubscribe","symbols":[...]}`.
