@@ -204,8 +204,10 @@ import Testing
         let port = Self.port()
         let a = "239.255.69.1:\(port)", b = "239.255.69.2:\(port)"
         let receiver = try Receiver(url: "moldudp64://\(a)?b=\(b)&retransmit=127.0.0.1:\(Self.port())&recovery-timeout=300",
-                                    extra: ["--duration", "4"])
-        // Slow enough (about 1.5 s to the first gap on both lines) for the client to subscribe first.
+                                    extra: ["--duration", "20"])
+        // The receiver serves for 20 s, far longer than the test needs on an idle machine, so a loaded
+        // one (which once stopped it before the client had seen every symbol go stale) only waits
+        // longer. A client that subscribes after the gap gets the stale state in its snapshots.
         let sender = Process()
         sender.executableURL = QuotecastProcess.binary
         sender.arguments = ["simulate", "--messages", "40000", "--symbols", "20", "--seed", "11", "--rate", "20000",
@@ -215,7 +217,7 @@ import Testing
         defer { if sender.isRunning { sender.terminate() }; sender.waitUntilExit() }
         // The instruments, once the directory has gone through.
         var symbols: [String] = []
-        let deadline = Date().addingTimeInterval(5)
+        let deadline = Date().addingTimeInterval(15)
         while symbols.count < 20 && Date() < deadline {
             let body = try Self.httpGet("/v1/symbols", from: receiver.log)
             symbols = body.components(separatedBy: "\"symbol\":\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
@@ -228,7 +230,7 @@ import Testing
         try client.send(text: "{\"op\":\"subscribe\",\"symbols\":[" + symbols.map { "\"\($0)\"" }.joined(separator: ",") + "]}")
         var stale = Set<String>()
         var updatesAfterStale = 0
-        let until = Date().addingTimeInterval(6)
+        let until = Date().addingTimeInterval(15)
         while stale.count < symbols.count && Date() < until {
             guard case .text(let text)? = try client.receive(timeout: .milliseconds(200)),
                   let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
