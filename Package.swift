@@ -111,7 +111,7 @@ let package = Package(
                                                          "Feed", "Sockets", "System"]),
         .testTarget(name: "StreamClientTests", dependencies: ["StreamClient", "WebSocket", "Sockets", "Market", "Codecs"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Fanout", "Market", "WebSocket", "Sockets", "Auth", "Codecs",
-                                                       "RateLimit"]),
+                                                       "RateLimit", "System"]),
         .testTarget(name: "WebPageTests", dependencies: ["WebPage", "WebSocket"]),
         .testTarget(name: "TickerTests", dependencies: ["Ticker", "quotecast", "Market", "StreamClient", "WebSocket", "Sockets"]),
         .testTarget(name: "LoadTestTests", dependencies: ["LoadTest", "Market"]),

@@ -21,13 +21,18 @@ public struct FeedLoop: Sendable {
     /// How a live input waits when nothing arrived (`MulticastInput.wait`). Paced sources sleep to
     /// their batches' deadlines instead, whatever it says.
     public var wait: WaitStrategy
+    /// Whether anyone takes the ticks as they are published (`serve`: a stream client of its gateway):
+    /// while nobody does, sources paced at `rate` send in coarser batches (`Pacer`). nil: always the
+    /// fine grid.
+    public var demand: StreamDemand?
 
     /// A loop pacing at `rate` messages per second, stopping after `messageLimit` messages, a live
     /// input waiting by `wait`.
-    public init(rate: Int, messageLimit: Int? = nil, wait: WaitStrategy = .adaptive) {
+    public init(rate: Int, messageLimit: Int? = nil, wait: WaitStrategy = .adaptive, demand: StreamDemand? = nil) {
         self.rate = rate
         self.messageLimit = messageLimit
         self.wait = wait
+        self.demand = demand
     }
 
     /// Applies the messages of `source` (a day-file, the simulator), paced at `rate`, in batches of at
@@ -38,7 +43,7 @@ public struct FeedLoop: Sendable {
         stop: StopFlag, counters: FeedCounters
     ) {
         var ticks = TickSink(writer: writer, messageLimit: messageLimit)
-        var pacer = Pacer(rate: rate)
+        var pacer = Pacer(rate: rate, demand: demand)
         counters.setHealth(.live)
         var exhausted = false
         while !stop.isRaised && !exhausted && ticks.acceptsMessages {
@@ -76,7 +81,7 @@ public struct FeedLoop: Sendable {
         stop: StopFlag, counters: FeedCounters
     ) {
         var ticks = TickSink(writer: writer, messageLimit: messageLimit)
-        var pacer = Pacer(rate: rate)
+        var pacer = Pacer(rate: rate, demand: demand)
         counters.setHealth(.live)
         var health = FeedHealth.live
         let start = Clock.monotonic()

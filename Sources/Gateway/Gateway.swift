@@ -1,6 +1,7 @@
 import Fanout
 import Market
 import Sockets
+import System
 import WebSocket
 
 /// The WebSocket market-data gateway (contract section 2): reads ticks from its own ring reader on
@@ -38,8 +39,11 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     var parked = false
     /// Whether the ring was closed and drained (the loop then sleeps on its sockets alone).
     var ringClosed = false
-    /// Ticks read since the last idle round ended (no stream client: `RingReading.swift`).
-    var idleRoundTicks = 0
+    /// The idle rounds' lengths (no stream client: `RingReading.swift`).
+    var idleRounds: IdleRounds
+    /// Told whether a stream client is connected (`serve`'s simulator batches by it). Set before the
+    /// server runs; read and told on the loop thread.
+    public var demand: StreamDemand?
     /// The tick being processed (read into in place from the ring).
     var tick = Tick()
     var cache = LastValueCache()
@@ -85,6 +89,7 @@ public final class Gateway: WebSocketServerDelegate, WebSocketServerLoopHook {
     /// `log` receives one `event=… key=value` line per notable event (slow clients closed, laps).
     public init(reader: consuming RingReader, configuration: GatewayConfiguration = GatewayConfiguration(),
                 log: @escaping (String) -> Void = { _ in }) {
+        idleRounds = IdleRounds(capacity: reader.capacity, longest: Gateway.longestIdleRound, now: Clock.monotonic())
         self.reader = reader
         self.configuration = configuration
         self.log = log

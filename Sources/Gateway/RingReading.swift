@@ -15,6 +15,8 @@ extension Gateway {
     /// whether more ticks are waiting.
     public func serverWillWait(_ server: WebSocketServer) -> LoopHookTurn {
         now = Clock.monotonic()
+        let unwatched = clientCount == 0 && conflatingSlots.isEmpty
+        demand?.set(watched: !unwatched)
         var n = 0
         var lapped = false
         queuedThisTurn = 0
@@ -47,13 +49,12 @@ extension Gateway {
             case .empty:
                 // No stream client: nobody waits for a tick, so the loop reads the ring in idle rounds
                 // (and catches up before serving any socket) instead of waking at every publish.
-                if clientCount == 0 && conflatingSlots.isEmpty {
-                    // A round that brought more than an eighth of the ring sleeps 1 ms instead, so even
-                    // a replay at millions of ticks a second does not lap the gateway between rounds.
-                    let round = idleRoundTicks + n
-                    idleRoundTicks = 0
-                    return LoopHookTurn(didWork: n > 0 || lapped,
-                                        sleepMilliseconds: round > reader.capacity / 8 ? 1 : Gateway.idleRoundMilliseconds,
+                if unwatched {
+                    // Up to 50 ms, shorter when the feed's rate would fill an eighth of the ring sooner
+                    // (`IdleRounds`), so even a replay at millions of ticks a second does not lap it.
+                    idleRounds.read(n)
+                    let round = idleRounds.endRound(now: now)
+                    return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: Int32((round + 999_999) / 1_000_000),
                                         latencySensitive: false)
                 }
                 return LoopHookTurn(didWork: n > 0 || lapped,
@@ -63,14 +64,14 @@ extension Gateway {
                 return LoopHookTurn(didWork: n > 0 || lapped, sleepMilliseconds: 250)
             }
         }
-        idleRoundTicks &+= n
+        idleRounds.read(n)
         return LoopHookTurn(didWork: true, sleepMilliseconds: 0)
     }
 
-    /// How long the loop sleeps between reads of the ring while no stream client is connected, ms:
-    /// at 10 000 ticks/s a hundred wakeups a second instead of one per publish (~1 000), and the ring
-    /// (65 536 slots by default) holds far more than one round of any feed.
-    static let idleRoundMilliseconds: Int32 = 10
+    /// The longest the loop sleeps between reads of the ring while no stream client is connected, ns:
+    /// twenty wakeups a second instead of one per publish (~1 000 at the simulator's 10 000 msgs/s);
+    /// `IdleRounds` shortens it when the feed's rate would fill an eighth of the ring sooner.
+    static let longestIdleRound: UInt64 = 50_000_000
 
     /// The server's loop is about to sleep: parks the reader so the next publish wakes the loop —
     /// unless no stream client is connected: then the loop sleeps an idle round on its sockets alone,

@@ -110,7 +110,7 @@ func runFeed(_ source: FeedSource, loop: FeedLoop, engine: BookEngine, writer: c
     case .krxSimulator(let options):
         var exchange = SimulatedKoreaExchange(options)
         var adapter = KRXAdapter(input: .datagrams, onEvent: onEvent)
-        FeedLoop(rate: options.pacing.feedRate, messageLimit: loop.messageLimit)
+        FeedLoop(rate: options.pacing.feedRate, messageLimit: loop.messageLimit, demand: loop.demand)
             .run(datagrams: &exchange, adapter: &adapter, writer: writer, ring: ring, stop: stop, counters: counters)
         return .krx(adapter.market, adapter.statistics)
     case .file(let capture):

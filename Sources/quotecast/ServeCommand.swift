@@ -117,6 +117,10 @@ func runServe(_ argv: [String]) throws -> Int32 {
             return (live, "{\"status\":\"\(live ? "live" : "down")\",\"feed\":\"\(feedText)\"," + counters.healthJSON().dropFirst())
         },
         metrics: [{ feedSamples(counters) }, { ring.metrics().samples(readerNames: ["status", "gateway"]) }])
+    // The simulator (and a file at --rate) sends in 50 ms batches while no stream client is connected,
+    // on the 1 ms grid while one is: the gateway tells it (docs/operations.md, "CPU: how threads wait").
+    let demand = StreamDemand(watched: false)
+    gateway.demand = demand
     let gatewayStatistics = gateway.statistics
     let status = StatusReader(intervalSeconds: interval) {
         let g = gatewayStatistics
@@ -131,7 +135,7 @@ func runServe(_ argv: [String]) throws -> Int32 {
         var r = ring.makeReader(0, wait: .blocking)
         status.run(reader: &r, ring: ring, counters: counters)
     }
-    let feed = FeedLoop(rate: rate, messageLimit: limit, wait: wait)
+    let feed = FeedLoop(rate: rate, messageLimit: limit, wait: wait, demand: demand)
     let gatewayThread = NamedThread(name: "qc-gateway") { server.run() }
     let feedThread = NamedThread(name: "qc-feed") {
         defer { feedEnded.raise() }

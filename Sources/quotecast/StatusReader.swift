@@ -9,14 +9,15 @@ import System
 /// symbol's `seq` must rise by exactly one, unless the reader was lapped or the feed announced the
 /// hole with a `stale` status just before it) and prints a status line.
 ///
-/// It is not on anyone's critical path, so it reads in rounds: it drains the ring, sleeps out the
-/// rest of a `roundNanoseconds` round, and only then looks again (parking on the ring, a blocking
-/// reader, when the round brought nothing). It wakes at most a hundred times a second whatever the
-/// feed's rate; between rounds the ring holds what it has not read (65 536 slots by default, about
-/// 6 M ticks/s over one round before it would be lapped, which it counts and survives).
+/// It is not on anyone's critical path, so it reads in rounds (`IdleRounds`): it drains the ring,
+/// sleeps out the rest of a round of up to `longestRound`, and only then looks again (parking on the
+/// ring, a blocking reader, when the round brought nothing). It wakes about five times a second
+/// whatever the feed's rate; a round is shortened so that, at the rate the last one saw, it brings at
+/// most an eighth of the ring (65 536 slots by default): only a rate jumping more than eight-fold
+/// between two rounds, past ~330 k ticks/s, could lap it, which it counts and survives.
 final class StatusReader: Sendable {
-    /// Shortest time between two of its rounds, ns.
-    static let roundNanoseconds: UInt64 = 10_000_000
+    /// Longest time between two of its rounds, ns (status lines are seconds apart).
+    static let longestRound: UInt64 = 200_000_000
     let intervalSeconds: Int
     /// More `key=value` fields for the status line (the gateway's clients and messages), read from
     /// the status thread: must be thread-safe.
@@ -45,17 +46,20 @@ final class StatusReader: Sendable {
         var resync = false
         var symbolCount = 0
         var roundStart = Clock.monotonic()
+        var rounds = IdleRounds(capacity: reader.capacity, longest: StatusReader.longestRound, now: roundStart)
         while true {
             var result = reader.poll(into: &tick)
             if result == .empty {
                 // Drained: sleep out the round, then look again (the reader blocks: it parks until the
                 // next publish if the round brought nothing, at most until the next status line is due).
-                DeadlineSleeper.sleep(until: roundStart &+ StatusReader.roundNanoseconds)
+                let drained = Clock.monotonic()
+                DeadlineSleeper.sleep(until: min(roundStart &+ rounds.endRound(now: drained), nextLine))
                 result = reader.next(into: &tick, timeoutMilliseconds: 200)
                 roundStart = Clock.monotonic()
             }
             switch result {
             case .tick:
+                rounds.read(1)
                 let i = Int(tick.locate)
                 if lastSeq[i] == 0 { symbolCount += 1; symbols.store(symbolCount, ordering: .relaxed) }
                 // After a lap the first tick of each symbol may jump: start its line afresh. A feed that

@@ -51,6 +51,43 @@ import System
         #expect(cpu * 2 < elapsed, "pacing used \(cpu) ns of CPU in \(elapsed) ns")
     }
 
+    @Test func nobodyWatchingPutsBatchesOnTheCoarseGridAndAWatcherOnTheFineOne() {
+        // 10 000 items/s, the first due 100 µs after the start: with nobody watching its batch is the
+        // 50 ms grid point, with a watcher the 1 ms one. Deadlines are computed, not slept: no timing.
+        let demand = StreamDemand(watched: false)
+        let before = Clock.monotonic()
+        let pacer = Pacer(rate: 10_000, demand: demand)
+        let after = Clock.monotonic()
+        let coarse = pacer.nextBatchDeadline
+        #expect(coarse >= before + Pacer.unwatchedBatchInterval && coarse <= after + Pacer.unwatchedBatchInterval, "\(coarse - before)")
+        demand.set(watched: true)
+        let fine = pacer.nextBatchDeadline
+        #expect(fine >= before + Pacer.defaultBatchInterval && fine <= after + Pacer.defaultBatchInterval, "\(fine - before)")
+        // Without a demand (a multicast feed, a replay): always the fine grid.
+        #expect(Pacer(rate: 10_000).nextBatchDeadline <= Clock.monotonic() + Pacer.defaultBatchInterval)
+    }
+
+    @Test func nobodyWatchingBoundsTheWakeupsAtEveryRate() {
+        // With nobody watching, a batch every 50 ms at most: 100 ms of items (two grid points) in at
+        // most 3 wakeups whatever the rate (a late wakeup sends more and only lowers the count). On the
+        // 1 ms grid 10 000/s would take ~100, 1 000/s ~100, 100/s 10.
+        let demand = StreamDemand(watched: false)
+        for rate in [100_000, 10_000, 1_000, 100] {
+            var pacer = Pacer(rate: rate, demand: demand)
+            let items = rate / 10
+            var sent = 0, wakeups = 0
+            while sent < items && wakeups < 1_000 {
+                pacer.sleepUntilNextBatch()
+                wakeups += 1
+                let due = min(pacer.due(maxBatch: 1 << 20), items - sent)
+                #expect(due >= 1, "woke with nothing due at \(rate)/s")
+                pacer.consumed(due)
+                sent += due
+            }
+            #expect(sent == items && wakeups <= 3, "\(wakeups) wakeups for \(sent) items at \(rate)/s with nobody watching")
+        }
+    }
+
     @Test func anUnpacedPacerNeverSleeps() {
         var pacer = Pacer(rate: 0)
         pacer.sleepUntilNextBatch()

@@ -5,6 +5,7 @@ import Glibc
 import Market
 import Sockets
 import Synchronization
+import System
 import Testing
 import WebSocket
 
@@ -32,13 +33,14 @@ final class GatewayHarness: @unchecked Sendable {
     let logLines = LogLines()
     var log: [String] { logLines.lines.withLock { $0 } }
 
-    init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096,
+    init(configuration: GatewayConfiguration = GatewayConfiguration(), ringCapacity: Int = 4096, demand: StreamDemand? = nil,
          server serverConfiguration: ((inout WebSocketServerConfiguration) -> Void)? = nil) throws {
         ignoreBrokenPipes()
         ring = try BroadcastRing(RingConfiguration(capacity: ringCapacity, readers: [.nonGating], wait: .blocking))
         writer = ring.makeWriter()
         let lines = logLines
         gateway = Gateway(reader: ring.makeReader(0), configuration: configuration) { line in lines.lines.withLock { $0.append(line) } }
+        gateway.demand = demand
         var c = WebSocketServerConfiguration(listen: SocketAddress(host: "127.0.0.1", port: 0)!)
         c.maxPendingBytes = configuration.clientBufferMax + (1 << 20)
         serverConfiguration?(&c)

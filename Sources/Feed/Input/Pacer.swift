@@ -9,6 +9,12 @@ import System
 /// items/s each item goes at its own time (at most one interval late), and a late wakeup does not
 /// shift later ones. Each batch stands for one exchange packet; an idle-rate daemon wakes at most a
 /// thousand times a second whatever the rate.
+///
+/// With a `demand` that nobody watches (`serve` with no stream client), batches go on a coarser grid
+/// of `unwatchedBatchInterval` (50 ms: twenty wakeups a second at any rate): nobody takes the ticks as
+/// they come, and a request sees what was published before it. The first watcher ends such a sleep at
+/// once; from then on the fine grid holds again. Either way an item is never sent before its due time,
+/// and (when the machine keeps up) at most one step of the grid in force after it.
 public struct Pacer {
     /// Items per second; 0 = unpaced.
     public let rate: Int
@@ -17,13 +23,19 @@ public struct Pacer {
     /// The default batch interval: 1 ms. Paced senders without a `Pacer` (a replay, the bursty
     /// simulator, which follow the messages' own timestamps) send what is due within it at once too.
     public static let defaultBatchInterval: UInt64 = 1_000_000
+    /// The step of the batch grid while `demand` says nobody watches, ns.
+    public static let unwatchedBatchInterval: UInt64 = 50_000_000
+    /// Whether anyone takes the items as they go (nil: always paced on the fine grid, as for a source
+    /// whose consumers are elsewhere: a multicast feed, a replay).
+    public var demand: StreamDemand?
     let start = Clock.monotonic()
     var sent = 0
 
     /// A pacer of `rate` items per second (0: unpaced), its clock starting now.
-    public init(rate: Int, batchInterval: UInt64 = Pacer.defaultBatchInterval) {
+    public init(rate: Int, batchInterval: UInt64 = Pacer.defaultBatchInterval, demand: StreamDemand? = nil) {
         self.rate = rate
         self.batchInterval = max(1, batchInterval)
+        self.demand = demand
     }
 
     /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
@@ -47,11 +59,29 @@ public struct Pacer {
     }
 
     /// Sleeps until the next batch is due: the first point of the batch grid at or after the next
-    /// item's due time. Returns at once when unpaced.
+    /// item's due time (the coarse grid while `demand` is unwatched; a watcher arriving ends that sleep
+    /// early, and `due` then says what is due by now). Returns at once when unpaced.
     public mutating func sleepUntilNextBatch() {
         guard rate > 0 else { return }
+        if let demand, !demand.isWatched {
+            demand.sleep(until: nextGridPoint(Pacer.unwatchedBatchInterval))
+        } else {
+            DeadlineSleeper.sleep(until: nextGridPoint(batchInterval))
+        }
+    }
+
+    /// When the next batch is due as things stand (monotonic ns): the deadline `sleepUntilNextBatch`
+    /// would sleep to now. 0 when unpaced.
+    public var nextBatchDeadline: UInt64 {
+        guard rate > 0 else { return 0 }
+        let unwatched = demand.map { !$0.isWatched } ?? false
+        return nextGridPoint(unwatched ? Pacer.unwatchedBatchInterval : batchInterval)
+    }
+
+    /// The first point of a grid of step `interval` from the start at or after the next item's due time.
+    func nextGridPoint(_ interval: UInt64) -> UInt64 {
         let sinceStart = nextItemDue &- start
-        let gridPoints = (sinceStart + batchInterval - 1) / batchInterval
-        DeadlineSleeper.sleep(until: start &+ gridPoints &* batchInterval)
+        let gridPoints = (sinceStart + interval - 1) / interval
+        return start &+ gridPoints &* interval
     }
 }
