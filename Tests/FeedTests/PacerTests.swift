@@ -56,7 +56,7 @@ import System
         // 50 ms grid point, with a watcher the 1 ms one. Deadlines are computed, not slept: no timing.
         let demand = StreamDemand(watched: false)
         let before = Clock.monotonic()
-        let pacer = Pacer(rate: 10_000, demand: demand)
+        let pacer = Pacer(rate: 10_000, demand: demand, fineStart: 0)
         let after = Clock.monotonic()
         let coarse = pacer.nextBatchDeadline
         #expect(coarse >= before + Pacer.unwatchedBatchInterval && coarse <= after + Pacer.unwatchedBatchInterval, "\(coarse - before)")
@@ -73,7 +73,7 @@ import System
         // 1 ms grid 10 000/s would take ~100, 1 000/s ~100, 100/s 10.
         let demand = StreamDemand(watched: false)
         for rate in [100_000, 10_000, 1_000, 100] {
-            var pacer = Pacer(rate: rate, demand: demand)
+            var pacer = Pacer(rate: rate, demand: demand, fineStart: 0)
             let items = rate / 10
             var sent = 0, wakeups = 0
             while sent < items && wakeups < 1_000 {
@@ -86,6 +86,17 @@ import System
             }
             #expect(sent == items && wakeups <= 3, "\(wakeups) wakeups for \(sent) items at \(rate)/s with nobody watching")
         }
+    }
+
+    @Test func theFirstSecondKeepsTheFineGridWithNobodyWatching() {
+        // `serve`'s clients connecting right after start must find the first symbols quoted: for
+        // `fineStart` the coarse grid waits, whoever watches. Deadlines computed, not slept.
+        let demand = StreamDemand(watched: false)
+        let before = Clock.monotonic()
+        let pacer = Pacer(rate: 10_000, demand: demand)
+        let deadline = pacer.nextBatchDeadline
+        #expect(deadline <= Clock.monotonic() + Pacer.defaultBatchInterval, "\(deadline - before) ns after the start")
+        #expect(Pacer(rate: 10_000, demand: demand, fineStart: 0).nextBatchDeadline >= before + Pacer.unwatchedBatchInterval)
     }
 
     @Test func anUnpacedPacerNeverSleeps() {

@@ -13,8 +13,11 @@ import System
 /// With a `demand` that nobody watches (`serve` with no stream client), batches go on a coarser grid
 /// of `unwatchedBatchInterval` (50 ms: twenty wakeups a second at any rate): nobody takes the ticks as
 /// they come, and a request sees what was published before it. The first watcher ends such a sleep at
-/// once; from then on the fine grid holds again. Either way an item is never sent before its due time,
-/// and (when the machine keeps up) at most one step of the grid in force after it.
+/// once; from then on the fine grid holds again. The first `fineStart` (1 s) keeps the fine grid
+/// whoever watches: a client that connects right after `serve` starts finds the symbols the simulator
+/// quotes first as soon as it did before the coarse grid (at 1 000 msgs/s a 50 ms first step left
+/// them unknown to a subscribe 30 ms after start). Either way an item is never sent before its due
+/// time, and (when the machine keeps up) at most one step of the grid in force after it.
 public struct Pacer {
     /// Items per second; 0 = unpaced.
     public let rate: Int
@@ -28,14 +31,26 @@ public struct Pacer {
     /// Whether anyone takes the items as they go (nil: always paced on the fine grid, as for a source
     /// whose consumers are elsewhere: a multicast feed, a replay).
     public var demand: StreamDemand?
+    /// How long after its start the pacer keeps the fine grid even while nobody watches, ns.
+    public let fineStart: UInt64
+    /// The default `fineStart`: 1 s.
+    public static let defaultFineStart: UInt64 = 1_000_000_000
     let start = Clock.monotonic()
     var sent = 0
 
     /// A pacer of `rate` items per second (0: unpaced), its clock starting now.
-    public init(rate: Int, batchInterval: UInt64 = Pacer.defaultBatchInterval, demand: StreamDemand? = nil) {
+    public init(rate: Int, batchInterval: UInt64 = Pacer.defaultBatchInterval, demand: StreamDemand? = nil,
+                fineStart: UInt64 = Pacer.defaultFineStart) {
         self.rate = rate
         self.batchInterval = max(1, batchInterval)
         self.demand = demand
+        self.fineStart = fineStart
+    }
+
+    /// Whether batches go on the coarse grid now: nobody watches and the start-up is over.
+    var onCoarseGrid: Bool {
+        guard let demand, !demand.isWatched else { return false }
+        return Clock.monotonic() &- start >= fineStart
     }
 
     /// How many items are due now (at most `maxBatch`); always `maxBatch` when unpaced.
@@ -63,7 +78,7 @@ public struct Pacer {
     /// early, and `due` then says what is due by now). Returns at once when unpaced.
     public mutating func sleepUntilNextBatch() {
         guard rate > 0 else { return }
-        if let demand, !demand.isWatched {
+        if let demand, onCoarseGrid {
             demand.sleep(until: nextGridPoint(Pacer.unwatchedBatchInterval))
         } else {
             DeadlineSleeper.sleep(until: nextGridPoint(batchInterval))
@@ -74,8 +89,7 @@ public struct Pacer {
     /// would sleep to now. 0 when unpaced.
     public var nextBatchDeadline: UInt64 {
         guard rate > 0 else { return 0 }
-        let unwatched = demand.map { !$0.isWatched } ?? false
-        return nextGridPoint(unwatched ? Pacer.unwatchedBatchInterval : batchInterval)
+        return nextGridPoint(onCoarseGrid ? Pacer.unwatchedBatchInterval : batchInterval)
     }
 
     /// The first point of a grid of step `interval` from the start at or after the next item's due time.
