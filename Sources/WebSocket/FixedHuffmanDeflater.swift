@@ -10,15 +10,16 @@
 ///
 /// LZ77: greedy, a 4-byte hash into `head`, at most `chainLimit` earlier positions tried through
 /// `chain`, matches of 4...258 bytes (on the simulator's depth-10 quotes, 3-byte matches, lazy
-/// matching or 8 to 32 candidates each saved 0.3-1.5 % of the bytes for up to twice the time). Back references stay inside the message (no context), so the
+/// matching or 8 to 32 candidates each saved 0.3-1.5 % of the bytes for up to twice the time; see
+/// docs/performance-notes.md for what was tried on the tables). Back references stay inside the message (no context), so the
 /// payload suits every client that negotiated no server context takeover, and none reaches further
 /// back than the message is long (a window promise of 2^N is kept for messages of at most 2^N bytes).
 ///
-/// Invariants: every buffer is allocated in `init` and freed in `deinit`. `head` holds absolute
-/// positions (`base` + the offset in the message): an entry below the current message's `base` is
-/// an earlier message's and is ignored, so the table is not cleared per message (only when `base`
-/// would overflow `Int32`). `chain[i]` is written for every position `i` before a later position of
-/// the same message can lead to it. Not thread-safe: one owner thread at a time.
+/// Invariants: every buffer is allocated in `init` and freed in `deinit`. `head` and `chain` hold
+/// offsets + 1 in the current message (0: none); the first 2^`hashBits(n)` entries of `head`, the
+/// only ones an `n`-byte message uses, are cleared before it, so no entry of an earlier message is
+/// seen. `chain[i]` is written for every offset `i` before a later offset of the same message can
+/// lead to it. Not thread-safe: one owner thread at a time.
 public final class FixedHuffmanDeflater {
     /// The longest message it compresses (at most 32 KiB, DEFLATE's window).
     public let maximumMessageBytes: Int
