@@ -28,12 +28,14 @@ public final class FixedHuffmanDeflater {
     /// Where its tables' memory is counted.
     public let memory: CompressionMemory
 
-    /// The hash table's size: 2^(bit width of the message's length + 1) entries, at least 2^8 and at
-    /// most 2^`maximumHashBits` (a 475-byte quote uses 1 024 entries, 2 KiB; one of 150 bytes 512).
-    /// Small enough to clear per message and to stay in L1 while the fan-out's thousand connections
-    /// evict everything else between two messages (the 16 KiB table before was ~17 % of the
-    /// encoder's samples there, waiting for its cache lines).
-    static let maximumHashBits = 11
+    /// The hash table's size: 2^(bit width of the message's length + 2) entries, at least 2^8 and at
+    /// most 2^`maximumHashBits` (a 475-byte quote uses 2 048 entries, 4 KiB; one of 150 bytes 1 024).
+    /// Cleared per message, which also brings it into L1 before use, where the fan-out's thousand
+    /// connections evict everything between two messages (the 16 KiB table of absolute positions
+    /// before was ~17 % of the encoder's samples there, waiting for its cache lines). Half that size
+    /// was slower (40 % on a depth-1 quote with hot caches, 15 % per compression in the fan-out):
+    /// more distinct words share a bucket, and the candidate checks mispredict.
+    static let maximumHashBits = 12
     /// A match this long is taken without trying further candidates.
     private static let niceLength = 64
     /// Positions inside a match longer than this are not hashed (saves a hash insertion per byte of
@@ -120,7 +122,7 @@ public final class FixedHuffmanDeflater {
 
     /// The hash size (in bits) for an `n`-byte message (see `maximumHashBits`).
     @inline(__always)
-    static func hashBits(_ n: Int) -> Int { min(maximumHashBits, max(8, (Int.bitWidth - n.leadingZeroBitCount) + 1)) }
+    static func hashBits(_ n: Int) -> Int { min(maximumHashBits, max(8, (Int.bitWidth - n.leadingZeroBitCount) + 2)) }
 
     /// The symbols of the `n` bytes at `p`.
     @inline(__always)

@@ -213,7 +213,7 @@ final class BroadcastHandler: WebSocketServerDelegate, @unchecked Sendable {
         let inflater = try #require(MessageInflater(contextTakeover: false))
         let stats = s.server.statistics
         let limit = DeflateConfiguration().sharedLargeMessageBytes
-        // Up to the limit: the fixed-Huffman encoder only (~8 KiB of tables; no zlib deflater, whose
+        // Up to the limit: the fixed-Huffman encoder only (~12 KiB of tables; no zlib deflater, whose
         // smallest shared one held ~142 KiB).
         let atLimit = quoteLike(5, limit)
         try c.write(clientFrame(1, atLimit))
