@@ -33,7 +33,7 @@ public final class FixedHuffmanDeflater {
     /// Cleared per message, which also brings it into L1 before use, where the fan-out's thousand
     /// connections evict everything between two messages (the 16 KiB table of absolute positions
     /// before was ~17 % of the encoder's samples there, waiting for its cache lines). Half that size
-    /// was slower (40 % on a depth-1 quote with hot caches, 15 % per compression in the fan-out):
+    /// was slower (30-100 % on a depth-1 quote with hot caches, 16 % per compression in the fan-out):
     /// more distinct words share a bucket, and the candidate checks mispredict.
     static let maximumHashBits = 12
     /// A match this long is taken without trying further candidates.
