@@ -10,15 +10,16 @@
 ///
 /// LZ77: greedy, a 4-byte hash into `head`, at most `chainLimit` earlier positions tried through
 /// `chain`, matches of 4...258 bytes (on the simulator's depth-10 quotes, 3-byte matches, lazy
-/// matching or 8 to 32 candidates each saved 0.3-1.5 % of the bytes for up to twice the time). Back references stay inside the message (no context), so the
+/// matching or 8 to 32 candidates each saved 0.3-1.5 % of the bytes for up to twice the time; see
+/// docs/performance-notes.md for what was tried on the tables). Back references stay inside the message (no context), so the
 /// payload suits every client that negotiated no server context takeover, and none reaches further
 /// back than the message is long (a window promise of 2^N is kept for messages of at most 2^N bytes).
 ///
-/// Invariants: every buffer is allocated in `init` and freed in `deinit`. `head` holds absolute
-/// positions (`base` + the offset in the message): an entry below the current message's `base` is
-/// an earlier message's and is ignored, so the table is not cleared per message (only when `base`
-/// would overflow `Int32`). `chain[i]` is written for every position `i` before a later position of
-/// the same message can lead to it. Not thread-safe: one owner thread at a time.
+/// Invariants: every buffer is allocated in `init` and freed in `deinit`. `head` and `chain` hold
+/// offsets + 1 in the current message (0: none); the first 2^`hashBits(n)` entries of `head`, the
+/// only ones an `n`-byte message uses, are cleared before it, so no entry of an earlier message is
+/// seen. `chain[i]` is written for every offset `i` before a later offset of the same message can
+/// lead to it. Not thread-safe: one owner thread at a time.
 public final class FixedHuffmanDeflater {
     /// The longest message it compresses (at most 32 KiB, DEFLATE's window).
     public let maximumMessageBytes: Int
@@ -27,25 +28,32 @@ public final class FixedHuffmanDeflater {
     /// Where its tables' memory is counted.
     public let memory: CompressionMemory
 
-    private static let hashBits = 12
+    /// The hash table's size: 2^(bit width of the message's length + 2) entries, at least 2^8 and at
+    /// most 2^`maximumHashBits` (a 475-byte quote uses 2 048 entries, 4 KiB; one of 150 bytes 1 024).
+    /// Cleared per message, which also brings it into L1 before use, where the fan-out's thousand
+    /// connections evict everything between two messages (the 16 KiB table of absolute positions
+    /// before was ~17 % of the encoder's samples there, waiting for its cache lines). Half that size
+    /// was slower (30-100 % on a depth-1 quote with hot caches, 16 % per compression in the fan-out):
+    /// more distinct words share a bucket, and the candidate checks mispredict.
+    static let maximumHashBits = 12
     /// A match this long is taken without trying further candidates.
     private static let niceLength = 64
-    /// `chain`'s mark for "no earlier position".
-    private static let none = UInt16.max
+    /// Positions inside a match longer than this are not hashed (saves a hash insertion per byte of
+    /// long matches; a later match into their middle is rarely longer than one from their start).
+    static let insertLimit = 8
 
-    /// Last position of each hash, absolute (see the invariants).
-    private let head: UnsafeMutablePointer<Int32>
-    /// For each offset in the message, the previous offset with the same hash, or `none`.
+    /// For each hash, the offset + 1 of the latest position in the message with it (0: none);
+    /// cleared per message over the entries the message's hash size uses.
+    private let head: UnsafeMutablePointer<UInt16>
+    /// For each offset in the message, the offset + 1 of the previous position with its hash (0: none).
     private let chain: UnsafeMutablePointer<UInt16>
     /// Codes, each packed as `bitCount << 24 | bits` (bits in the order they go out: the Huffman code
     /// reversed, extra bits above it): literals 0...255, lengths 3...258 (index length - 3),
-    /// distances 1...maximumMessageBytes (index distance - 1).
+    /// distance codes 0...29 without their extra bits (those are computed: `distance(_:)`).
     private let literalCodes: UnsafeMutablePointer<UInt32>
     private let lengthCodes: UnsafeMutablePointer<UInt32>
     private let distanceCodes: UnsafeMutablePointer<UInt32>
     private let tableBytes: Int
-    /// The absolute position of the next message's first byte.
-    var base = 0  // internal: a test sets it near the wrap-around
 
     /// A deflater for messages of at most `maximumMessageBytes` (1...32 768) bytes.
     public init(maximumMessageBytes: Int, chainLimit: Int = 4, memory: CompressionMemory = CompressionMemory()) {
@@ -54,14 +62,14 @@ public final class FixedHuffmanDeflater {
         self.maximumMessageBytes = maximumMessageBytes
         self.chainLimit = chainLimit
         self.memory = memory
-        let hashSize = 1 << Self.hashBits
+        let hashSize = 1 << Self.maximumHashBits
         head = .allocate(capacity: hashSize)
-        head.initialize(repeating: -1, count: hashSize)
+        head.initialize(repeating: 0, count: hashSize)
         chain = .allocate(capacity: maximumMessageBytes)
-        chain.initialize(repeating: Self.none, count: maximumMessageBytes)
+        chain.initialize(repeating: 0, count: maximumMessageBytes)
         literalCodes = .allocate(capacity: 256)
         lengthCodes = .allocate(capacity: 256)
-        distanceCodes = .allocate(capacity: maximumMessageBytes)
+        distanceCodes = .allocate(capacity: 32)
         for v in 0..<256 { literalCodes[v] = Self.literalOrLength(v) }
         for length in 3...258 {
             let k = Self.lengthBase.lastIndex { $0 <= length }!
@@ -70,12 +78,8 @@ public final class FixedHuffmanDeflater {
             lengthCodes[length - 3] = Self.packed(code & 0xFF_FFFF | UInt32(length - Self.lengthBase[k]) << codeBits,
                                                   codeBits + Self.lengthExtraBits[k])
         }
-        for distance in 1...maximumMessageBytes {
-            let k = Self.distanceBase.lastIndex { $0 <= distance }!
-            distanceCodes[distance - 1] = Self.packed(Self.reversed(k, bits: 5) | UInt32(distance - Self.distanceBase[k]) << 5,
-                                                      5 + Self.distanceExtraBits(k))
-        }
-        tableBytes = hashSize * 4 + maximumMessageBytes * 2 + 512 * 4 + maximumMessageBytes * 4
+        for k in 0..<32 { distanceCodes[k] = Self.packed(Self.reversed(k, bits: 5), 5) }
+        tableBytes = hashSize * 2 + maximumMessageBytes * 2 + 256 * 4 * 2 + 32 * 4
         memory.add(tableBytes)
     }
 
@@ -97,18 +101,12 @@ public final class FixedHuffmanDeflater {
     public func compress(_ message: UnsafeRawBufferPointer, into output: inout [UInt8]) -> Int {
         let n = message.count
         precondition(n <= maximumMessageBytes, "a message longer than the fixed-Huffman limit")
-        // 4 bytes of slack: the bit writer stores 32 bits at a time.
-        output.growZeroed(to: Self.bound(n) + 4)
-        if base > Int(Int32.max) - 2 * maximumMessageBytes {
-            head.update(repeating: -1, count: 1 << Self.hashBits)
-            base = 0
-        }
-        let start = base
-        base += n
+        // 8 bytes of slack: the bit writer stores 64 bits at a time.
+        output.growZeroed(to: Self.bound(n) + 8)
         return output.withUnsafeMutableBytes { out in
             var writer = BitWriter(out.baseAddress!)
             writer.put(0b010, 3)  // BFINAL 0, BTYPE 01: fixed Huffman codes
-            if let p = message.baseAddress { encode(p, n, start, &writer) }
+            if let p = message.baseAddress { encode(p, n, &writer) }
             writer.put(0, 7)  // end of block (code 256: seven zero bits)
             writer.put(0, 3)  // the sync flush's empty stored block: BFINAL 0, BTYPE 00, then 00 00 ff ff (dropped)
             return writer.finish()
@@ -122,14 +120,24 @@ public final class FixedHuffmanDeflater {
         return Array(output[0..<n])
     }
 
-    /// The symbols of `n` bytes at `p`, whose first byte is at absolute position `start`.
+    /// The hash size (in bits) for an `n`-byte message (see `maximumHashBits`).
     @inline(__always)
-    private func encode(_ p: UnsafeRawPointer, _ n: Int, _ start: Int, _ writer: inout BitWriter) {
+    static func hashBits(_ n: Int) -> Int { min(maximumHashBits, max(8, (Int.bitWidth - n.leadingZeroBitCount) + 2)) }
+
+    /// The symbols of the `n` bytes at `p`.
+    @inline(__always)
+    private func encode(_ p: UnsafeRawPointer, _ n: Int, _ writer: inout BitWriter) {
+        // Locals, so the loop keeps them in registers instead of reloading them through `self`.
+        let head = self.head, chain = self.chain, chainLimit = self.chainLimit
+        let literalCodes = self.literalCodes, lengthCodes = self.lengthCodes, distanceCodes = self.distanceCodes
+        let bits = Self.hashBits(n)
+        head.update(repeating: 0, count: 1 << bits)
+        let shift = UInt32(32 - bits)
         var i = 0
         let last = n - 4  // the last offset with 4 bytes to hash
         while i <= last {
             let word = p.loadUnaligned(fromByteOffset: i, as: UInt32.self)
-            var candidate = insert(word, at: i, start)
+            var candidate = Self.insert(word, at: i, shift, head, chain)
             var bestLength = 0
             var bestDistance = 0
             var tries = chainLimit
@@ -157,19 +165,22 @@ public final class FixedHuffmanDeflater {
                         if length >= Self.niceLength { break }
                     }
                 }
-                let previous = chain[candidate]
-                candidate = previous == Self.none ? -1 : Int(previous)
+                candidate = Int(chain[candidate]) - 1
                 tries -= 1
             }
             if bestLength >= 4 {
-                writer.put(lengthCodes[bestLength - 3])
-                writer.put(distanceCodes[bestDistance - 1])
-                // The positions inside the match are hashed too, so later matches can start there.
-                let end = min(i + bestLength, last + 1)
-                var j = i + 1
-                while j < end {
-                    _ = insert(p.loadUnaligned(fromByteOffset: j, as: UInt32.self), at: j, start)
-                    j += 1
+                let lengthCode = lengthCodes[bestLength - 3]
+                let (distanceBits, distanceCount) = Self.distance(bestDistance, distanceCodes)
+                let lengthCount = Int(lengthCode >> 24)
+                writer.put(UInt64(lengthCode & 0xFF_FFFF) | distanceBits << UInt64(lengthCount), lengthCount + distanceCount)
+                // The positions inside a short match are hashed too, so later matches can start there.
+                if bestLength <= Self.insertLimit {
+                    let end = min(i + bestLength, last + 1)
+                    var j = i + 1
+                    while j < end {
+                        _ = Self.insert(p.loadUnaligned(fromByteOffset: j, as: UInt32.self), at: j, shift, head, chain)
+                        j += 1
+                    }
                 }
                 i += bestLength
             } else {
@@ -186,12 +197,25 @@ public final class FixedHuffmanDeflater {
     /// Makes offset `i` (4 bytes `word`) the latest of its hash and returns the offset it displaced
     /// (an earlier one of this message), or -1.
     @inline(__always)
-    private func insert(_ word: UInt32, at i: Int, _ start: Int) -> Int {
-        let h = Int((word &* 2_654_435_761) >> UInt32(32 - Self.hashBits))
-        let previous = Int(head[h]) - start
-        head[h] = Int32(truncatingIfNeeded: start + i)
-        chain[i] = previous >= 0 ? UInt16(truncatingIfNeeded: previous) : Self.none
-        return previous >= 0 ? previous : -1
+    private static func insert(_ word: UInt32, at i: Int, _ shift: UInt32, _ head: UnsafeMutablePointer<UInt16>,
+                               _ chain: UnsafeMutablePointer<UInt16>) -> Int {
+        let h = Int(truncatingIfNeeded: (word &* 2_654_435_761) &>> shift)
+        let previous = head[h]
+        head[h] = UInt16(truncatingIfNeeded: i &+ 1)
+        chain[i] = previous
+        return Int(truncatingIfNeeded: previous) &- 1
+    }
+
+    /// Distance `d`'s code and extra bits (RFC 1951 §3.2.5), as bits in output order and their count:
+    /// from `d - 1`'s top two bits for distances over 4, so no table per distance is touched.
+    @inline(__always)
+    private static func distance(_ d: Int, _ distanceCodes: UnsafeMutablePointer<UInt32>) -> (UInt64, Int) {
+        let x = UInt32(truncatingIfNeeded: d - 1)
+        if x < 4 { return (UInt64(distanceCodes[Int(x)] & 0x1F), 5) }
+        let top = 31 - x.leadingZeroBitCount  // 2...14
+        let extra = top - 1
+        let code = 2 * top + Int((x >> UInt32(extra)) & 1)
+        return (UInt64(distanceCodes[code] & 0x1F) | UInt64(x & (1 << UInt32(extra) - 1)) << 5, 5 + extra)
     }
 
     // RFC 1951 §3.2.5: the lengths and distances each code stands for.
@@ -225,8 +249,9 @@ public final class FixedHuffmanDeflater {
 
 /// DEFLATE's bit order (RFC 1951 §3.1.1): bits fill each byte from its least significant end.
 ///
-/// Invariants: `out` has room for every byte the caller's bound allows plus 4 (completed 32-bit
-/// words are stored whole); `pending` holds `count` < 32 bits not yet stored between calls.
+/// Invariants: `out` has room for every byte the caller's bound allows plus 8 (each `put` stores
+/// 64 bits, of which only the completed bytes count); `pending` holds `count` < 8 bits not yet
+/// counted between calls, so a `put` of up to 56 bits fits.
 private struct BitWriter {
     private let out: UnsafeMutableRawPointer
     private var offset = 0
@@ -235,17 +260,17 @@ private struct BitWriter {
 
     init(_ out: UnsafeMutableRawPointer) { self.out = out }
 
-    /// Appends the low `n` (at most 32) bits of `bits`.
+    /// Appends the low `n` (at most 56) bits of `bits`; no branch: the whole word is stored and the
+    /// completed bytes are counted.
     @inline(__always)
     mutating func put(_ bits: UInt64, _ n: Int) {
-        pending |= bits << UInt64(count)
-        count += n
-        if count >= 32 {
-            out.storeBytes(of: UInt32(truncatingIfNeeded: pending).littleEndian, toByteOffset: offset, as: UInt32.self)
-            offset += 4
-            pending >>= 32
-            count -= 32
-        }
+        pending |= bits &<< UInt64(truncatingIfNeeded: count)
+        count &+= n
+        out.storeBytes(of: pending.littleEndian, toByteOffset: offset, as: UInt64.self)
+        let bytes = count &>> 3
+        offset &+= bytes
+        pending = pending &>> UInt64(truncatingIfNeeded: bytes &<< 3)
+        count &= 7
     }
 
     /// Appends a packed code (`bitCount << 24 | bits`).
@@ -254,11 +279,9 @@ private struct BitWriter {
 
     /// Stores what is left, padded with zero bits to a whole byte, and returns the bytes written.
     mutating func finish() -> Int {
-        while count > 0 {
+        if count > 0 {
             out.storeBytes(of: UInt8(truncatingIfNeeded: pending), toByteOffset: offset, as: UInt8.self)
             offset += 1
-            pending >>= 8
-            count -= 8
         }
         return offset
     }

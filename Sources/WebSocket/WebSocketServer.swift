@@ -276,8 +276,8 @@ public final class WebSocketServer: @unchecked Sendable {
         }
         // Incompressible data (DEFLATE's stored blocks add a few bytes) goes plain.
         guard let result, result.bytes.count < frame.bytes.count else { return nil }
-        statistics.compressedFramesOut.increment()
-        statistics.deflateBytesSaved.increment(by: n - result.payloadCount)
+        statistics.compressedFramesOut.incrementAsSoleWriter()
+        statistics.deflateBytesSaved.incrementAsSoleWriter(by: n - result.payloadCount)
         return result
     }
 
@@ -293,14 +293,14 @@ public final class WebSocketServer: @unchecked Sendable {
             let started = qc_thread_cpu_ns()
             frame = compress(&deflateScratch)
             let elapsed = Int(truncatingIfNeeded: qc_thread_cpu_ns() &- started)
-            statistics.deflateNanoseconds.increment(by: elapsed * Self.compressionTimingInterval)
+            statistics.deflateNanoseconds.incrementAsSoleWriter(by: elapsed * Self.compressionTimingInterval)
         } else {
             frame = compress(&deflateScratch)
         }
         compressionsRun &+= 1
-        statistics.deflateMessages.increment()
-        statistics.deflateBytesIn.increment(by: n)
-        if let frame { statistics.deflateBytesOut.increment(by: frame.payloadCount) }
+        statistics.deflateMessages.incrementAsSoleWriter()
+        statistics.deflateBytesIn.incrementAsSoleWriter(by: n)
+        if let frame { statistics.deflateBytesOut.incrementAsSoleWriter(by: frame.payloadCount) }
         return frame
     }
 
@@ -869,6 +869,8 @@ public final class WebSocketServerStatistics: Sendable {
     /// Open clients with a deflater of their own (server context takeover, `--deflate full`; gauge).
     public let clientsOwnContextDeflate = Atomic<Int>(0)
     /// Compressions run: a shared compressed frame counts once, however many clients it goes to.
+    /// (This and the five compression counters below are written only by the loop thread:
+    /// `incrementAsSoleWriter`.)
     public let deflateMessages = Atomic<Int>(0)
     /// Payload bytes those compressions took in.
     public let deflateBytesIn = Atomic<Int>(0)
@@ -919,4 +921,10 @@ extension Atomic where Value == Int {
     /// Adds `n` (relaxed: a statistic, not synchronization).
     @inline(__always)
     func increment(by n: Int = 1) { wrappingAdd(n, ordering: .relaxed) }
+
+    /// Adds `n` to a counter that only one thread ever writes (the loop thread's compression
+    /// counters): a plain load and store instead of a locked read-modify-write (~20 cycles on x86,
+    /// paid on every shared delivery before); readers on other threads still see whole values.
+    @inline(__always)
+    func incrementAsSoleWriter(by n: Int = 1) { store(load(ordering: .relaxed) &+ n, ordering: .relaxed) }
 }

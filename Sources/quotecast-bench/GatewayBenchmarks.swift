@@ -209,6 +209,9 @@ struct FanOutRun {
     var bytesPerMessage: Double
     /// CPU time of the server's loop thread (the gateway and the server) per message delivered, ns.
     var serverNanosecondsPerMessage: Double
+    /// Messages delivered (every subscriber's copy counts) and ticks written.
+    var messages = 0
+    var ticks = 0
 }
 
 /// Ring → gateway (last-value cache, per-depth encode-once, coalesced writev) → real WebSocket client
@@ -365,7 +368,8 @@ final class FanOutRig {
         let bytes = Double(counter.bytes.load(ordering: .relaxed) - startBytes)
         return FanOutRun(messagesPerSecond: Double(messages) / seconds, bytesPerSecond: bytes / seconds,
                          bytesPerMessage: bytes / Double(max(1, messages)),
-                         serverNanosecondsPerMessage: Double(serverClock.nanoseconds() - startCPU) / Double(max(1, messages)))
+                         serverNanosecondsPerMessage: Double(serverClock.nanoseconds() - startCPU) / Double(max(1, messages)),
+                         messages: messages, ticks: ticks)
     }
 
     /// Resident growth per client: the larger of after-subscribe and now (queues, allocator growth), bytes.

@@ -116,6 +116,12 @@ private func fanOutDeflate(clients: Int, ticks: Int) -> [BenchmarkResult] {
         result("shared.server_cpu_ns", median(sharedRuns.map(\.serverNanosecondsPerMessage)), "cpu-ns/msg"),
         result("cpu_ratio", median(cpuRatios), "x"),
         result("shared.compress_ns", Double(compressionNanoseconds) / Double(max(1, compressions)), "cpu-ns/compression", runs: 1),
+        // How much each compression is shared: ticks are compressed once per encoded frame (per
+        // effective depth and distinct `prev`), and each frame reaches the clients that asked for it.
+        result("shared.compressions_per_tick", Double(compressions) / Double(max(1, sharedRuns.reduce(0) { $0 + $1.ticks })),
+               "compressions/tick", runs: 1),
+        result("shared.deliveries_per_compression", Double(sharedRuns.reduce(0) { $0 + $1.messages }) / Double(max(1, compressions)),
+               "msgs/compression", runs: 1),
         result("off.wire_bytes", median(offRuns.map(\.bytesPerMessage)), "bytes/msg"),
         result("shared.wire_bytes", median(sharedRuns.map(\.bytesPerMessage)), "bytes/msg"),
         result("off.memory_per_client", plain.memoryPerClient(), "bytes", runs: 1),

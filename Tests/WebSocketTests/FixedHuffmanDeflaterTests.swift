@@ -64,18 +64,30 @@ import Testing
         #expect(try #require(MessageInflater(contextTakeover: false)).inflate(run).get() == [UInt8](repeating: 0x30, count: 1000))
     }
 
-    @Test func positionsStayValidWhenTheAbsoluteCounterWrapsAround() throws {
+    @Test func noMatchReachesIntoAnEarlierMessage() throws {
+        // The hash table holds offsets in the message and is cleared per message (over the entries
+        // the message's size uses): a long message's entries must not be taken for a shorter one's,
+        // whatever the order of sizes (each size class uses a different part of the table).
         let deflater = FixedHuffmanDeflater(maximumMessageBytes: 1024)
         let inflater = try #require(MessageInflater(contextTakeover: false))
         var rng = SplitMix64(seed: 5)
-        let messages = (0..<8).map { _ in sampleMessage(&rng, maxLength: 1024) }
-        // Just below the point where the hash table is cleared and positions restart at 0: stale
-        // entries from before the restart must not be taken for this message's.
-        deflater.base = Int(Int32.max) - 2 * 1024 - 1500
-        for (i, m) in messages.enumerated() {
-            #expect(try inflater.inflate(deflater.compress(m)).get() == m, "message \(i), base \(deflater.base)")
+        for i in 0..<200 {
+            let length = [1024, 700, 300, 100, 20, 5, 900, 64][i % 8]
+            // Repeated words, so the table is full of candidates when the next message comes.
+            let words = ["{\"bids\":", "[\"189.25\",", "200],", "\"asks\":", "null,"]
+            var m: [UInt8] = []
+            while m.count < length { m += Array(words[Int.random(in: 0..<words.count, using: &rng)].utf8) }
+            m = Array(m.prefix(length))
+            #expect(try inflater.inflate(deflater.compress(m)).get() == m, "message \(i), \(length) bytes")
         }
-        #expect(deflater.base < 1 << 14)
+    }
+
+    @Test func theHashTableFitsTheMessage() {
+        #expect(FixedHuffmanDeflater.hashBits(0) == 8)
+        #expect(FixedHuffmanDeflater.hashBits(150) == 10)  // a depth-1 quote: 1 024 entries
+        #expect(FixedHuffmanDeflater.hashBits(475) == 11)  // a depth-10 quote: 2 048 entries, 4 KiB
+        #expect(FixedHuffmanDeflater.hashBits(1024) == FixedHuffmanDeflater.maximumHashBits)
+        #expect(FixedHuffmanDeflater.hashBits(32_768) == FixedHuffmanDeflater.maximumHashBits)
     }
 
     @Test func itsTablesAreCountedWhileItLives() {
@@ -83,8 +95,8 @@ import Testing
         do {
             let deflater = FixedHuffmanDeflater(maximumMessageBytes: 1024, memory: memory)
             _ = deflater.compress(Array("counted".utf8))
-            // 4 096 hash entries of 4 bytes, and 6 bytes a message byte (chain and distance codes).
-            #expect(memory.bytes > 16 * 1024 + 6 * 1024 && memory.bytes < 32 * 1024, "\(memory.bytes)")
+            // 4 096 hash entries of 2 bytes, 2 bytes a message byte (the chain), 2 KiB of codes.
+            #expect(memory.bytes > 12 * 1024 && memory.bytes < 13 * 1024, "\(memory.bytes)")
         }
         #expect(memory.bytes == 0)
     }
