@@ -18,6 +18,14 @@ struct OutboundQueue {
         pendingBytes += frame.bytes.count
     }
 
+    /// Queues `frame` right after the frame in flight, ahead of everything else queued: a control
+    /// frame (a ping) must not wait behind a slow reader's backlog. Frames are whole messages, so this
+    /// puts it between two messages, never inside one (RFC 6455 §5.4).
+    mutating func insertNext(_ frame: WebSocketFrame) {
+        frames.insert(frame, at: headOffset > 0 ? head + 1 : head)
+        pendingBytes += frame.bytes.count
+    }
+
     enum FlushResult {
         /// Everything was written.
         case done

@@ -645,10 +645,12 @@ public final class WebSocketServer: @unchecked Sendable {
         delegate.webSocketDidClose(client, code: code, server: self)
     }
 
-    private func enqueue(_ frame: WebSocketFrame, on c: ServerConnection) {
+    /// Queues `frame` for `c` (after everything queued, or `ahead`: right after the frame in flight)
+    /// and writes at once if nothing else was waiting.
+    private func enqueue(_ frame: WebSocketFrame, on c: ServerConnection, ahead: Bool = false) {
         guard isLive(c) else { return }
         let wasEmpty = c.outbound.isEmpty
-        c.outbound.append(frame)
+        if ahead { c.outbound.insertNext(frame) } else { c.outbound.append(frame) }
         statistics.framesOut.increment()
         if wasEmpty { flush(c) }
     }
@@ -721,7 +723,10 @@ public final class WebSocketServer: @unchecked Sendable {
                     }
                 } else if now - c.lastReceived >= pingInterval {
                     c.pingSentAt = now
-                    enqueue(WebSocketFrame.make(.ping, []), on: c)
+                    // Ahead of the backlog: a client still reading a large one would otherwise reach
+                    // the ping only after `pingTimeout` and be closed although it reads (seen once
+                    // under load: "1001 ping timeout" on a subscriber catching up).
+                    enqueue(WebSocketFrame.make(.ping, []), on: c, ahead: true)
                 }
             case .closing, .draining:
                 if now >= c.deadline {

@@ -179,6 +179,33 @@ import Testing
         #expect(s.server.statistics.pingTimeouts.load(ordering: .relaxed) == 1)
     }
 
+    @Test func aPingGoesAheadOfTheBacklogOfAClientThatReadsSlowly() throws {
+        // 100 echoes of 8 KiB (800 KiB) wait for a client that has not read yet; the server's kernel
+        // buffers are small, so they wait in the server's queue. The ping the server then sends goes
+        // right after the frame in flight: the client meets it early in its reading, not after all
+        // 100 echoes (where a slow reader would find it past the ping timeout).
+        let s = try RunningServer { $0.pingInterval = 0.5; $0.pingTimeout = 60; $0.sendBufferBytes = 4096; $0.unsentLimitBytes = 1024 }
+        defer { s.stop() }
+        let c = try RawClient(s.address)
+        defer { c.close() }
+        var small: Int32 = 4096
+        setsockopt(c.tcp.descriptor.rawValue, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        try c.upgrade()
+        let payload = [UInt8](repeating: 0x61, count: 8192)
+        for _ in 0..<100 { try c.write(clientFrame(1, payload)) }
+        // Queued: the 100 echoes and then (the client silent for 0.5 s) the ping.
+        let queued = Date().addingTimeInterval(60)
+        while s.server.statistics.framesOut.load(ordering: .relaxed) < 101, Date() < queued { usleep(10_000) }
+        #expect(s.server.statistics.framesOut.load(ordering: .relaxed) >= 101, "the ping was never queued")
+        var echoesBeforePing = 0
+        var pinged = false
+        while !pinged, let frame = c.readFrame(timeout: 60) {
+            if frame.opcode == 9 { pinged = true } else { echoesBeforePing += 1 }
+        }
+        #expect(pinged)
+        #expect(echoesBeforePing < 50, "the ping came after \(echoesBeforePing) of the 100 queued echoes")
+    }
+
     @Test func stoppingTheServerClosesClientsWith1001() throws {
         let s = try RunningServer()
         let c = try RawClient(s.address)
