@@ -128,7 +128,7 @@ import Testing
         let service = "127.0.0.1:\(Int(port) + 1)"
         let feed = try GatewayNodeTests.Daemon(["feed", "--feed", "file://\(file)", "--rate", "40000",
                                                 "--publish", "\(groups[0])", "--channels", "\(channels)",
-                                                "--service", service, "--linger", "5", "--metrics", "127.0.0.1:0",
+                                                "--service", service, "--linger", "600", "--metrics", "127.0.0.1:0",
                                                 "--max-rate", "2.5M", "--max-rate-total", "3M", "--log-level", "debug"])
         defer { feed.stop() }
         #expect(feed.waitFor("event=feed_started"), "\(feed.text)")
@@ -157,7 +157,8 @@ import Testing
         #expect(nodes.metric(ports[1], "quotecast_upstream_recoveries_total") > 0)
         #expect(nodes.metric(ports[1], "quotecast_upstream_unrecovered_gaps_total") == 0)
 
-        // Once every channel ended its session (the node lingers with its metrics up).
+        // Once every channel ended its session (the node lingers with its metrics up: 600 s, stopped by
+        // the `defer`; with 5 s a loaded run once found it gone, "connect: Connection refused").
         receiver.join()
         let metricsText = try #require(feed.field("feed_started", "metrics"))
         let metricsAddress = try #require(SocketAddress(parsing: metricsText))
