@@ -211,7 +211,7 @@ final class TestClient {
             let rc = withUnsafePointer(to: &a) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard rc == 0 else { close(fd); throw SystemError("connect", errno: errno) }
+            guard rc == 0 else { Glibc.close(fd); throw SystemError("connect", errno: errno) }
             tcp = TCPConnection(descriptor: Descriptor(rawValue: fd), peer: address)
         } else {
             tcp = try TCPConnection.connect(to: address, blocking: true)
@@ -249,7 +249,17 @@ final class TestClient {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:] }
     }
 
-    deinit { tcp.close() }
+    private var closed = false
+
+    /// Closes the connection, once: its descriptor number may already be another test's socket after
+    /// the first close (tests share one process), so a second close must not reach the kernel.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        tcp.close()
+    }
+
+    deinit { close() }
 
     private func findHeadEnd() -> Int? {
         guard buffer.count >= 4 else { return nil }

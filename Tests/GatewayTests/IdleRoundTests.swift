@@ -75,13 +75,13 @@ import Testing
         let c = try TestClient(h.address)
         try waitUntil("the gateway said a client watches") { demand.isWatched }
         let second = try TestClient(h.address)
-        c.tcp.close()
+        c.close()
         // One of two gone: still watched.
         try waitUntil("the gateway counted one client") { h.gateway.statistics.clients.load(ordering: .relaxed) == 1 }
         h.write(.quote, "AAPL", locate: 1, bids: [(1_892_500, 300)], asks: [])
         try h.waitForGateway()
         #expect(demand.isWatched)
-        second.tcp.close()
+        second.close()
         try waitUntil("the gateway said nobody watches after the last client left") { !demand.isWatched }
     }
 }

@@ -59,7 +59,7 @@ import Testing
             if let s = m.symbol, let seq = m.seq { held[s] = seq }
             read += 1
         }
-        leaving.tcp.close()
+        leaving.close()
         usleep(2_000_000)  // the subway tunnel
         let back = try TestClient(h.address)
         try back.send(#"{"op":"subscribe","symbols":["AAPL","MSFT"],"depth":1,"since":{"AAPL":\#(held["AAPL"] ?? 0),"MSFT":\#(held["MSFT"] ?? 0)}}"#)

@@ -31,8 +31,14 @@ final class RunningServer: @unchecked Sendable {
 }
 
 /// A blocking test client over a raw socket: writes what it is told, reads with timeouts.
-struct RawClient {
+///
+/// A class whose `close()` closes its descriptor once, however often it is called (a test's explicit
+/// close and its `defer`): tests run in parallel in one process, and a second `close` of a number the
+/// kernel has since given to another test's socket closes that one instead ("write: Bad file
+/// descriptor" in an unrelated test, seen in a flake hunt).
+final class RawClient {
     let tcp: TCPConnection
+    private var closed = false
 
     init(_ address: SocketAddress) throws {
         tcp = try TCPConnection.connect(to: address, blocking: true)
@@ -41,7 +47,11 @@ struct RawClient {
     /// A client over a connection made elsewhere (from a chosen source address).
     init(tcp: TCPConnection) { self.tcp = tcp }
 
-    func close() { tcp.close() }
+    func close() {
+        guard !closed else { return }
+        closed = true
+        tcp.close()
+    }
 
     func write(_ bytes: [UInt8]) throws { try tcp.writeAll(bytes) }
 
