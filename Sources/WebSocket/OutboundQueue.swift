@@ -4,7 +4,25 @@ import Sockets
 /// One connection's pending output: references to shared immutable frames, written with `writev`
 /// from where the last partial write stopped. Bounded by its owner (`pendingBytes`).
 struct OutboundQueue {
-    private var frames: [WebSocketFrame] = []
+    /// A queued frame with its bytes' address and length beside it, so that building a `writev`
+    /// reads this array's contiguous memory instead of every frame object: with a slow reader's
+    /// backlog, each frame object read was a cache miss, up to a vector limit's worth per call (perf
+    /// put 27 % of a loaded server's CPU on that load; docs/performance-notes.md, 2026-12-08).
+    /// Invariant: `base` and `count` are `frame.bytes`, which a frame never changes after `init` and
+    /// frees only in `deinit`; the entry holds `frame`, so they stay valid while the entry exists.
+    private struct Entry {
+        let frame: WebSocketFrame
+        let base: UnsafeRawPointer
+        let count: Int
+
+        init(_ frame: WebSocketFrame) {
+            self.frame = frame
+            base = frame.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+            count = frame.bytes.count
+        }
+    }
+
+    private var frames: [Entry] = []
     private var head = 0
     /// Bytes of `frames[head]` already written.
     private var headOffset = 0
@@ -14,7 +32,7 @@ struct OutboundQueue {
     var isEmpty: Bool { head == frames.count }
 
     mutating func append(_ frame: WebSocketFrame) {
-        frames.append(frame)
+        frames.append(Entry(frame))
         pendingBytes += frame.bytes.count
     }
 
@@ -22,7 +40,7 @@ struct OutboundQueue {
     /// frame (a ping) must not wait behind a slow reader's backlog. Frames are whole messages, so this
     /// puts it between two messages, never inside one (RFC 6455 §5.4).
     mutating func insertNext(_ frame: WebSocketFrame) {
-        frames.insert(frame, at: headOffset > 0 ? head + 1 : head)
+        frames.insert(Entry(frame), at: headOffset > 0 ? head + 1 : head)
         pendingBytes += frame.bytes.count
     }
 
@@ -35,36 +53,46 @@ struct OutboundQueue {
         case failed(SystemError)
     }
 
-    /// Writes as much as the socket takes, up to `vectorCount` frames per `writev`; adds the number
-    /// of `writev` calls it made to `writeCalls` (the server's system calls per delivered message).
+    /// Writes as much as the socket takes, each `writev` carrying up to `vectorCount` frames and
+    /// about `byteLimit` bytes (at least one frame); adds the number of `writev` calls it made to
+    /// `writeCalls` (the server's system calls per delivered message).
+    ///
+    /// A write the socket took only part of ends the flush (`.pending`): its buffer is full, and
+    /// another call would only return EAGAIN (epoll(7): a short write on a stream socket shows its
+    /// space is used up). The byte limit keeps a slow reader's backlog from being offered whole on
+    /// every call: the kernel copies in every vector offered before it finds how little it can take.
     mutating func flush(to connection: TCPConnection, vectors: UnsafeMutablePointer<iovec>, vectorCount: Int,
-                        writeCalls: inout Int) -> FlushResult {
+                        byteLimit: Int = OutboundQueue.writeByteLimit, writeCalls: inout Int) -> FlushResult {
         while head < frames.count {
             var n = 0
+            var offered = 0
             var i = head
-            while i < frames.count && n < vectorCount {
-                let b = frames[i].bytes
+            while i < frames.count && n < vectorCount && (n == 0 || offered < byteLimit) {
                 let skip = i == head ? headOffset : 0
-                vectors[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress! + skip), iov_len: b.count - skip)
+                let length = frames[i].count - skip
+                vectors[n] = iovec(iov_base: UnsafeMutableRawPointer(mutating: frames[i].base + skip), iov_len: length)
+                offered += length
                 n += 1
                 i += 1
             }
             writeCalls += 1
             switch connection.write(vectors: vectors, count: n) {
-            case .bytes(var written):
+            case .bytes(let written):
                 pendingBytes -= written
-                while written > 0 {
-                    let left = frames[head].bytes.count - headOffset
-                    if written >= left {
-                        written -= left
+                var left = written
+                while left > 0 {
+                    let rest = frames[head].count - headOffset
+                    if left >= rest {
+                        left -= rest
                         head += 1
                         headOffset = 0
                     } else {
-                        headOffset += written
-                        written = 0
+                        headOffset += left
+                        left = 0
                     }
                 }
                 compact()
+                if written < offered { return .pending }
             case .wouldBlock, .endOfStream:
                 return .pending
             case .failed(let error):
@@ -73,6 +101,11 @@ struct OutboundQueue {
         }
         return .done
     }
+
+    /// Bytes offered to one `writev` at most (beyond the first frame): 64 KiB, well over what a
+    /// client's socket takes at once in steady state, a fraction of a backlog at `vectorCount`
+    /// frames.
+    static let writeByteLimit = 65_536
 
     private mutating func compact() {
         if head == frames.count {
@@ -91,7 +124,7 @@ struct OutboundQueue {
         let keep = headOffset > 0 ? head + 1 : head
         guard keep < frames.count else { return 0 }
         var dropped = 0
-        for frame in frames[keep...] { dropped += frame.bytes.count }
+        for entry in frames[keep...] { dropped += entry.count }
         frames.removeSubrange(keep...)
         pendingBytes -= dropped
         compact()

@@ -232,12 +232,15 @@ public final class WebSocketServer: @unchecked Sendable {
         return OutputState(pendingBytes: c.outbound.pendingBytes, backlogBytes: c.backlogBytes)
     }
 
-    /// Writes every connection that `queue(_:to:)` queued output for (the loop does this each turn).
+    /// Writes every connection that `queue(_:to:)` queued output for (the loop does this each turn),
+    /// except those whose socket was full at their last write: the loop watches those for EPOLLOUT
+    /// and writes them when the kernel says there is room, instead of offering them their backlog
+    /// again every turn to be refused (EAGAIN).
     public func flushQueued() {
         guard !flushList.isEmpty else { return }
         for c in flushList {
             c.flushScheduled = false
-            if isLive(c) { flush(c) }
+            if isLive(c) && !c.watchingWrites { flush(c) }
         }
         flushList.removeAll(keepingCapacity: true)
     }

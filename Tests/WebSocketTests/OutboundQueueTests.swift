@@ -60,4 +60,69 @@ import Testing
         #expect(result.calls == 3)  // 4 + 4 + 2 frames
         #expect(result.inOrder)
     }
+
+    /// A frame of exactly `length` bytes on the wire (2-byte header, text payload).
+    func frame(length: Int) -> WebSocketFrame {
+        WebSocketFrame.text(String(repeating: "a", count: length - 2))
+    }
+
+    @Test func oneWriteCarriesAboutTheByteLimitAndNotTheWholeQueue() throws {
+        let (writer, reader) = try socketPair()
+        defer { writer.close(); close(reader) }
+        var queue = OutboundQueue()
+        var expected: [UInt8] = []
+        for _ in 0..<50 {
+            let f = frame(length: 100)
+            queue.append(f)
+            expected += f.bytes
+        }
+        let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 1024)
+        defer { vectors.deallocate() }
+        var calls = 0
+        let result = queue.flush(to: writer, vectors: vectors, vectorCount: 1024, byteLimit: 1000, writeCalls: &calls)
+        guard case .done = result else { Issue.record("5 000 bytes not taken by the socket: \(result)"); return }
+        #expect(calls == 5)  // 10 frames of 100 bytes reach the limit: 5 calls for 50
+        #expect(readAll(reader, count: expected.count) == expected)
+    }
+
+    @Test func aWriteTheSocketTakesOnlyPartOfEndsTheFlush() throws {
+        // A socket with a small send buffer and a reader that has not read: the first `writev` is
+        // short, and the queue waits for the kernel (EPOLLOUT) rather than calling again for EAGAIN.
+        let (writer, reader) = try socketPair()
+        defer { writer.close(); close(reader) }
+        var small: Int32 = 8192
+        setsockopt(writer.descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        var queue = OutboundQueue()
+        var expected: [UInt8] = []
+        for _ in 0..<200 {
+            let f = frame(length: 1000)
+            queue.append(f)
+            expected += f.bytes
+        }
+        let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 1024)
+        defer { vectors.deallocate() }
+        var calls = 0
+        guard case .pending = queue.flush(to: writer, vectors: vectors, vectorCount: 1024, writeCalls: &calls) else {
+            Issue.record("a socket with an 8 KiB send buffer took 200 000 bytes")
+            return
+        }
+        #expect(calls == 1, "\(calls) writev calls for a socket that was full after the first")
+        #expect(queue.pendingBytes > 0 && queue.pendingBytes < expected.count)
+        // Read and flush in turns until everything is through: the bytes arrive whole and in order,
+        // across the partial writes.
+        var received: [UInt8] = []
+        var rounds = 0
+        while received.count < expected.count && rounds < 10_000 {
+            rounds += 1
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let n = chunk.withUnsafeMutableBytes { recv(reader, $0.baseAddress, 65_536, Int32(MSG_DONTWAIT)) }
+            if n > 0 { received += chunk[0..<n] }
+            if case .failed(let error) = queue.flush(to: writer, vectors: vectors, vectorCount: 1024, writeCalls: &calls) {
+                Issue.record("flush failed: \(error)")
+                return
+            }
+        }
+        #expect(received == expected)
+        #expect(queue.isEmpty && queue.pendingBytes == 0)
+    }
 }
