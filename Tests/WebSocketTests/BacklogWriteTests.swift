@@ -13,8 +13,7 @@ import Testing
         defer { s.stop() }
         let slow = try RawClient(s.address)
         defer { slow.close() }
-        var small: Int32 = 4096
-        setsockopt(slow.tcp.descriptor.rawValue, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        slow.shrinkReceiveBuffer(to: 4096)
         try slow.upgrade()
         let trigger = try RawClient(s.address)
         defer { trigger.close() }

@@ -61,21 +61,24 @@ import Testing
         #expect(result.inOrder)
     }
 
-    /// A frame of exactly `length` bytes on the wire (2-byte header, text payload).
-    func frame(length: Int) -> WebSocketFrame {
-        WebSocketFrame.text(String(repeating: "a", count: length - 2))
+    /// A queue of `count` frames of exactly `length` bytes on the wire each (2-byte header, text
+    /// payload), and the bytes they make together.
+    func queued(_ count: Int, framesOf length: Int) -> (OutboundQueue, [UInt8]) {
+        var queue = OutboundQueue()
+        var expected: [UInt8] = []
+        for _ in 0..<count {
+            let frame = WebSocketFrame.text(String(repeating: "a", count: length - 2))
+            queue.append(frame)
+            expected += frame.bytes
+        }
+        return (queue, expected)
     }
 
     @Test func oneWriteCarriesAboutTheByteLimitAndNotTheWholeQueue() throws {
         let (writer, reader) = try socketPair()
         defer { writer.close(); close(reader) }
-        var queue = OutboundQueue()
-        var expected: [UInt8] = []
-        for _ in 0..<50 {
-            let f = frame(length: 100)
-            queue.append(f)
-            expected += f.bytes
-        }
+        let (filled, expected) = queued(50, framesOf: 100)
+        var queue = filled
         let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 1024)
         defer { vectors.deallocate() }
         var calls = 0
@@ -92,13 +95,8 @@ import Testing
         defer { writer.close(); close(reader) }
         var small: Int32 = 8192
         setsockopt(writer.descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        var queue = OutboundQueue()
-        var expected: [UInt8] = []
-        for _ in 0..<200 {
-            let f = frame(length: 1000)
-            queue.append(f)
-            expected += f.bytes
-        }
+        let (filled, expected) = queued(200, framesOf: 1000)
+        var queue = filled
         let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: 1024)
         defer { vectors.deallocate() }
         var calls = 0

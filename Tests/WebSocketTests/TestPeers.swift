@@ -53,6 +53,13 @@ final class RawClient {
         tcp.close()
     }
 
+    /// Sets the socket's receive buffer (SO_RCVBUF) to `bytes`, before the upgrade: a client that
+    /// reads slowly, whose window fills after a few kilobytes.
+    func shrinkReceiveBuffer(to bytes: Int32 = 4096) {
+        var size = bytes
+        setsockopt(tcp.descriptor.rawValue, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     func write(_ bytes: [UInt8]) throws { try tcp.writeAll(bytes) }
 
     func write(_ text: String) throws { try tcp.writeAll(Array(text.utf8)) }

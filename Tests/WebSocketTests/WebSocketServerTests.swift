@@ -188,8 +188,7 @@ import Testing
         defer { s.stop() }
         let c = try RawClient(s.address)
         defer { c.close() }
-        var small: Int32 = 4096
-        setsockopt(c.tcp.descriptor.rawValue, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        c.shrinkReceiveBuffer(to: 4096)
         try c.upgrade()
         let payload = [UInt8](repeating: 0x61, count: 8192)
         for _ in 0..<100 { try c.write(clientFrame(1, payload)) }
