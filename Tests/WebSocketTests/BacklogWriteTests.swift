@@ -32,7 +32,12 @@ import Testing
         #expect(statistics.bytesOut.load(ordering: .relaxed) < 2 * 100 * 1028, "the slow client's socket took every frame")
         let before = statistics.writeCalls.load(ordering: .relaxed)
         for _ in 0..<50 { try broadcast() }
-        let calls = statistics.writeCalls.load(ordering: .relaxed) - before
+        // The server counts a write after it returns, so `trigger` can read its last frame first:
+        // wait for the 50th count, then see that no more came.
+        var calls = 0
+        _ = eventually { calls = statistics.writeCalls.load(ordering: .relaxed) - before; return calls >= 50 }
+        usleep(100_000)
+        calls = statistics.writeCalls.load(ordering: .relaxed) - before
         // One `writev` per broadcast, to `trigger`; none to `slow`, whose socket stays full.
         #expect(calls == 50, "\(calls) writev calls for 50 broadcasts")
     }
